@@ -1,0 +1,38 @@
+/* Verify evidence from any supported TEE. */
+#ifndef UATTEST_VERIFIER_H
+#define UATTEST_VERIFIER_H
+
+#include "uattest/claims.h"
+#include "uattest/evidence.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UAT_REPORT_DATA_SIZE 64
+
+typedef struct uat_verifier uat_verifier;
+
+UAT_API UAT_MUST_USE uat_err uat_verifier_new(uat_verifier **out);
+UAT_API void uat_verifier_free(uat_verifier *v);
+/* Directory of trust anchors: one subfolder per TEE (<dir>/<tee>/...). */
+UAT_API UAT_MUST_USE uat_err uat_verifier_set_trust_dir(uat_verifier *v, const char *dir);
+/* Directory of collateral: one subfolder per TEE. */
+UAT_API UAT_MUST_USE uat_err uat_verifier_set_collateral_dir(uat_verifier *v, const char *dir);
+/* Evaluation time in seconds since the epoch (default: now at each call). */
+UAT_API void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds);
+
+/* Verifies a CMW (JSON or CBOR) or raw evidence of a TEE that can be recognised.
+ * expected_report_data: the 64-byte binding the evidence must carry, or NULL when
+ * the caller checks the returned report_data claim itself.
+ * On success *out holds the normalized claims (free with uat_claims_free). */
+UAT_API UAT_MUST_USE uat_err uat_verify(uat_verifier *v, const uint8_t *evidence, size_t n,
+                                        const uint8_t *expected_report_data, uat_claims **out);
+
+/* Parses evidence without verifying anything and returns its fields as JSON (free()). */
+UAT_API UAT_MUST_USE uat_err uat_inspect(const uint8_t *evidence, size_t n, char **json_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

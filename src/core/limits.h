@@ -1,0 +1,18 @@
+/* Every cap on untrusted input and every growable buffer, in one place. */
+#ifndef UAT_CORE_LIMITS_H
+#define UAT_CORE_LIMITS_H
+
+#define UAT_MAX_EVIDENCE_BYTES (4u * 1024u * 1024u)   /* one piece of evidence */
+#define UAT_MAX_CMW_TEXT_BYTES (8u * 1024u * 1024u)   /* a CMW document, JSON or CBOR */
+#define UAT_MAX_CMW_DEPTH 8u                          /* nested CMW collections */
+#define UAT_MAX_CMW_ENTRIES 64u                       /* entries in one CMW collection */
+#define UAT_MAX_MEDIA_TYPE_LEN 256u                   /* RFC 6838 allows 127/127 + params */
+#define UAT_MAX_LABEL_LEN 256u                        /* a CMW collection label */
+#define UAT_MAX_FILE_BYTES (16u * 1024u * 1024u)      /* any file the library reads */
+#define UAT_MAX_TRUST_FILES 256u                      /* files in one trust directory */
+#define UAT_MAX_PATH_LEN 4096u
+#define UAT_MAX_CERT_CHAIN 16u                        /* certificates in one chain */
+#define UAT_MAX_OPTIONS 32u                           /* key=value options on an attester */
+#define UAT_REPORT_DATA_LEN 64u                       /* report_data everywhere (DESIGN.md 4) */
+
+#endif

@@ -1,0 +1,111 @@
+/* The crypto layer: the only code that includes OpenSSL headers.
+ * Everything above it sees opaque keys, byte spans and uat_err. */
+#ifndef UAT_CRYPTO_H
+#define UAT_CRYPTO_H
+
+#include "core/buf.h"
+#include "core/codec.h"
+
+enum uat_hash_alg {
+    UAT_HASH_SHA1,
+    UAT_HASH_SHA256,
+    UAT_HASH_SHA384,
+    UAT_HASH_SHA512,
+    UAT_HASH_SM3,
+};
+#define UAT_HASH_MAX 64u
+
+size_t uat_hash_len(enum uat_hash_alg alg);
+const char *uat_hash_name(enum uat_hash_alg alg); /* "sha256" */
+/* Hash of the concatenation of parts. out must hold uat_hash_len(alg) bytes. */
+UAT_MUST_USE uat_err uat_hash(enum uat_hash_alg alg, const uat_span *parts, size_t nparts,
+                              uint8_t *out);
+UAT_MUST_USE uat_err uat_random(void *out, size_t n);
+
+typedef struct uat_key uat_key;
+
+enum uat_key_kind {
+    UAT_KEY_EC_P256,
+    UAT_KEY_EC_P384,
+    UAT_KEY_EC_P521,
+    UAT_KEY_RSA,
+    UAT_KEY_ED25519,
+    UAT_KEY_OTHER,
+};
+
+/* Imports: PEM (SPKI public key, private key or certificate), DER SPKI, raw EC point, JWK. */
+UAT_MUST_USE uat_err uat_key_from_pem(uat_span pem, uat_key **out);
+UAT_MUST_USE uat_err uat_key_from_spki_der(uat_span der, uat_key **out);
+/* Uncompressed point coordinates x and y, each the curve's field size. */
+UAT_MUST_USE uat_err uat_key_from_ec_point(enum uat_key_kind curve, uat_span x, uat_span y,
+                                           uat_key **out);
+/* A public JWK (RFC 7517/7518/8037): kty EC (P-256/384/521), RSA or OKP Ed25519. */
+UAT_MUST_USE uat_err uat_key_from_jwk(uat_span json, uat_key **out);
+UAT_MUST_USE uat_err uat_key_generate(enum uat_key_kind kind, uat_key **out);
+void uat_key_free(uat_key *k);
+enum uat_key_kind uat_key_kind_of(const uat_key *k);
+int uat_key_is_private(const uat_key *k);
+/* DER SubjectPublicKeyInfo, appended to out. */
+UAT_MUST_USE uat_err uat_key_spki_der(const uat_key *k, uat_buf *out);
+/* PEM text appended to out (NUL-terminated). */
+UAT_MUST_USE uat_err uat_key_public_pem(const uat_key *k, uat_buf *out);
+UAT_MUST_USE uat_err uat_key_private_pem(const uat_key *k, uat_buf *out);
+/* Public JWK as compact JSON text appended to out (EC and Ed25519). */
+UAT_MUST_USE uat_err uat_key_public_jwk(const uat_key *k, uat_buf *out);
+
+enum uat_sig_alg {
+    UAT_SIG_ES256,     /* ECDSA P-256 SHA-256, raw r||s (32+32) */
+    UAT_SIG_ES384,     /* ECDSA P-384 SHA-384, raw r||s (48+48) */
+    UAT_SIG_ES512,     /* ECDSA P-521 SHA-512, raw r||s (66+66) */
+    UAT_SIG_ES256_DER, /* same algorithms, DER ECDSA-Sig-Value */
+    UAT_SIG_ES384_DER,
+    UAT_SIG_ES512_DER,
+    UAT_SIG_RS256,     /* RSASSA-PKCS1-v1_5 */
+    UAT_SIG_RS384,
+    UAT_SIG_RS512,
+    UAT_SIG_PS256,     /* RSASSA-PSS, MGF1 with the same hash, salt = hash length */
+    UAT_SIG_PS384,
+    UAT_SIG_PS512,
+    UAT_SIG_EDDSA,     /* Ed25519 */
+};
+
+/* Fails with VERIFY_SIGNATURE (recording check) when the signature does not verify. */
+UAT_MUST_USE uat_err uat_sig_verify(const uat_key *k, enum uat_sig_alg alg, uat_span msg,
+                                    uat_span sig, const char *check);
+/* Signs msg; appends the signature in alg's encoding to out. */
+UAT_MUST_USE uat_err uat_sig_sign(const uat_key *k, enum uat_sig_alg alg, uat_span msg,
+                                  uat_buf *out);
+
+/* X.509: certificates and CRLs as DER, verified at a given time. */
+typedef struct uat_der_list {
+    uat_buf *items;
+    size_t n;
+    size_t cap;
+} uat_der_list;
+
+void uat_der_list_free(uat_der_list *l);
+UAT_MUST_USE uat_err uat_der_list_add(uat_der_list *l, uat_span der);
+/* Appends every PEM block of the given label ("CERTIFICATE", "X509 CRL") as DER. */
+UAT_MUST_USE uat_err uat_pem_decode_all(uat_span text, const char *label, uat_der_list *out);
+/* Appends certificates from a file holding DER or PEM (one or several). */
+UAT_MUST_USE uat_err uat_der_list_load_certs(uat_span file_bytes, uat_der_list *out);
+UAT_MUST_USE uat_err uat_der_list_load_crls(uat_span file_bytes, uat_der_list *out);
+
+typedef struct uat_chain_args {
+    uat_span leaf;                    /* DER certificate to verify */
+    const uat_der_list *intermediates; /* untrusted, may be NULL */
+    const uat_der_list *anchors;       /* trusted roots (or trusted intermediates) */
+    const uat_der_list *crls;          /* may be NULL */
+    int require_crls;                  /* every CA in the chain must have a CRL */
+    uat_time at;                       /* evaluation time */
+    const char *check;                 /* name for errors, e.g. "sim.chain" */
+} uat_chain_args;
+
+/* VERIFY_CHAIN, VERIFY_REVOKED or VERIFY_EXPIRED on failure; PARSE_BAD_CERT on bad DER. */
+UAT_MUST_USE uat_err uat_x509_verify_chain(const uat_chain_args *a);
+UAT_MUST_USE uat_err uat_x509_public_key(uat_span cert_der, uat_key **out);
+/* notBefore / notAfter of a certificate as seconds since the epoch. */
+UAT_MUST_USE uat_err uat_x509_validity(uat_span cert_der, uat_time *not_before,
+                                       uat_time *not_after);
+
+#endif

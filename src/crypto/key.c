@@ -1,0 +1,428 @@
+/* Key import, generation and export. */
+#include "crypto/ossl.h"
+
+#include <jansson.h>
+#include <openssl/bio.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/param_build.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <string.h>
+
+#include "core/limits.h"
+
+uat_err uat_key_wrap(EVP_PKEY *pkey, uat_key **out)
+{
+    uat_key *k = malloc(sizeof(*k));
+    if (k == NULL) {
+        EVP_PKEY_free(pkey);
+        return UAT_NOMEM("key.new");
+    }
+    k->pkey = pkey;
+    *out = k;
+    return UAT_OK;
+}
+
+void uat_key_free(uat_key *k)
+{
+    if (k != NULL) {
+        EVP_PKEY_free(k->pkey);
+        free(k);
+    }
+}
+
+static int span_fits_int(uat_span s)
+{
+    return s.len <= (size_t)INT32_MAX;
+}
+
+uat_err uat_key_from_pem(uat_span pem, uat_key **out)
+{
+    UAT_ENSURE(span_fits_int(pem), UAT_ERR_RESOURCE_LIMIT, "key.pem", "", -1);
+    BIO *bio = BIO_new_mem_buf(pem.p, (int)pem.len);
+    if (bio == NULL) {
+        return UAT_NOMEM("key.pem");
+    }
+    EVP_PKEY *pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    if (pkey == NULL) {
+        (void)BIO_reset(bio);
+        pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    }
+    if (pkey == NULL) {
+        (void)BIO_reset(bio);
+        X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        if (x != NULL) {
+            pkey = X509_get_pubkey(x);
+            X509_free(x);
+        }
+    }
+    BIO_free(bio);
+    if (pkey == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "key.pem");
+    }
+    ERR_clear_error();
+    return uat_key_wrap(pkey, out);
+}
+
+uat_err uat_key_from_spki_der(uat_span der, uat_key **out)
+{
+    UAT_ENSURE(span_fits_int(der), UAT_ERR_RESOURCE_LIMIT, "key.spki", "", -1);
+    const unsigned char *p = der.p;
+    EVP_PKEY *pkey = d2i_PUBKEY(NULL, &p, (long)der.len);
+    if (pkey == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "key.spki");
+    }
+    if ((size_t)(p - der.p) != der.len) {
+        EVP_PKEY_free(pkey);
+        return UAT_FAIL(UAT_ERR_PARSE_TRAILING_BYTES, "key.spki", "", (int64_t)(p - der.p));
+    }
+    return uat_key_wrap(pkey, out);
+}
+
+static const char *curve_name(enum uat_key_kind c, size_t *field_len)
+{
+    switch (c) {
+    case UAT_KEY_EC_P256:
+        *field_len = 32;
+        return "P-256";
+    case UAT_KEY_EC_P384:
+        *field_len = 48;
+        return "P-384";
+    case UAT_KEY_EC_P521:
+        *field_len = 66;
+        return "P-521";
+    default:
+        *field_len = 0;
+        return NULL;
+    }
+}
+
+static uat_err pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld, const char *check,
+                             uat_key **out)
+{
+    uat_err rc = UAT_OK;
+    OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
+    EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
+    EVP_PKEY *pkey = NULL;
+    if (params == NULL || ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
+        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_BAD_KEY, check);
+        goto out;
+    }
+    /* a point that is not on the curve must not become a key */
+    EVP_PKEY_CTX *chk = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+    int ok = chk != NULL && EVP_PKEY_public_check(chk) == 1;
+    EVP_PKEY_CTX_free(chk);
+    if (!ok) {
+        EVP_PKEY_free(pkey);
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_BAD_KEY, check);
+        goto out;
+    }
+    rc = uat_key_wrap(pkey, out);
+out:
+    OSSL_PARAM_free(params);
+    EVP_PKEY_CTX_free(ctx);
+    return rc;
+}
+
+uat_err uat_key_from_ec_point(enum uat_key_kind curve, uat_span x, uat_span y, uat_key **out)
+{
+    size_t fl;
+    const char *name = curve_name(curve, &fl);
+    UAT_ENSURE(name != NULL, UAT_ERR_UNSUPPORTED_ALGORITHM, "key.ec_point", "curve", -1);
+    UAT_ENSURE(x.len == fl && y.len == fl, UAT_ERR_CRYPTO_BAD_KEY, "key.ec_point", "x/y", -1);
+    uint8_t pt[1 + 2 * 66];
+    pt[0] = 0x04;
+    memcpy(pt + 1, x.p, fl);
+    memcpy(pt + 1 + fl, y.p, fl);
+    OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+    if (bld == NULL) {
+        return UAT_NOMEM("key.ec_point");
+    }
+    uat_err rc;
+    if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + 2 * fl) != 1) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "key.ec_point");
+    } else {
+        rc = pkey_fromdata("EC", bld, "key.ec_point", out);
+    }
+    OSSL_PARAM_BLD_free(bld);
+    return rc;
+}
+
+static uat_err jwk_b64(json_t *jwk, const char *member, uat_buf *out)
+{
+    json_t *v = json_object_get(jwk, member);
+    UAT_ENSURE(json_is_string(v), UAT_ERR_PARSE_BAD_JSON, "key.jwk", member, -1);
+    return uat_b64_decode(json_string_value(v), json_string_length(v), UAT_B64_URL, out);
+}
+
+static uat_err jwk_ec(json_t *jwk, uat_key **out)
+{
+    const char *crv = json_string_value(json_object_get(jwk, "crv"));
+    UAT_ENSURE(crv != NULL, UAT_ERR_PARSE_BAD_JSON, "key.jwk", "crv", -1);
+    enum uat_key_kind kind = strcmp(crv, "P-256") == 0   ? UAT_KEY_EC_P256
+                             : strcmp(crv, "P-384") == 0 ? UAT_KEY_EC_P384
+                             : strcmp(crv, "P-521") == 0 ? UAT_KEY_EC_P521
+                                                         : UAT_KEY_OTHER;
+    UAT_ENSURE(kind != UAT_KEY_OTHER, UAT_ERR_UNSUPPORTED_ALGORITHM, "key.jwk", "crv", -1);
+    uat_buf x, y;
+    uat_buf_init(&x, 66);
+    uat_buf_init(&y, 66);
+    uat_err rc;
+    UAT_TRY_GOTO(rc, jwk_b64(jwk, "x", &x), out);
+    UAT_TRY_GOTO(rc, jwk_b64(jwk, "y", &y), out);
+    rc = uat_key_from_ec_point(kind, uat_buf_span(&x), uat_buf_span(&y), out);
+out:
+    uat_buf_free(&x);
+    uat_buf_free(&y);
+    return rc;
+}
+
+static uat_err jwk_rsa(json_t *jwk, uat_key **out)
+{
+    uat_buf n, e;
+    uat_buf_init(&n, 1024);
+    uat_buf_init(&e, 16);
+    uat_err rc;
+    BIGNUM *bn = NULL, *be = NULL;
+    OSSL_PARAM_BLD *bld = NULL;
+    UAT_TRY_GOTO(rc, jwk_b64(jwk, "n", &n), out);
+    UAT_TRY_GOTO(rc, jwk_b64(jwk, "e", &e), out);
+    bn = BN_bin2bn(n.p, (int)n.len, NULL);
+    be = BN_bin2bn(e.p, (int)e.len, NULL);
+    bld = OSSL_PARAM_BLD_new();
+    if (bn == NULL || be == NULL || bld == NULL ||
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_N, bn) != 1 ||
+        OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_RSA_E, be) != 1) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "key.jwk");
+        goto out;
+    }
+    rc = pkey_fromdata("RSA", bld, "key.jwk", out);
+out:
+    BN_free(bn);
+    BN_free(be);
+    OSSL_PARAM_BLD_free(bld);
+    uat_buf_free(&n);
+    uat_buf_free(&e);
+    return rc;
+}
+
+static uat_err jwk_okp(json_t *jwk, uat_key **out)
+{
+    const char *crv = json_string_value(json_object_get(jwk, "crv"));
+    UAT_ENSURE(crv != NULL && strcmp(crv, "Ed25519") == 0, UAT_ERR_UNSUPPORTED_ALGORITHM,
+               "key.jwk", "crv", -1);
+    uat_buf x;
+    uat_buf_init(&x, 32);
+    uat_err rc = jwk_b64(jwk, "x", &x);
+    if (rc == UAT_OK) {
+        EVP_PKEY *pkey = EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, NULL, x.p, x.len);
+        rc = pkey ? uat_key_wrap(pkey, out) : UAT_OSSL_FAIL(UAT_ERR_CRYPTO_BAD_KEY, "key.jwk");
+    }
+    uat_buf_free(&x);
+    return rc;
+}
+
+uat_err uat_key_from_jwk(uat_span json, uat_key **out)
+{
+    json_error_t jerr;
+    json_t *jwk = json_loadb((const char *)json.p, json.len, JSON_REJECT_DUPLICATES, &jerr);
+    UAT_ENSURE(json_is_object(jwk), UAT_ERR_PARSE_BAD_JSON, "key.jwk", "", -1);
+    const char *kty = json_string_value(json_object_get(jwk, "kty"));
+    uat_err rc;
+    if (kty == NULL) {
+        rc = UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, "key.jwk", "kty", -1);
+    } else if (strcmp(kty, "EC") == 0) {
+        rc = jwk_ec(jwk, out);
+    } else if (strcmp(kty, "RSA") == 0) {
+        rc = jwk_rsa(jwk, out);
+    } else if (strcmp(kty, "OKP") == 0) {
+        rc = jwk_okp(jwk, out);
+    } else {
+        rc = UAT_FAIL(UAT_ERR_UNSUPPORTED_ALGORITHM, "key.jwk", "kty", -1);
+    }
+    json_decref(jwk);
+    return rc;
+}
+
+uat_err uat_key_generate(enum uat_key_kind kind, uat_key **out)
+{
+    EVP_PKEY *pkey = NULL;
+    switch (kind) {
+    case UAT_KEY_EC_P256:
+        pkey = EVP_EC_gen("P-256");
+        break;
+    case UAT_KEY_EC_P384:
+        pkey = EVP_EC_gen("P-384");
+        break;
+    case UAT_KEY_EC_P521:
+        pkey = EVP_EC_gen("P-521");
+        break;
+    case UAT_KEY_RSA:
+        pkey = EVP_RSA_gen(3072);
+        break;
+    case UAT_KEY_ED25519:
+        pkey = EVP_PKEY_Q_keygen(NULL, NULL, "ED25519");
+        break;
+    default:
+        return UAT_FAIL(UAT_ERR_UNSUPPORTED_ALGORITHM, "key.generate", "", -1);
+    }
+    if (pkey == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "key.generate");
+    }
+    return uat_key_wrap(pkey, out);
+}
+
+enum uat_key_kind uat_key_kind_of(const uat_key *k)
+{
+    switch (EVP_PKEY_get_base_id(k->pkey)) {
+    case EVP_PKEY_RSA:
+    case EVP_PKEY_RSA_PSS:
+        return UAT_KEY_RSA;
+    case EVP_PKEY_ED25519:
+        return UAT_KEY_ED25519;
+    case EVP_PKEY_EC: {
+        char name[32] = "";
+        size_t n = 0;
+        if (EVP_PKEY_get_utf8_string_param(k->pkey, OSSL_PKEY_PARAM_GROUP_NAME, name,
+                                           sizeof(name), &n) != 1) {
+            ERR_clear_error();
+            return UAT_KEY_OTHER;
+        }
+        if (strcmp(name, "prime256v1") == 0 || strcmp(name, "P-256") == 0) {
+            return UAT_KEY_EC_P256;
+        }
+        if (strcmp(name, "secp384r1") == 0 || strcmp(name, "P-384") == 0) {
+            return UAT_KEY_EC_P384;
+        }
+        if (strcmp(name, "secp521r1") == 0 || strcmp(name, "P-521") == 0) {
+            return UAT_KEY_EC_P521;
+        }
+        return UAT_KEY_OTHER;
+    }
+    default:
+        return UAT_KEY_OTHER;
+    }
+}
+
+int uat_key_is_private(const uat_key *k)
+{
+    BIGNUM *d = NULL;
+    if (EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1 ||
+        EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_RSA_D, &d) == 1) {
+        BN_clear_free(d);
+        return 1;
+    }
+    ERR_clear_error();
+    uint8_t raw[64];
+    size_t n = sizeof(raw);
+    int priv = EVP_PKEY_get_raw_private_key(k->pkey, raw, &n) == 1;
+    uat_wipe(raw, sizeof(raw));
+    ERR_clear_error();
+    return priv;
+}
+
+uat_err uat_key_spki_der(const uat_key *k, uat_buf *out)
+{
+    unsigned char *der = NULL;
+    int n = i2d_PUBKEY(k->pkey, &der);
+    if (n <= 0) {
+        return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "key.spki");
+    }
+    uat_err rc = uat_buf_append(out, der, (size_t)n);
+    OPENSSL_free(der);
+    return rc;
+}
+
+static uat_err bio_to_buf(BIO *bio, uat_buf *out)
+{
+    char *data = NULL;
+    long n = BIO_get_mem_data(bio, &data);
+    UAT_ENSURE(n >= 0, UAT_ERR_CRYPTO_FAILURE, "key.pem", "", -1);
+    UAT_TRY(uat_buf_append(out, data, (size_t)n));
+    return uat_buf_terminate(out);
+}
+
+static uat_err write_pem(const uat_key *k, int private_key, uat_buf *out)
+{
+    BIO *bio = BIO_new(BIO_s_mem());
+    if (bio == NULL) {
+        return UAT_NOMEM("key.pem");
+    }
+    int ok = private_key ? PEM_write_bio_PrivateKey(bio, k->pkey, NULL, NULL, 0, NULL, NULL)
+                         : PEM_write_bio_PUBKEY(bio, k->pkey);
+    uat_err rc = ok == 1 ? bio_to_buf(bio, out) : UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "key.pem");
+    (void)BIO_set_close(bio, BIO_CLOSE);
+    BIO_free(bio);
+    return rc;
+}
+
+uat_err uat_key_public_pem(const uat_key *k, uat_buf *out)
+{
+    return write_pem(k, 0, out);
+}
+
+uat_err uat_key_private_pem(const uat_key *k, uat_buf *out)
+{
+    return write_pem(k, 1, out);
+}
+
+static uat_err put_member(json_t *o, const char *name, const uint8_t *p, size_t n)
+{
+    uat_buf b;
+    uat_buf_init(&b, 4 * n + 8);
+    uat_err rc = uat_b64_encode(p, n, UAT_B64_URL, &b);
+    if (rc == UAT_OK && json_object_set_new(o, name, json_stringn((char *)b.p, b.len)) != 0) {
+        rc = UAT_NOMEM("key.jwk");
+    }
+    uat_buf_free(&b);
+    return rc;
+}
+
+static uat_err jwk_fill(const uat_key *k, json_t *o)
+{
+    enum uat_key_kind kind = uat_key_kind_of(k);
+    if (kind == UAT_KEY_ED25519) {
+        uint8_t raw[32];
+        size_t n = sizeof(raw);
+        UAT_ENSURE(EVP_PKEY_get_raw_public_key(k->pkey, raw, &n) == 1, UAT_ERR_CRYPTO_FAILURE,
+                   "key.jwk", "", -1);
+        json_object_set_new(o, "kty", json_string("OKP"));
+        json_object_set_new(o, "crv", json_string("Ed25519"));
+        return put_member(o, "x", raw, n);
+    }
+    size_t fl;
+    const char *crv = curve_name(kind, &fl);
+    UAT_ENSURE(crv != NULL, UAT_ERR_UNSUPPORTED_ALGORITHM, "key.jwk", "kty", -1);
+    uint8_t pt[1 + 2 * 66];
+    size_t n = 0;
+    UAT_ENSURE(EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt),
+                                               &n) == 1 &&
+                   n == 1 + 2 * fl && pt[0] == 0x04,
+               UAT_ERR_CRYPTO_FAILURE, "key.jwk", "", -1);
+    json_object_set_new(o, "kty", json_string("EC"));
+    json_object_set_new(o, "crv", json_string(crv));
+    UAT_TRY(put_member(o, "x", pt + 1, fl));
+    return put_member(o, "y", pt + 1 + fl, fl);
+}
+
+uat_err uat_key_public_jwk(const uat_key *k, uat_buf *out)
+{
+    json_t *o = json_object();
+    if (o == NULL) {
+        return UAT_NOMEM("key.jwk");
+    }
+    uat_err rc = jwk_fill(k, o);
+    if (rc == UAT_OK) {
+        char *s = json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS);
+        rc = s ? uat_buf_append_str(out, s) : UAT_NOMEM("key.jwk");
+        free(s);
+        if (rc == UAT_OK) {
+            rc = uat_buf_terminate(out);
+        }
+    }
+    json_decref(o);
+    return rc;
+}

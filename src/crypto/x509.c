@@ -1,0 +1,282 @@
+/* X.509 certificate chains and CRLs, verified at a given time against given anchors. */
+#include "crypto/ossl.h"
+
+#include <openssl/bio.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <string.h>
+
+#include "core/limits.h"
+
+void uat_der_list_free(uat_der_list *l)
+{
+    if (l == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < l->n; i++) {
+        uat_buf_free(&l->items[i]);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+    l->cap = 0;
+}
+
+uat_err uat_der_list_add(uat_der_list *l, uat_span der)
+{
+    UAT_ENSURE(l->n < UAT_MAX_TRUST_FILES, UAT_ERR_RESOURCE_LIMIT, "x509.list", "", -1);
+    if (l->n == l->cap) {
+        size_t ncap = l->cap ? 2 * l->cap : 4;
+        uat_buf *ni = realloc(l->items, ncap * sizeof(*ni));
+        if (ni == NULL) {
+            return UAT_NOMEM("x509.list");
+        }
+        l->items = ni;
+        l->cap = ncap;
+    }
+    uat_buf *b = &l->items[l->n];
+    uat_buf_init(b, UAT_MAX_FILE_BYTES);
+    UAT_TRY(uat_buf_append(b, der.p, der.len));
+    l->n++;
+    return UAT_OK;
+}
+
+uat_err uat_pem_decode_all(uat_span text, const char *label, uat_der_list *out)
+{
+    UAT_ENSURE(text.len <= UAT_MAX_FILE_BYTES, UAT_ERR_RESOURCE_LIMIT, "pem", "", -1);
+    BIO *bio = BIO_new_mem_buf(text.p, (int)text.len);
+    if (bio == NULL) {
+        return UAT_NOMEM("pem");
+    }
+    uat_err rc = UAT_OK;
+    size_t found = 0;
+    for (;;) {
+        char *name = NULL, *header = NULL;
+        unsigned char *data = NULL;
+        long len = 0;
+        if (PEM_read_bio(bio, &name, &header, &data, &len) != 1) {
+            ERR_clear_error(); /* end of input */
+            break;
+        }
+        if (strcmp(name, label) == 0) {
+            rc = uat_der_list_add(out, uat_span_of(data, (size_t)len));
+            found++;
+        }
+        OPENSSL_free(name);
+        OPENSSL_free(header);
+        OPENSSL_free(data);
+        if (rc != UAT_OK) {
+            break;
+        }
+    }
+    BIO_free(bio);
+    if (rc == UAT_OK && found == 0) {
+        rc = UAT_FAILF(UAT_ERR_PARSE_BAD_CERT, "pem", label, -1, "no %s block found", label);
+    }
+    return rc;
+}
+
+static int looks_like_pem(uat_span s)
+{
+    static const char tag[] = "-----BEGIN ";
+    for (size_t i = 0; i + sizeof(tag) - 1 <= s.len; i++) {
+        if (memcmp(s.p + i, tag, sizeof(tag) - 1) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static uat_err load_any(uat_span bytes, const char *label, int is_crl, uat_der_list *out)
+{
+    if (looks_like_pem(bytes)) {
+        return uat_pem_decode_all(bytes, label, out);
+    }
+    const unsigned char *p = bytes.p;
+    void *obj = is_crl ? (void *)d2i_X509_CRL(NULL, &p, (long)bytes.len)
+                       : (void *)d2i_X509(NULL, &p, (long)bytes.len);
+    if (obj == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, is_crl ? "x509.crl" : "x509.cert");
+    }
+    if (is_crl) {
+        X509_CRL_free(obj);
+    } else {
+        X509_free(obj);
+    }
+    UAT_ENSURE((size_t)(p - bytes.p) == bytes.len, UAT_ERR_PARSE_TRAILING_BYTES,
+               is_crl ? "x509.crl" : "x509.cert", "", (int64_t)(p - bytes.p));
+    return uat_der_list_add(out, bytes);
+}
+
+uat_err uat_der_list_load_certs(uat_span file_bytes, uat_der_list *out)
+{
+    return load_any(file_bytes, "CERTIFICATE", 0, out);
+}
+
+uat_err uat_der_list_load_crls(uat_span file_bytes, uat_der_list *out)
+{
+    return load_any(file_bytes, "X509 CRL", 1, out);
+}
+
+static X509 *d2i_cert_exact(uat_span der)
+{
+    const unsigned char *p = der.p;
+    X509 *x = d2i_X509(NULL, &p, (long)der.len);
+    if (x != NULL && (size_t)(p - der.p) != der.len) {
+        X509_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+static uat_err certs_to_stack(const uat_der_list *l, STACK_OF(X509) *st, const char *check)
+{
+    for (size_t i = 0; l != NULL && i < l->n; i++) {
+        X509 *x = d2i_cert_exact(uat_buf_span(&l->items[i]));
+        if (x == NULL) {
+            return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, check);
+        }
+        if (sk_X509_push(st, x) <= 0) {
+            X509_free(x);
+            return UAT_NOMEM(check);
+        }
+    }
+    return UAT_OK;
+}
+
+static uat_err fill_store(X509_STORE *store, const uat_chain_args *a)
+{
+    for (size_t i = 0; a->anchors != NULL && i < a->anchors->n; i++) {
+        X509 *x = d2i_cert_exact(uat_buf_span(&a->anchors->items[i]));
+        if (x == NULL) {
+            return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, a->check);
+        }
+        int ok = X509_STORE_add_cert(store, x);
+        X509_free(x);
+        if (ok != 1) {
+            return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, a->check);
+        }
+    }
+    for (size_t i = 0; a->crls != NULL && i < a->crls->n; i++) {
+        uat_span s = uat_buf_span(&a->crls->items[i]);
+        const unsigned char *p = s.p;
+        X509_CRL *c = d2i_X509_CRL(NULL, &p, (long)s.len);
+        if (c == NULL) {
+            return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, a->check);
+        }
+        int ok = X509_STORE_add_crl(store, c);
+        X509_CRL_free(c);
+        if (ok != 1) {
+            return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, a->check);
+        }
+    }
+    return UAT_OK;
+}
+
+static uat_err map_verify_error(int code, int depth, const char *check)
+{
+    uat_err e;
+    switch (code) {
+    case X509_V_ERR_CERT_REVOKED:
+        e = UAT_ERR_VERIFY_REVOKED;
+        break;
+    case X509_V_ERR_CERT_NOT_YET_VALID:
+    case X509_V_ERR_CERT_HAS_EXPIRED:
+    case X509_V_ERR_CRL_NOT_YET_VALID:
+    case X509_V_ERR_CRL_HAS_EXPIRED:
+        e = UAT_ERR_VERIFY_EXPIRED;
+        break;
+    default:
+        e = UAT_ERR_VERIFY_CHAIN;
+        break;
+    }
+    ERR_clear_error();
+    return UAT_FAILF(e, check, "certificate", -1, "depth %d: %s", depth,
+                     X509_verify_cert_error_string(code));
+}
+
+uat_err uat_x509_verify_chain(const uat_chain_args *a)
+{
+    const char *check = a->check ? a->check : "x509.chain";
+    UAT_ENSURE(a->anchors != NULL && a->anchors->n > 0, UAT_ERR_USAGE_NO_TRUST_ANCHOR, check, "",
+               -1);
+    UAT_ENSURE(a->intermediates == NULL || a->intermediates->n <= UAT_MAX_CERT_CHAIN,
+               UAT_ERR_RESOURCE_LIMIT, check, "intermediates", -1);
+    X509 *leaf = d2i_cert_exact(a->leaf);
+    if (leaf == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, check);
+    }
+    X509_STORE *store = X509_STORE_new();
+    STACK_OF(X509) *untrusted = sk_X509_new_null();
+    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+    uat_err rc = UAT_OK;
+    if (store == NULL || untrusted == NULL || ctx == NULL) {
+        rc = UAT_NOMEM(check);
+        goto out;
+    }
+    UAT_TRY_GOTO(rc, fill_store(store, a), out);
+    UAT_TRY_GOTO(rc, certs_to_stack(a->intermediates, untrusted, check), out);
+    if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, check);
+        goto out;
+    }
+    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+    unsigned long flags = X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN;
+    if (a->require_crls || (a->crls != NULL && a->crls->n > 0)) {
+        flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+    }
+    X509_VERIFY_PARAM_set_flags(param, flags);
+    X509_VERIFY_PARAM_set_time(param, (time_t)a->at);
+    if (X509_verify_cert(ctx) != 1) {
+        rc = map_verify_error(X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx),
+                              check);
+    }
+out:
+    X509_STORE_CTX_free(ctx);
+    sk_X509_pop_free(untrusted, X509_free);
+    X509_STORE_free(store);
+    X509_free(leaf);
+    return rc;
+}
+
+uat_err uat_x509_public_key(uat_span cert_der, uat_key **out)
+{
+    X509 *x = d2i_cert_exact(cert_der);
+    if (x == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.cert");
+    }
+    EVP_PKEY *pkey = X509_get_pubkey(x);
+    X509_free(x);
+    if (pkey == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.cert");
+    }
+    return uat_key_wrap(pkey, out);
+}
+
+static uat_err asn1_time_to_epoch(const ASN1_TIME *t, uat_time *out)
+{
+    struct tm tm;
+    if (ASN1_TIME_to_tm(t, &tm) != 1) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.validity");
+    }
+    int64_t days = uat_days_from_civil((int64_t)tm.tm_year + 1900, (unsigned)tm.tm_mon + 1,
+                                       (unsigned)tm.tm_mday);
+    *out = days * 86400 + tm.tm_hour * 3600 + tm.tm_min * 60 + tm.tm_sec;
+    return UAT_OK;
+}
+
+uat_err uat_x509_validity(uat_span cert_der, uat_time *not_before, uat_time *not_after)
+{
+    X509 *x = d2i_cert_exact(cert_der);
+    if (x == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.cert");
+    }
+    uat_err rc = asn1_time_to_epoch(X509_get0_notBefore(x), not_before);
+    if (rc == UAT_OK) {
+        rc = asn1_time_to_epoch(X509_get0_notAfter(x), not_after);
+    }
+    X509_free(x);
+    return rc;
+}

@@ -1,0 +1,181 @@
+/* The public attester: pick a TEE (named or detected), pass it options, wrap its evidence in a CMW. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/limits.h"
+#include "core/file.h"
+#include "evidence/registry.h"
+#include "uattest/attester.h"
+
+struct uat_attester {
+    const uat_tee_ops *ops;
+    char *root;
+    char *state_dir;
+    size_t nopts;
+    char *keys[UAT_MAX_OPTIONS];
+    char *values[UAT_MAX_OPTIONS];
+};
+
+static int detected(const uat_tee_ops *ops, const char *root)
+{
+    for (size_t i = 0; ops->detect_paths != NULL && ops->detect_paths[i] != NULL; i++) {
+        char *p = uat_path_join(root, ops->detect_paths[i]);
+        int ok = p != NULL && access(p, F_OK) == 0;
+        free(p);
+        if (ok) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+size_t uat_detect_tees(const char *root, const char **names, size_t cap)
+{
+    size_t n = 0;
+    root = root ? root : "/";
+    for (size_t i = 0; i < uat_registry_count(); i++) {
+        const uat_tee_ops *ops = uat_registry_at(i);
+        if (ops->collect != NULL && detected(ops, root)) {
+            if (n < cap && names != NULL) {
+                names[n] = ops->name;
+            }
+            n++;
+        }
+    }
+    return n;
+}
+
+const char *uat_tee_name(size_t i)
+{
+    const uat_tee_ops *ops = uat_registry_at(i);
+    return ops ? ops->name : NULL;
+}
+
+const char *uat_tee_media_type(size_t i)
+{
+    const uat_tee_ops *ops = uat_registry_at(i);
+    return ops ? ops->media_type : NULL;
+}
+
+static uat_err pick(const char *tee, const char *root, const uat_tee_ops **out)
+{
+    if (tee != NULL && strcmp(tee, "auto") != 0) {
+        const uat_tee_ops *ops = uat_registry_by_name(tee);
+        if (ops == NULL || ops->collect == NULL) {
+            return UAT_FAILF(UAT_ERR_UNSUPPORTED_TEE, "attester.tee", "tee", -1,
+                             "this build has no attester for TEE \"%s\"", tee);
+        }
+        *out = ops;
+        return UAT_OK;
+    }
+    const char *names[1];
+    if (uat_detect_tees(root, names, 1) == 0) {
+        return UAT_FAILF(UAT_ERR_PLATFORM_NO_TEE, "attester.detect", "", -1,
+                         "no TEE device found under %s; name one with --tee", root);
+    }
+    *out = uat_registry_by_name(names[0]);
+    return UAT_OK;
+}
+
+uat_err uat_attester_new(const char *tee, const char *root, uat_attester **out)
+{
+    UAT_ENSURE(out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.new", "", -1);
+    root = root ? root : "/";
+    const uat_tee_ops *ops = NULL;
+    UAT_TRY(pick(tee, root, &ops));
+    uat_attester *a = calloc(1, sizeof(*a));
+    if (a == NULL || (a->root = strdup(root)) == NULL) {
+        free(a);
+        return UAT_NOMEM("attester.new");
+    }
+    a->ops = ops;
+    *out = a;
+    return UAT_OK;
+}
+
+void uat_attester_free(uat_attester *a)
+{
+    if (a == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < a->nopts; i++) {
+        free(a->keys[i]);
+        free(a->values[i]);
+    }
+    free(a->root);
+    free(a->state_dir);
+    free(a);
+}
+
+const char *uat_attester_tee(const uat_attester *a)
+{
+    return a->ops->name;
+}
+
+static int known_option(const uat_tee_ops *ops, const char *key)
+{
+    for (size_t i = 0; ops->options != NULL && ops->options[i] != NULL; i++) {
+        if (strcmp(ops->options[i], key) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+uat_err uat_attester_set_option(uat_attester *a, const char *key, const char *value)
+{
+    UAT_ENSURE(a != NULL && key != NULL && value != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
+               "attester.option", "", -1);
+    if (strcmp(key, "state-dir") == 0) {
+        char *copy = strdup(value);
+        if (copy == NULL) {
+            return UAT_NOMEM("attester.option");
+        }
+        free(a->state_dir);
+        a->state_dir = copy;
+        return UAT_OK;
+    }
+    if (!known_option(a->ops, key)) {
+        return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.option", "key", -1,
+                         "the %s attester has no option \"%s\"", a->ops->name, key);
+    }
+    for (size_t i = 0; i < a->nopts; i++) {
+        if (strcmp(a->keys[i], key) == 0) {
+            char *copy = strdup(value);
+            if (copy == NULL) {
+                return UAT_NOMEM("attester.option");
+            }
+            free(a->values[i]);
+            a->values[i] = copy;
+            return UAT_OK;
+        }
+    }
+    UAT_ENSURE(a->nopts < UAT_MAX_OPTIONS, UAT_ERR_RESOURCE_LIMIT, "attester.option", "", -1);
+    a->keys[a->nopts] = strdup(key);
+    a->values[a->nopts] = strdup(value);
+    if (a->keys[a->nopts] == NULL || a->values[a->nopts] == NULL) {
+        free(a->keys[a->nopts]);
+        free(a->values[a->nopts]);
+        return UAT_NOMEM("attester.option");
+    }
+    a->nopts++;
+    return UAT_OK;
+}
+
+uat_err uat_attester_collect(uat_attester *a, const uint8_t *report_data, uat_cmw **out)
+{
+    UAT_ENSURE(a != NULL && report_data != NULL && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
+               "attester.collect", "", -1);
+    uat_error_clear();
+    uat_attest_ctx ctx = {a->root, a->state_dir, a->nopts, (const char *const *)a->keys,
+                          (const char *const *)a->values};
+    uat_buf ev;
+    uat_buf_init(&ev, UAT_MAX_EVIDENCE_BYTES);
+    uat_err rc = a->ops->collect(&ctx, report_data, &ev);
+    if (rc == UAT_OK) {
+        rc = uat_cmw_record_new(a->ops->media_type, ev.p, ev.len, UAT_CMW_IND_EVIDENCE, out);
+    }
+    uat_buf_free(&ev);
+    return rc;
+}

@@ -1,0 +1,29 @@
+/* Building claims: verifiers fill a JSON document through these helpers. */
+#ifndef UAT_EVIDENCE_CLAIMS_INT_H
+#define UAT_EVIDENCE_CLAIMS_INT_H
+
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "core/codec.h"
+#include "uattest/claims.h"
+
+struct uat_claims {
+    json_t *doc;        /* the whole document */
+    json_t *tee_claims; /* borrowed: doc["tee_claims"] */
+};
+
+UAT_MUST_USE uat_err uat_claims_new(const char *tee, uat_claims **out);
+json_t *uat_claims_doc(const uat_claims *c);
+json_t *uat_claims_tee_obj(const uat_claims *c);
+
+/* Typed setters on any JSON object (top level, tee_claims, platform, inspect output). */
+UAT_MUST_USE uat_err uat_json_set_hex(json_t *o, const char *name, const uint8_t *p, size_t n);
+UAT_MUST_USE uat_err uat_json_set_int(json_t *o, const char *name, int64_t v);
+UAT_MUST_USE uat_err uat_json_set_bool(json_t *o, const char *name, int v);
+UAT_MUST_USE uat_err uat_json_set_str(json_t *o, const char *name, const char *v);
+UAT_MUST_USE uat_err uat_json_set_time(json_t *o, const char *name, uat_time t);
+/* Takes the reference to v in every case. */
+UAT_MUST_USE uat_err uat_json_set(json_t *o, const char *name, json_t *v);
+
+#endif

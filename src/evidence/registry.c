@@ -1,0 +1,78 @@
+/* The TEE registry. Adding a TEE: one folder under src/tee/ and one line below. */
+#include "evidence/registry.h"
+
+#include <string.h>
+
+#include "tee/sim/sim.h"
+
+static const uat_tee_ops *const registry[] = {
+    &uat_tee_sim,
+};
+
+size_t uat_registry_count(void)
+{
+    return sizeof(registry) / sizeof(registry[0]);
+}
+
+const uat_tee_ops *uat_registry_at(size_t i)
+{
+    return i < uat_registry_count() ? registry[i] : NULL;
+}
+
+const uat_tee_ops *uat_registry_by_name(const char *name)
+{
+    for (size_t i = 0; name != NULL && i < uat_registry_count(); i++) {
+        if (strcmp(registry[i]->name, name) == 0) {
+            return registry[i];
+        }
+    }
+    return NULL;
+}
+
+/* Compares the type/subtype part only: parameters do not select a verifier. */
+static int same_media_type(const char *a, const char *b)
+{
+    size_t la = strcspn(a, "; ");
+    size_t lb = strcspn(b, "; ");
+    return la == lb && strncasecmp(a, b, la) == 0;
+}
+
+const uat_tee_ops *uat_registry_by_media_type(const char *media_type)
+{
+    for (size_t i = 0; media_type != NULL && i < uat_registry_count(); i++) {
+        if (same_media_type(registry[i]->media_type, media_type)) {
+            return registry[i];
+        }
+    }
+    return NULL;
+}
+
+const uat_tee_ops *uat_registry_by_tag(uint64_t tag)
+{
+    for (size_t i = 0; tag != 0 && i < uat_registry_count(); i++) {
+        if (registry[i]->cbor_tag == tag) {
+            return registry[i];
+        }
+    }
+    return NULL;
+}
+
+const uat_tee_ops *uat_registry_sniff(uat_span ev)
+{
+    for (size_t i = 0; i < uat_registry_count(); i++) {
+        if (registry[i]->sniff != NULL && registry[i]->sniff(ev)) {
+            return registry[i];
+        }
+    }
+    return NULL;
+}
+
+const char *uat_attest_opt(const uat_attest_ctx *ctx, const char *key)
+{
+    for (size_t i = 0; i < ctx->nopts; i++) {
+        if (strcmp(ctx->keys[i], key) == 0) {
+            return ctx->values[i];
+        }
+    }
+    return NULL;
+}

@@ -1,0 +1,58 @@
+/* The TEE registry: one ops table per TEE, one line per TEE in registry.c. */
+#ifndef UAT_EVIDENCE_REGISTRY_H
+#define UAT_EVIDENCE_REGISTRY_H
+
+#include <jansson.h>
+
+#include "core/buf.h"
+#include "core/codec.h"
+#include "evidence/claims_int.h"
+
+typedef struct uat_verify_ctx {
+    const char *trust_dir;      /* root of trust anchors; a TEE reads <trust_dir>/<name>/ */
+    const char *collateral_dir; /* root of collateral; a TEE reads <collateral_dir>/<name>/ */
+    uat_time at;                /* evaluation time */
+} uat_verify_ctx;
+
+/* What a verifier hands back besides the claims: the binding, for the generic check. */
+typedef struct uat_verify_out {
+    uint8_t report_data[64];
+    size_t report_data_len;
+    uat_time valid_until; /* earliest expiry of what was used; 0 = none */
+} uat_verify_out;
+
+typedef struct uat_attest_ctx {
+    const char *root;      /* filesystem root for device paths ("/" in production) */
+    const char *state_dir; /* where an attester may keep keys; may be NULL */
+    size_t nopts;
+    const char *const *keys;
+    const char *const *values;
+} uat_attest_ctx;
+
+typedef struct uat_tee_ops {
+    const char *name;       /* "sim" */
+    const char *media_type; /* CMW record type */
+    uint64_t cbor_tag;      /* RA-TLS / CMW CBOR tag, 0 when none */
+    const char *const *detect_paths; /* NULL-terminated, relative to root; NULL: never detected */
+    const char *const *options;      /* NULL-terminated attester option names */
+    /* True when raw bytes look like this TEE's evidence. */
+    int (*sniff)(uat_span ev);
+    /* Parse only; fill fields with the evidence's own field names. */
+    uat_err (*inspect)(uat_span ev, json_t *fields);
+    /* Parse and verify; fill claims and out. */
+    uat_err (*verify)(uat_span ev, const uat_verify_ctx *ctx, uat_claims *claims,
+                      uat_verify_out *out);
+    /* Produce evidence carrying report_data (64 bytes); NULL when there is no attester. */
+    uat_err (*collect)(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out);
+} uat_tee_ops;
+
+size_t uat_registry_count(void);
+const uat_tee_ops *uat_registry_at(size_t i);
+const uat_tee_ops *uat_registry_by_name(const char *name);
+const uat_tee_ops *uat_registry_by_media_type(const char *media_type);
+const uat_tee_ops *uat_registry_by_tag(uint64_t tag);
+const uat_tee_ops *uat_registry_sniff(uat_span ev);
+/* Looks up an attester option: NULL when absent. */
+const char *uat_attest_opt(const uat_attest_ctx *ctx, const char *key);
+
+#endif

@@ -1,0 +1,160 @@
+/* The public verifier: CMW or raw evidence → TEE verifier → claims, with the generic binding check. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/limits.h"
+#include "evidence/resolve.h"
+#include "uattest/verifier.h"
+
+struct uat_verifier {
+    char *trust_dir;
+    char *collateral_dir;
+    int has_time;
+    uat_time at;
+};
+
+uat_err uat_verifier_new(uat_verifier **out)
+{
+    UAT_ENSURE(out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "verifier.new", "", -1);
+    uat_verifier *v = calloc(1, sizeof(*v));
+    if (v == NULL) {
+        return UAT_NOMEM("verifier.new");
+    }
+    *out = v;
+    return UAT_OK;
+}
+
+void uat_verifier_free(uat_verifier *v)
+{
+    if (v != NULL) {
+        free(v->trust_dir);
+        free(v->collateral_dir);
+        free(v);
+    }
+}
+
+static uat_err set_path(char **slot, const char *dir)
+{
+    UAT_ENSURE(dir != NULL && dir[0] != '\0' && strlen(dir) < UAT_MAX_PATH_LEN,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "verifier.config", "dir", -1);
+    char *copy = strdup(dir);
+    if (copy == NULL) {
+        return UAT_NOMEM("verifier.config");
+    }
+    free(*slot);
+    *slot = copy;
+    return UAT_OK;
+}
+
+uat_err uat_verifier_set_trust_dir(uat_verifier *v, const char *dir)
+{
+    return set_path(&v->trust_dir, dir);
+}
+
+uat_err uat_verifier_set_collateral_dir(uat_verifier *v, const char *dir)
+{
+    return set_path(&v->collateral_dir, dir);
+}
+
+void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds)
+{
+    v->has_time = 1;
+    v->at = unix_seconds;
+}
+
+/* spec: DESIGN.md §4: a binding field shorter than 64 bytes carries the prefix; the rest is zero */
+static uat_err check_binding(const uat_verify_out *vo, const uint8_t *expected, const char *tee)
+{
+    size_t n = vo->report_data_len;
+    int ok = n > 0 && n <= UAT_REPORT_DATA_LEN && uat_ct_equal(vo->report_data, expected, n) &&
+             uat_is_zero(expected + n, UAT_REPORT_DATA_LEN - n);
+    if (!ok) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "binding", "report_data", -1,
+                         "the %s evidence carries other report data than expected", tee);
+    }
+    return UAT_OK;
+}
+
+static uat_err verify_record(const uat_verifier *v, const uat_cmw *c, const uint8_t *expected,
+                             uat_claims **out)
+{
+    const uat_tee_ops *ops = NULL;
+    uat_span value = {NULL, 0};
+    UAT_TRY(uat_resolve_record(c, &ops, &value));
+    uat_verify_ctx ctx = {v->trust_dir, v->collateral_dir, v->has_time ? v->at : uat_time_now()};
+    uat_verify_out vo;
+    memset(&vo, 0, sizeof(vo));
+    uat_claims *claims = NULL;
+    uat_err rc;
+    UAT_TRY_GOTO(rc, uat_claims_new(ops->name, &claims), fail);
+    UAT_TRY_GOTO(rc, ops->verify(value, &ctx, claims, &vo), fail);
+    if (expected != NULL) {
+        UAT_TRY_GOTO(rc, check_binding(&vo, expected, ops->name), fail);
+    }
+    UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "verified_at", ctx.at), fail);
+    if (vo.valid_until != 0) {
+        UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "valid_until", vo.valid_until),
+                     fail);
+    }
+    *out = claims;
+    return UAT_OK;
+fail:
+    uat_claims_free(claims);
+    return rc;
+}
+
+uat_err uat_verify(uat_verifier *v, const uint8_t *evidence, size_t n,
+                   const uint8_t *expected_report_data, uat_claims **out)
+{
+    UAT_ENSURE(v != NULL && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "verify", "", -1);
+    uat_error_clear();
+    uat_cmw *c = NULL;
+    UAT_TRY(uat_resolve_input(evidence, n, &c));
+    uat_err rc = verify_record(v, c, expected_report_data, out);
+    uat_cmw_free(c);
+    return rc;
+}
+
+static uat_err inspect_cmw(const uat_cmw *c, unsigned depth, json_t *out)
+{
+    UAT_ENSURE(depth <= UAT_MAX_CMW_DEPTH, UAT_ERR_PARSE_TOO_DEEP, "inspect", "", -1);
+    if (uat_cmw_kind(c) == UAT_CMW_COLLECTION) {
+        json_t *entries = json_object();
+        UAT_TRY(uat_json_set(out, "collection", entries));
+        if (uat_cmw_collection_type(c) != NULL) {
+            UAT_TRY(uat_json_set_str(out, "collection_type", uat_cmw_collection_type(c)));
+        }
+        for (size_t i = 0; i < uat_cmw_count(c); i++) {
+            json_t *e = json_object();
+            UAT_TRY(uat_json_set(entries, uat_cmw_label(c, i), e));
+            UAT_TRY(inspect_cmw(uat_cmw_item(c, i), depth + 1, e));
+        }
+        return UAT_OK;
+    }
+    const uat_tee_ops *ops = NULL;
+    uat_span value = {NULL, 0};
+    UAT_TRY(uat_resolve_record(c, &ops, &value));
+    UAT_TRY(uat_json_set_str(out, "tee", ops->name));
+    UAT_TRY(uat_json_set_str(out, "media_type", ops->media_type));
+    UAT_TRY(uat_json_set_int(out, "size", (int64_t)value.len));
+    json_t *fields = json_object();
+    UAT_TRY(uat_json_set(out, "fields", fields));
+    return ops->inspect(value, fields);
+}
+
+uat_err uat_inspect(const uint8_t *evidence, size_t n, char **json_out)
+{
+    UAT_ENSURE(json_out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "inspect", "", -1);
+    uat_error_clear();
+    uat_cmw *c = NULL;
+    UAT_TRY(uat_resolve_input(evidence, n, &c));
+    json_t *doc = json_object();
+    uat_err rc = doc ? inspect_cmw(c, 0, doc) : UAT_NOMEM("inspect");
+    if (rc == UAT_OK) {
+        *json_out = json_dumps(doc, JSON_INDENT(2) | JSON_SORT_KEYS);
+        rc = *json_out ? UAT_OK : UAT_NOMEM("inspect");
+    }
+    json_decref(doc);
+    uat_cmw_free(c);
+    return rc;
+}

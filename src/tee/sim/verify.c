@@ -1,0 +1,77 @@
+/* sim report verification: the signature first (over the raw signed bytes), then strict parsing. */
+#include <string.h>
+
+#include "collateral/trust.h"
+#include "crypto/crypto.h"
+#include "tee/sim/sim.h"
+
+uat_err uat_sim_key_id(const uat_key *k, uint8_t id[32])
+{
+    uat_buf spki;
+    uat_buf_init(&spki, 4096);
+    uat_err rc = uat_key_spki_der(k, &spki);
+    if (rc == UAT_OK) {
+        uat_span part = uat_buf_span(&spki);
+        rc = uat_hash(UAT_HASH_SHA256, &part, 1, id);
+    }
+    uat_buf_free(&spki);
+    return rc;
+}
+
+/* The configured sim key whose SPKI hash equals key_id. */
+static uat_err find_anchor(const uat_key_list *anchors, const uint8_t *key_id, const uat_key **out)
+{
+    for (size_t i = 0; i < anchors->n; i++) {
+        uint8_t id[32];
+        UAT_TRY(uat_sim_key_id(anchors->keys[i], id));
+        if (uat_ct_equal(id, key_id, sizeof(id))) {
+            *out = anchors->keys[i];
+            return UAT_OK;
+        }
+    }
+    return UAT_FAILF(UAT_ERR_VERIFY_UNTRUSTED_KEY, "sim.key", "key_id", 176,
+                     "the report's signing key is not among the %zu configured sim keys",
+                     anchors->n);
+}
+
+static uat_err fill_claims(const uat_sim_report *r, uat_claims *claims)
+{
+    json_t *doc = uat_claims_doc(claims);
+    UAT_TRY(uat_json_set_hex(doc, "measurement", r->measurement, sizeof(r->measurement)));
+    UAT_TRY(uat_json_set_hex(doc, "signer", r->signer, sizeof(r->signer)));
+    UAT_TRY(uat_json_set_int(doc, "svn", r->svn));
+    UAT_TRY(uat_json_set_bool(doc, "debug", (r->flags & UAT_SIM_FLAG_DEBUG) != 0));
+    UAT_TRY(uat_json_set_hex(doc, "report_data", r->report_data, sizeof(r->report_data)));
+    return uat_sim_describe(r, uat_claims_tee_obj(claims));
+}
+
+uat_err uat_sim_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *claims,
+                       uat_verify_out *out)
+{
+    uat_key_list anchors = {NULL, 0};
+    uat_err rc;
+    /* authenticate before interpreting: the length is the only thing read unsigned */
+    UAT_ENSURE(in.len == UAT_SIM_REPORT_SIZE,
+               in.len < UAT_SIM_REPORT_SIZE ? UAT_ERR_PARSE_TRUNCATED : UAT_ERR_PARSE_TRAILING_BYTES,
+               "sim.report", "", (int64_t)in.len);
+    UAT_TRY(uat_trust_load_keys(ctx->trust_dir, "sim", &anchors));
+    const uat_key *key = NULL;
+    UAT_TRY_GOTO(rc, find_anchor(&anchors, in.p + 176, &key), out);
+    rc = uat_sig_verify(key, UAT_SIG_ES256, uat_span_of(in.p, UAT_SIM_SIGNED_SIZE),
+                        uat_span_of(in.p + UAT_SIM_SIGNED_SIZE, UAT_SIM_SIG_SIZE), "sim.signature");
+    if (rc == UAT_ERR_VERIFY_SIGNATURE) {
+        rc = UAT_FAIL(rc, "sim.signature", "signature", UAT_SIM_SIGNED_SIZE);
+    }
+    if (rc != UAT_OK) {
+        goto out;
+    }
+    uat_sim_report r;
+    UAT_TRY_GOTO(rc, uat_sim_parse(in, &r), out);
+    UAT_TRY_GOTO(rc, fill_claims(&r, claims), out);
+    memcpy(out->report_data, r.report_data, sizeof(r.report_data));
+    out->report_data_len = sizeof(r.report_data);
+    out->valid_until = 0;
+out:
+    uat_key_list_free(&anchors);
+    return rc;
+}
