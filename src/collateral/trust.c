@@ -7,6 +7,81 @@
 #include "core/file.h"
 #include "core/limits.h"
 
+#include <sys/stat.h>
+
+char *uat_tee_dir(const char *root, const char *name)
+{
+    char *sub = uat_path_join(root, name);
+    struct stat st;
+    if (sub != NULL && stat(sub, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return sub;
+    }
+    free(sub);
+    return strdup(root);
+}
+
+static int has_suffix(const char *s, const char *suffix)
+{
+    size_t n = strlen(s), m = strlen(suffix);
+    return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int is_cert_file(const char *path)
+{
+    return has_suffix(path, ".pem") || has_suffix(path, ".der") || has_suffix(path, ".crt") ||
+           has_suffix(path, ".cer");
+}
+
+/* Lists the files of a TEE's trust folder; USAGE_NO_TRUST_ANCHOR when it does not exist. */
+static uat_err trust_files(const char *trust_dir, const char *tee, uat_path_list *files)
+{
+    UAT_ENSURE(trust_dir != NULL, UAT_ERR_USAGE_NO_TRUST_ANCHOR, "trust.load", tee, -1);
+    char *dir = uat_tee_dir(trust_dir, tee);
+    if (dir == NULL) {
+        return UAT_NOMEM("trust.load");
+    }
+    uat_err rc = uat_dir_files(dir, UAT_MAX_TRUST_FILES, files);
+    if (rc == UAT_ERR_IO_NOT_FOUND) {
+        rc = UAT_FAILF(UAT_ERR_USAGE_NO_TRUST_ANCHOR, "trust.load", tee, -1,
+                       "no trust anchor directory %s", dir);
+    }
+    free(dir);
+    return rc;
+}
+
+uat_err uat_trust_load_certs(const char *trust_dir, const char *tee, uat_der_list *out)
+{
+    uat_path_list files = {NULL, 0};
+    UAT_TRY(trust_files(trust_dir, tee, &files));
+    uat_der_list l = {NULL, 0, 0};
+    uat_buf b;
+    uat_buf_init(&b, UAT_MAX_FILE_BYTES);
+    uat_err rc = UAT_OK;
+    for (size_t i = 0; rc == UAT_OK && i < files.n; i++) {
+        if (!is_cert_file(files.paths[i])) {
+            continue;
+        }
+        b.len = 0;
+        rc = uat_file_read(files.paths[i], UAT_MAX_FILE_BYTES, &b);
+        if (rc == UAT_OK && uat_der_list_load_certs(uat_buf_span(&b), &l) != UAT_OK) {
+            rc = UAT_FAILF(UAT_ERR_PARSE_BAD_CERT, "trust.load", tee, -1,
+                           "%s holds no certificate", files.paths[i]);
+        }
+    }
+    uat_buf_free(&b);
+    if (rc == UAT_OK && l.n == 0) {
+        rc = UAT_FAILF(UAT_ERR_USAGE_NO_TRUST_ANCHOR, "trust.load", tee, -1,
+                       "no certificate among the trust anchors for %s", tee);
+    }
+    uat_path_list_free(&files);
+    if (rc != UAT_OK) {
+        uat_der_list_free(&l);
+        return rc;
+    }
+    *out = l;
+    return UAT_OK;
+}
+
 void uat_key_list_free(uat_key_list *l)
 {
     for (size_t i = 0; l != NULL && i < l->n; i++) {
@@ -46,29 +121,20 @@ out:
 
 uat_err uat_trust_load_keys(const char *trust_dir, const char *tee, uat_key_list *out)
 {
-    UAT_ENSURE(trust_dir != NULL, UAT_ERR_USAGE_NO_TRUST_ANCHOR, "trust.load", tee, -1);
-    char *dir = uat_path_join(trust_dir, tee);
-    if (dir == NULL) {
-        return UAT_NOMEM("trust.load");
-    }
     uat_path_list files = {NULL, 0};
+    UAT_TRY(trust_files(trust_dir, tee, &files));
     uat_key_list l = {NULL, 0};
-    uat_err rc = uat_dir_files(dir, UAT_MAX_TRUST_FILES, &files);
-    if (rc == UAT_ERR_IO_NOT_FOUND) {
-        rc = UAT_FAILF(UAT_ERR_USAGE_NO_TRUST_ANCHOR, "trust.load", tee, -1,
-                       "no trust anchor directory %s", dir);
-    }
+    uat_err rc = UAT_OK;
     for (size_t i = 0; rc == UAT_OK && i < files.n; i++) {
-        if (strstr(files.paths[i], ".pem") != NULL) {
+        if (has_suffix(files.paths[i], ".pem")) {
             rc = add_key_file(files.paths[i], &l);
         }
     }
     if (rc == UAT_OK && l.n == 0) {
         rc = UAT_FAILF(UAT_ERR_USAGE_NO_TRUST_ANCHOR, "trust.load", tee, -1,
-                       "no .pem trust anchor in %s", dir);
+                       "no .pem trust anchor for %s", tee);
     }
     uat_path_list_free(&files);
-    free(dir);
     if (rc != UAT_OK) {
         uat_key_list_free(&l);
         return rc;
