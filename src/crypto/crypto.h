@@ -108,4 +108,15 @@ UAT_MUST_USE uat_err uat_x509_public_key(uat_span cert_der, uat_key **out);
 UAT_MUST_USE uat_err uat_x509_validity(uat_span cert_der, uat_time *not_before,
                                        uat_time *not_after);
 
+/* The DER value (contents of the extnValue OCTET STRING) of the extension with the dotted OID.
+ * PARSE_BAD_CERT when the certificate has no such extension or has it twice. Appends to out. */
+UAT_MUST_USE uat_err uat_x509_extension(uat_span cert_der, const char *oid, uat_buf *out);
+/* The subject's / issuer's commonName, NUL-terminated, into out (cap bytes). */
+UAT_MUST_USE uat_err uat_x509_subject_cn(uat_span cert_der, char *out, size_t cap);
+/* A CRL's issuer commonName, thisUpdate and nextUpdate (0 when absent). */
+UAT_MUST_USE uat_err uat_crl_info(uat_span crl_der, char *issuer_cn, size_t cap,
+                                  uat_time *this_update, uat_time *next_update);
+/* True when the certificate (DER) is the issuer of the CRL and the CRL's signature verifies. */
+int uat_crl_signed_by(uat_span crl_der, uat_span issuer_cert_der);
+
 #endif

@@ -32,6 +32,16 @@ void uat_key_free(uat_key *k)
     }
 }
 
+/* Never prompt on a terminal for an encrypted key: fail instead. */
+static int no_password(char *buf, int size, int rwflag, void *u)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)u;
+    return 0;
+}
+
 static int span_fits_int(uat_span s)
 {
     return s.len <= (size_t)INT32_MAX;
@@ -44,14 +54,14 @@ uat_err uat_key_from_pem(uat_span pem, uat_key **out)
     if (bio == NULL) {
         return UAT_NOMEM("key.pem");
     }
-    EVP_PKEY *pkey = PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL);
+    EVP_PKEY *pkey = PEM_read_bio_PUBKEY(bio, NULL, no_password, NULL);
     if (pkey == NULL) {
         (void)BIO_reset(bio);
-        pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+        pkey = PEM_read_bio_PrivateKey(bio, NULL, no_password, NULL);
     }
     if (pkey == NULL) {
         (void)BIO_reset(bio);
-        X509 *x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+        X509 *x = PEM_read_bio_X509(bio, NULL, no_password, NULL);
         if (x != NULL) {
             pkey = X509_get_pubkey(x);
             X509_free(x);
@@ -168,8 +178,8 @@ static uat_err jwk_ec(json_t *jwk, uat_key **out)
                                                          : UAT_KEY_OTHER;
     UAT_ENSURE(kind != UAT_KEY_OTHER, UAT_ERR_UNSUPPORTED_ALGORITHM, "key.jwk", "crv", -1);
     uat_buf x, y;
-    uat_buf_init(&x, 66);
-    uat_buf_init(&y, 66);
+    uat_buf_init(&x, 72); /* base64 decoding reserves a little more than it writes */
+    uat_buf_init(&y, 72);
     uat_err rc;
     UAT_TRY_GOTO(rc, jwk_b64(jwk, "x", &x), out);
     UAT_TRY_GOTO(rc, jwk_b64(jwk, "y", &y), out);
@@ -229,7 +239,10 @@ uat_err uat_key_from_jwk(uat_span json, uat_key **out)
 {
     json_error_t jerr;
     json_t *jwk = json_loadb((const char *)json.p, json.len, JSON_REJECT_DUPLICATES, &jerr);
-    UAT_ENSURE(json_is_object(jwk), UAT_ERR_PARSE_BAD_JSON, "key.jwk", "", -1);
+    if (!json_is_object(jwk)) {
+        json_decref(jwk);
+        return UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, "key.jwk", "", -1);
+    }
     const char *kty = json_string_value(json_object_get(jwk, "kty"));
     uat_err rc;
     if (kty == NULL) {
@@ -396,16 +409,20 @@ static uat_err jwk_fill(const uat_key *k, json_t *o)
     size_t fl;
     const char *crv = curve_name(kind, &fl);
     UAT_ENSURE(crv != NULL, UAT_ERR_UNSUPPORTED_ALGORITHM, "key.jwk", "kty", -1);
-    uint8_t pt[1 + 2 * 66];
-    size_t n = 0;
-    UAT_ENSURE(EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, pt, sizeof(pt),
-                                               &n) == 1 &&
-                   n == 1 + 2 * fl && pt[0] == 0x04,
-               UAT_ERR_CRYPTO_FAILURE, "key.jwk", "", -1);
+    BIGNUM *bx = NULL, *by = NULL;
+    uint8_t x[66], y[66];
+    int ok = EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, &bx) == 1 &&
+             EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &by) == 1 &&
+             BN_bn2binpad(bx, x, (int)fl) == (int)fl && BN_bn2binpad(by, y, (int)fl) == (int)fl;
+    BN_free(bx);
+    BN_free(by);
+    if (!ok) {
+        return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "key.jwk");
+    }
     json_object_set_new(o, "kty", json_string("EC"));
     json_object_set_new(o, "crv", json_string(crv));
-    UAT_TRY(put_member(o, "x", pt + 1, fl));
-    return put_member(o, "y", pt + 1 + fl, fl);
+    UAT_TRY(put_member(o, "x", x, fl));
+    return put_member(o, "y", y, fl);
 }
 
 uat_err uat_key_public_jwk(const uat_key *k, uat_buf *out)

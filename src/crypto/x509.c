@@ -57,7 +57,12 @@ uat_err uat_pem_decode_all(uat_span text, const char *label, uat_der_list *out)
         unsigned char *data = NULL;
         long len = 0;
         if (PEM_read_bio(bio, &name, &header, &data, &len) != 1) {
-            ERR_clear_error(); /* end of input */
+            unsigned long e = ERR_peek_last_error();
+            if (ERR_GET_LIB(e) == ERR_LIB_PEM && ERR_GET_REASON(e) == PEM_R_NO_START_LINE) {
+                ERR_clear_error(); /* end of input */
+            } else {
+                rc = UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem");
+            }
             break;
         }
         if (strcmp(name, label) == 0) {
@@ -175,6 +180,16 @@ static uat_err fill_store(X509_STORE *store, const uat_chain_args *a)
     return UAT_OK;
 }
 
+/* With require_crls off, a certificate without a CRL passes; a CRL that is present still counts. */
+static int crl_optional_cb(int ok, X509_STORE_CTX *ctx)
+{
+    if (!ok && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL) {
+        X509_STORE_CTX_set_error(ctx, X509_V_OK);
+        return 1;
+    }
+    return ok;
+}
+
 static uat_err map_verify_error(int code, int depth, const char *check)
 {
     uat_err e;
@@ -187,6 +202,9 @@ static uat_err map_verify_error(int code, int depth, const char *check)
     case X509_V_ERR_CRL_NOT_YET_VALID:
     case X509_V_ERR_CRL_HAS_EXPIRED:
         e = UAT_ERR_VERIFY_EXPIRED;
+        break;
+    case X509_V_ERR_UNABLE_TO_GET_CRL:
+        e = UAT_ERR_VERIFY_COLLATERAL;
         break;
     default:
         e = UAT_ERR_VERIFY_CHAIN;
@@ -223,9 +241,13 @@ uat_err uat_x509_verify_chain(const uat_chain_args *a)
         goto out;
     }
     X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    unsigned long flags = X509_V_FLAG_X509_STRICT | X509_V_FLAG_PARTIAL_CHAIN;
+    /* not X509_V_FLAG_X509_STRICT: vendor certificates (AMD VCEK) lack an authority key id */
+    unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
     if (a->require_crls || (a->crls != NULL && a->crls->n > 0)) {
         flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
+    }
+    if (!a->require_crls) {
+        X509_STORE_CTX_set_verify_cb(ctx, crl_optional_cb);
     }
     X509_VERIFY_PARAM_set_flags(param, flags);
     X509_VERIFY_PARAM_set_time(param, (time_t)a->at);
@@ -279,4 +301,97 @@ uat_err uat_x509_validity(uat_span cert_der, uat_time *not_before, uat_time *not
     }
     X509_free(x);
     return rc;
+}
+
+uat_err uat_x509_extension(uat_span cert_der, const char *oid, uat_buf *out)
+{
+    X509 *x = d2i_cert_exact(cert_der);
+    if (x == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.extension");
+    }
+    ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
+    uat_err rc = UAT_OK;
+    int idx = obj ? X509_get_ext_by_OBJ(x, obj, -1) : -1;
+    if (idx < 0 || X509_get_ext_by_OBJ(x, obj, idx) >= 0) {
+        rc = UAT_FAILF(UAT_ERR_PARSE_BAD_CERT, "x509.extension", oid, -1,
+                       idx < 0 ? "the certificate has no extension %s"
+                               : "the certificate has extension %s twice",
+                       oid);
+    } else {
+        const ASN1_OCTET_STRING *v = X509_EXTENSION_get_data(X509_get_ext(x, idx));
+        rc = uat_buf_append(out, ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v));
+    }
+    ASN1_OBJECT_free(obj);
+    X509_free(x);
+    ERR_clear_error();
+    return rc;
+}
+
+static uat_err name_cn(const X509_NAME *name, char *out, size_t cap, const char *check)
+{
+    int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
+    UAT_ENSURE(idx >= 0 && cap > 0, UAT_ERR_PARSE_BAD_CERT, check, "commonName", -1);
+    const ASN1_STRING *s = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, idx));
+    int n = ASN1_STRING_length(s);
+    UAT_ENSURE(n >= 0 && (size_t)n < cap, UAT_ERR_PARSE_BAD_CERT, check, "commonName", -1);
+    memcpy(out, ASN1_STRING_get0_data(s), (size_t)n);
+    out[n] = '\0';
+    return UAT_OK;
+}
+
+uat_err uat_x509_subject_cn(uat_span cert_der, char *out, size_t cap)
+{
+    X509 *x = d2i_cert_exact(cert_der);
+    if (x == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.subject");
+    }
+    uat_err rc = name_cn(X509_get_subject_name(x), out, cap, "x509.subject");
+    X509_free(x);
+    return rc;
+}
+
+static X509_CRL *d2i_crl_exact(uat_span der)
+{
+    const unsigned char *p = der.p;
+    X509_CRL *c = d2i_X509_CRL(NULL, &p, (long)der.len);
+    if (c != NULL && (size_t)(p - der.p) != der.len) {
+        X509_CRL_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+uat_err uat_crl_info(uat_span crl_der, char *issuer_cn, size_t cap, uat_time *this_update,
+                     uat_time *next_update)
+{
+    X509_CRL *c = d2i_crl_exact(crl_der);
+    if (c == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.crl");
+    }
+    uat_err rc = name_cn(X509_CRL_get_issuer(c), issuer_cn, cap, "x509.crl");
+    if (rc == UAT_OK) {
+        rc = asn1_time_to_epoch(X509_CRL_get0_lastUpdate(c), this_update);
+    }
+    *next_update = 0;
+    if (rc == UAT_OK && X509_CRL_get0_nextUpdate(c) != NULL) {
+        rc = asn1_time_to_epoch(X509_CRL_get0_nextUpdate(c), next_update);
+    }
+    X509_CRL_free(c);
+    return rc;
+}
+
+int uat_crl_signed_by(uat_span crl_der, uat_span issuer_cert_der)
+{
+    X509_CRL *c = d2i_crl_exact(crl_der);
+    X509 *x = d2i_cert_exact(issuer_cert_der);
+    int ok = c != NULL && x != NULL &&
+             X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(x)) == 0;
+    if (ok) {
+        EVP_PKEY *k = X509_get0_pubkey(x);
+        ok = k != NULL && X509_CRL_verify(c, k) == 1;
+    }
+    X509_CRL_free(c);
+    X509_free(x);
+    ERR_clear_error();
+    return ok;
 }
