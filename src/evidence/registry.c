@@ -3,10 +3,13 @@
 
 #include <string.h>
 
+#include "tee/intel/intel.h"
 #include "tee/sim/sim.h"
 
 static const uat_tee_ops *const registry[] = {
     &uat_tee_sim,
+    &uat_tee_sgx,
+    &uat_tee_tdx,
 };
 
 size_t uat_registry_count(void)

@@ -12,6 +12,7 @@ typedef struct uat_verify_ctx {
     const char *trust_dir;      /* root of trust anchors; a TEE reads <trust_dir>/<name>/ */
     const char *collateral_dir; /* root of collateral; a TEE reads <collateral_dir>/<name>/ */
     uat_time at;                /* evaluation time */
+    void **cache;               /* this TEE's slot in the verifier's cache (verified collateral) */
 } uat_verify_ctx;
 
 /* What a verifier hands back besides the claims: the binding, for the generic check. */
@@ -42,6 +43,8 @@ typedef struct uat_tee_ops {
     /* Parse and verify; fill claims and out. */
     uat_err (*verify)(uat_span ev, const uat_verify_ctx *ctx, uat_claims *claims,
                       uat_verify_out *out);
+    /* Frees what verify left in *ctx->cache; NULL when the TEE caches nothing. */
+    void (*cache_free)(void *cache);
     /* Produce evidence carrying report_data (64 bytes); NULL when there is no attester. */
     uat_err (*collect)(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out);
 } uat_tee_ops;

@@ -6,7 +6,10 @@
 #include "evidence/resolve.h"
 #include "uattest/verifier.h"
 
+#define MAX_TEES 32
+
 struct uat_verifier {
+    void *caches[MAX_TEES]; /* per registry index: what each TEE verified and may reuse */
     char *trust_dir;
     char *collateral_dir;
     int has_time;
@@ -24,9 +27,22 @@ uat_err uat_verifier_new(uat_verifier **out)
     return UAT_OK;
 }
 
+/* Cached verifications depend on the trust and collateral directories: drop them on change. */
+static void drop_caches(uat_verifier *v)
+{
+    for (size_t i = 0; i < MAX_TEES && i < uat_registry_count(); i++) {
+        const uat_tee_ops *ops = uat_registry_at(i);
+        if (v->caches[i] != NULL && ops->cache_free != NULL) {
+            ops->cache_free(v->caches[i]);
+        }
+        v->caches[i] = NULL;
+    }
+}
+
 void uat_verifier_free(uat_verifier *v)
 {
     if (v != NULL) {
+        drop_caches(v);
         free(v->trust_dir);
         free(v->collateral_dir);
         free(v);
@@ -48,11 +64,13 @@ static uat_err set_path(char **slot, const char *dir)
 
 uat_err uat_verifier_set_trust_dir(uat_verifier *v, const char *dir)
 {
+    drop_caches(v);
     return set_path(&v->trust_dir, dir);
 }
 
 uat_err uat_verifier_set_collateral_dir(uat_verifier *v, const char *dir)
 {
+    drop_caches(v);
     return set_path(&v->collateral_dir, dir);
 }
 
@@ -75,13 +93,24 @@ static uat_err check_binding(const uat_verify_out *vo, const uint8_t *expected, 
     return UAT_OK;
 }
 
-static uat_err verify_record(const uat_verifier *v, const uat_cmw *c, const uint8_t *expected,
+static void **cache_slot(uat_verifier *v, const uat_tee_ops *ops)
+{
+    for (size_t i = 0; i < MAX_TEES && i < uat_registry_count(); i++) {
+        if (uat_registry_at(i) == ops) {
+            return &v->caches[i];
+        }
+    }
+    return NULL;
+}
+
+static uat_err verify_record(uat_verifier *v, const uat_cmw *c, const uint8_t *expected,
                              uat_claims **out)
 {
     const uat_tee_ops *ops = NULL;
     uat_span value = {NULL, 0};
     UAT_TRY(uat_resolve_record(c, &ops, &value));
-    uat_verify_ctx ctx = {v->trust_dir, v->collateral_dir, v->has_time ? v->at : uat_time_now()};
+    uat_verify_ctx ctx = {v->trust_dir, v->collateral_dir, v->has_time ? v->at : uat_time_now(),
+                          cache_slot(v, ops)};
     uat_verify_out vo;
     memset(&vo, 0, sizeof(vo));
     uat_claims *claims = NULL;

@@ -1,0 +1,47 @@
+/* The Intel collateral store of one verifier: files loaded once, each signature and chain
+ * verified once and reused while the evaluation time stays inside the window it holds for. */
+#ifndef UAT_TEE_INTEL_STORE_H
+#define UAT_TEE_INTEL_STORE_H
+
+#include "tee/intel/collateral.h"
+
+typedef struct intel_window {
+    int ok;
+    uat_time lo, hi;
+} intel_window;
+
+typedef struct intel_pck {
+    uint8_t chain_hash[32];
+    intel_window w;
+    uat_key *key;
+    uat_pck_ext ext;
+    int processor_ca; /* issued by the PCK Processor CA (else Platform CA) */
+} intel_pck;
+
+typedef struct intel_store {
+    uat_der_list anchors; /* trust directory certificates */
+    uat_der_list certs;   /* anchors + collateral certificates: TCB signing candidates */
+    uat_der_list crls;
+    size_t ntcb, nid, npck;
+    uat_tcb_info *tcb;
+    intel_window *tcb_w;
+    uat_enclave_identity *ids;
+    intel_window *id_w;
+    intel_pck pck[16];
+} intel_store;
+
+/* The store in ctx->cache, loaded from the trust and collateral directories on first use. */
+UAT_MUST_USE uat_err intel_store_get(const uat_verify_ctx *ctx, intel_store **out);
+void intel_store_free(void *store);
+
+/* The TCB info for fmspc (SGX or TDX), verified at ctx->at. */
+UAT_MUST_USE uat_err intel_tcb_info(intel_store *s, const uint8_t fmspc[6], int tdx, uat_time at,
+                                    const uat_tcb_info **out, uat_time *hi);
+/* The enclave identity "QE", "QVE" or "TD_QE", verified at ctx->at. */
+UAT_MUST_USE uat_err intel_identity(intel_store *s, const char *id, uat_time at,
+                                    const uat_enclave_identity **out, uat_time *hi);
+/* The PCK chain of a quote (PEM), verified to the root with both CRLs at ctx->at. */
+UAT_MUST_USE uat_err intel_pck_chain(intel_store *s, uat_span pem, uat_time at,
+                                     const intel_pck **out);
+
+#endif

@@ -1,0 +1,246 @@
+/* Verifying Intel collateral once per validity window: TCB signing certificate selection,
+ * TCB info and enclave identity signatures and dates, PCK chains with both CRLs. */
+#include <string.h>
+
+#include "core/limits.h"
+#include "tee/intel/store.h"
+
+#define CHECK "intel.collateral"
+#define TCB_SIGNING_CN "Intel SGX TCB Signing"
+
+static int window_holds(const intel_window *w, uat_time at)
+{
+    return w->ok && at >= w->lo && at <= w->hi;
+}
+
+static void window_narrow(intel_window *w, uat_time lo, uat_time hi)
+{
+    if (lo > w->lo) {
+        w->lo = lo;
+    }
+    if (hi != 0 && hi < w->hi) {
+        w->hi = hi;
+    }
+}
+
+/* Every CRL's thisUpdate..nextUpdate narrows the window (conservative: re-verify sooner). */
+static void narrow_by_crls(const intel_store *s, intel_window *w)
+{
+    for (size_t i = 0; i < s->crls.n; i++) {
+        char cn[128];
+        uat_time tu = 0, nu = 0;
+        if (uat_crl_info(uat_buf_span(&s->crls.items[i]), cn, sizeof(cn), &tu, &nu) == UAT_OK) {
+            window_narrow(w, tu, nu);
+        } else {
+            uat_error_clear();
+        }
+    }
+}
+
+static uat_err cert_window(uat_span der, intel_window *w)
+{
+    uat_time nb = 0, na = 0;
+    UAT_TRY(uat_x509_validity(der, &nb, &na));
+    window_narrow(w, nb, na);
+    return UAT_OK;
+}
+
+/* Verifies a PCS signature (ES256, raw r||s over the exact member text) with the TCB signing
+ * certificate valid at `at`: Intel re-issued it with the same key, so validity picks the one. */
+static uat_err verify_pcs_signature(const intel_store *s, uat_span body, const uint8_t sig[64],
+                                    uat_time at, const char *what, intel_window *w)
+{
+    uat_err last = UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, CHECK, what, -1,
+                             "no \"%s\" certificate among the trust anchors and collateral",
+                             TCB_SIGNING_CN);
+    for (size_t i = 0; i < s->certs.n; i++) {
+        uat_span der = uat_buf_span(&s->certs.items[i]);
+        char cn[128];
+        if (uat_x509_subject_cn(der, cn, sizeof(cn)) != UAT_OK || strcmp(cn, TCB_SIGNING_CN) != 0) {
+            continue;
+        }
+        uat_chain_args a = {der, NULL, &s->anchors, &s->crls, 1, at, "intel.tcb_signing_chain"};
+        uat_err rc = uat_x509_verify_chain(&a);
+        if (rc != UAT_OK) {
+            last = rc;
+            continue;
+        }
+        uat_key *k = NULL;
+        UAT_TRY(uat_x509_public_key(der, &k));
+        rc = uat_sig_verify(k, UAT_SIG_ES256, body, uat_span_of(sig, 64), "intel.collateral_signature");
+        uat_key_free(k);
+        if (rc != UAT_OK) {
+            return UAT_FAILF(rc, "intel.collateral_signature", what, -1,
+                             "the %s signature does not verify with the TCB signing key", what);
+        }
+        UAT_TRY(cert_window(der, w));
+        narrow_by_crls(s, w);
+        return UAT_OK;
+    }
+    return last;
+}
+
+static uat_err check_dates(uat_time issue, uat_time next, uat_time at, const char *what)
+{
+    char a[32] = "", b[32] = "";
+    if (at < issue || at > next) {
+        if (uat_time_format(issue, a) != UAT_OK || uat_time_format(next, b) != UAT_OK) {
+            a[0] = b[0] = '\0';
+        }
+        return UAT_FAILF(UAT_ERR_VERIFY_EXPIRED, CHECK, what, -1,
+                         "the %s is valid from %s to %s, not at the evaluation time", what, a, b);
+    }
+    return UAT_OK;
+}
+
+static uat_err verify_item(const intel_store *s, uat_span body, const uint8_t sig[64],
+                           uat_time issue, uat_time next, uat_time at, const char *what,
+                           intel_window *w)
+{
+    if (window_holds(w, at)) {
+        return UAT_OK;
+    }
+    intel_window nw = {0, issue, next};
+    UAT_TRY(check_dates(issue, next, at, what));
+    UAT_TRY(verify_pcs_signature(s, body, sig, at, what, &nw));
+    nw.ok = 1;
+    *w = nw;
+    return UAT_OK;
+}
+
+uat_err intel_tcb_info(intel_store *s, const uint8_t fmspc[6], int tdx, uat_time at,
+                       const uat_tcb_info **out, uat_time *hi)
+{
+    /* several bundles may hold the same FMSPC: the newest evaluation data number valid at `at` */
+    size_t best = s->ntcb;
+    for (size_t i = 0; i < s->ntcb; i++) {
+        const uat_tcb_info *t = &s->tcb[i];
+        if (t->is_tdx != tdx || memcmp(t->fmspc, fmspc, 6) != 0) {
+            continue;
+        }
+        int valid = at >= t->issue_date && at <= t->next_update;
+        int best_valid = best < s->ntcb && at >= s->tcb[best].issue_date &&
+                         at <= s->tcb[best].next_update;
+        if (best == s->ntcb || (valid && !best_valid) ||
+            (valid == best_valid && t->eval_number > s->tcb[best].eval_number)) {
+            best = i;
+        }
+    }
+    if (best == s->ntcb) {
+        char hex[13];
+        uat_hex_encode(fmspc, 6, hex);
+        return UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, CHECK, "tcbInfo", -1,
+                         "no %s TCB info for FMSPC %s in the collateral", tdx ? "TDX" : "SGX", hex);
+    }
+    const uat_tcb_info *t = &s->tcb[best];
+    UAT_TRY(verify_item(s, t->body, t->signature, t->issue_date, t->next_update, at, "tcbInfo",
+                        &s->tcb_w[best]));
+    *out = t;
+    *hi = s->tcb_w[best].hi;
+    return UAT_OK;
+}
+
+uat_err intel_identity(intel_store *s, const char *id, uat_time at,
+                       const uat_enclave_identity **out, uat_time *hi)
+{
+    size_t best = s->nid;
+    for (size_t i = 0; i < s->nid; i++) {
+        const uat_enclave_identity *e = &s->ids[i];
+        if (strcmp(e->id, id) != 0) {
+            continue;
+        }
+        int valid = at >= e->issue_date && at <= e->next_update;
+        if (best == s->nid || (valid && e->eval_number >= s->ids[best].eval_number)) {
+            best = i;
+        }
+    }
+    if (best == s->nid) {
+        return UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, CHECK, "enclaveIdentity", -1,
+                         "no %s identity in the collateral", id);
+    }
+    const uat_enclave_identity *e = &s->ids[best];
+    UAT_TRY(verify_item(s, e->body, e->signature, e->issue_date, e->next_update, at,
+                        "enclaveIdentity", &s->id_w[best]));
+    *out = e;
+    *hi = s->id_w[best].hi;
+    return UAT_OK;
+}
+
+/* spec: PCK Certificate and CRL Profile: leaf "Intel SGX PCK Certificate" issued by the
+ * "Intel SGX PCK Platform CA" or "Intel SGX PCK Processor CA", issued by the Intel SGX Root CA */
+static uat_err check_pck(const uat_der_list *chain, const intel_store *s, uat_time at, intel_pck *p)
+{
+    uat_span leaf = uat_buf_span(&chain->items[0]);
+    uat_der_list rest = {chain->items + 1, chain->n - 1, chain->n - 1};
+    uat_chain_args a = {leaf, &rest, &s->anchors, &s->crls, 1, at, "intel.pck_chain"};
+    UAT_TRY(uat_x509_verify_chain(&a));
+    char cn[128];
+    UAT_TRY(uat_x509_subject_cn(uat_buf_span(&chain->items[1]), cn, sizeof(cn)));
+    UAT_ENSURE(strcmp(cn, "Intel SGX PCK Platform CA") == 0 ||
+                   strcmp(cn, "Intel SGX PCK Processor CA") == 0,
+               UAT_ERR_VERIFY_CHAIN, "intel.pck_chain", "issuer", -1);
+    p->processor_ca = strcmp(cn, "Intel SGX PCK Processor CA") == 0;
+    uat_buf ext;
+    uat_buf_init(&ext, 4096);
+    uat_err rc = uat_x509_extension(leaf, UAT_SGX_EXT_OID, &ext);
+    if (rc == UAT_OK) {
+        rc = uat_pck_ext_parse(uat_buf_span(&ext), &p->ext);
+    }
+    uat_buf_free(&ext);
+    UAT_TRY(rc);
+    UAT_TRY(uat_x509_public_key(leaf, &p->key));
+    UAT_ENSURE(uat_key_kind_of(p->key) == UAT_KEY_EC_P256, UAT_ERR_CRYPTO_BAD_KEY, "intel.pck_chain",
+               "pck_key", -1);
+    p->w.lo = INT64_MIN;
+    p->w.hi = INT64_MAX;
+    for (size_t i = 0; i < chain->n; i++) {
+        UAT_TRY(cert_window(uat_buf_span(&chain->items[i]), &p->w));
+    }
+    narrow_by_crls(s, &p->w);
+    p->w.ok = 1;
+    return UAT_OK;
+}
+
+uat_err intel_pck_chain(intel_store *s, uat_span pem, uat_time at, const intel_pck **out)
+{
+    uint8_t hash[32];
+    UAT_TRY(uat_hash(UAT_HASH_SHA256, &pem, 1, hash));
+    for (size_t i = 0; i < s->npck; i++) {
+        if (memcmp(s->pck[i].chain_hash, hash, 32) == 0 && window_holds(&s->pck[i].w, at)) {
+            *out = &s->pck[i];
+            return UAT_OK;
+        }
+    }
+    uat_der_list chain = {NULL, 0, 0};
+    uat_err rc = uat_pem_decode_all(pem, "CERTIFICATE", &chain);
+    if (rc == UAT_OK && (chain.n < 2 || chain.n > UAT_MAX_CERT_CHAIN)) {
+        rc = UAT_FAILF(UAT_ERR_VERIFY_CHAIN, "intel.pck_chain", "", -1,
+                       "the quote carries %zu certificates; a PCK chain has 2 or 3", chain.n);
+    }
+    intel_pck p;
+    memset(&p, 0, sizeof(p));
+    if (rc == UAT_OK) {
+        rc = check_pck(&chain, s, at, &p);
+    }
+    uat_der_list_free(&chain);
+    if (rc != UAT_OK) {
+        uat_key_free(p.key);
+        return rc;
+    }
+    memcpy(p.chain_hash, hash, 32);
+    /* replace an entry of the same chain, else a free slot, else the oldest */
+    size_t slot = s->npck < sizeof(s->pck) / sizeof(s->pck[0]) ? s->npck : 0;
+    for (size_t i = 0; i < s->npck; i++) {
+        if (memcmp(s->pck[i].chain_hash, hash, 32) == 0) {
+            slot = i;
+        }
+    }
+    if (slot < s->npck) {
+        uat_key_free(s->pck[slot].key);
+    } else {
+        s->npck++;
+    }
+    s->pck[slot] = p;
+    *out = &s->pck[slot];
+    return UAT_OK;
+}
