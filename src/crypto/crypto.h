@@ -87,6 +87,10 @@ void uat_der_list_free(uat_der_list *l);
 UAT_MUST_USE uat_err uat_der_list_add(uat_der_list *l, uat_span der);
 /* Appends every PEM block of the given label ("CERTIFICATE", "X509 CRL") as DER. */
 UAT_MUST_USE uat_err uat_pem_decode_all(uat_span text, const char *label, uat_der_list *out);
+/* Strict PEM certificate bundle from untrusted input: only "-----BEGIN CERTIFICATE-----" blocks of
+ * base64 lines, separated by line breaks; trailing whitespace and NUL bytes are allowed, nothing else.
+ * Every block must decode to exactly one DER certificate. */
+UAT_MUST_USE uat_err uat_pem_certs_strict(uat_span text, uat_der_list *out);
 /* Appends certificates from a file holding DER or PEM (one or several). */
 UAT_MUST_USE uat_err uat_der_list_load_certs(uat_span file_bytes, uat_der_list *out);
 UAT_MUST_USE uat_err uat_der_list_load_crls(uat_span file_bytes, uat_der_list *out);

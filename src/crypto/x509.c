@@ -395,3 +395,88 @@ int uat_crl_signed_by(uat_span crl_der, uat_span issuer_cert_der)
     ERR_clear_error();
     return ok;
 }
+
+#define PEM_BEGIN "-----BEGIN CERTIFICATE-----"
+#define PEM_END "-----END CERTIFICATE-----"
+
+/* The line at *i (without its \n or \r\n); advances past the line break. */
+static int next_line(uat_span t, size_t *i, uat_span *line)
+{
+    if (*i >= t.len) {
+        return 0;
+    }
+    size_t start = *i;
+    while (*i < t.len && t.p[*i] != '\n') {
+        (*i)++;
+    }
+    size_t end = *i;
+    if (*i < t.len) {
+        (*i)++; /* the \n */
+    }
+    if (end > start && t.p[end - 1] == '\r') {
+        end--;
+    }
+    *line = uat_span_of(t.p + start, end - start);
+    return 1;
+}
+
+static int line_is(uat_span line, const char *s)
+{
+    return line.len == strlen(s) && memcmp(line.p, s, line.len) == 0;
+}
+
+static uat_err strict_block(uat_span t, size_t *i, uat_der_list *out)
+{
+    uat_span line;
+    uat_buf b64, der;
+    uat_buf_init(&b64, UAT_MAX_FILE_BYTES);
+    uat_buf_init(&der, UAT_MAX_FILE_BYTES);
+    uat_err rc = UAT_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem", "END", (int64_t)*i);
+    while (next_line(t, i, &line)) {
+        if (line_is(line, PEM_END)) {
+            rc = uat_b64_decode((const char *)b64.p, b64.len, UAT_B64_STD, &der);
+            break;
+        }
+        rc = uat_buf_append(&b64, line.p, line.len);
+        if (rc != UAT_OK) {
+            break;
+        }
+        rc = UAT_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem", "END", (int64_t)*i);
+    }
+    if (rc == UAT_OK) {
+        X509 *x = d2i_cert_exact(uat_buf_span(&der));
+        rc = x ? uat_der_list_add(out, uat_buf_span(&der))
+               : UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem");
+        X509_free(x);
+    } else if (rc == UAT_ERR_PARSE_BAD_ENCODING) {
+        rc = UAT_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem", "base64", (int64_t)*i);
+    }
+    uat_buf_free(&b64);
+    uat_buf_free(&der);
+    return rc;
+}
+
+uat_err uat_pem_certs_strict(uat_span t, uat_der_list *out)
+{
+    size_t i = 0, blocks = 0;
+    for (;;) {
+        while (i < t.len && (t.p[i] == '\n' || t.p[i] == '\r' || t.p[i] == ' ' || t.p[i] == '\t')) {
+            i++;
+        }
+        size_t rest = i;
+        while (rest < t.len && t.p[rest] == 0) {
+            rest++;
+        }
+        if (rest == t.len) {
+            break;
+        }
+        uat_span line;
+        size_t at = i;
+        UAT_ENSURE(next_line(t, &i, &line) && line_is(line, PEM_BEGIN), UAT_ERR_PARSE_BAD_CERT, "pem",
+                   "BEGIN", (int64_t)at);
+        UAT_TRY(strict_block(t, &i, out));
+        blocks++;
+    }
+    UAT_ENSURE(blocks > 0, UAT_ERR_PARSE_BAD_CERT, "pem", "BEGIN", 0);
+    return UAT_OK;
+}

@@ -168,9 +168,24 @@ uat_err intel_identity(intel_store *s, const char *id, uat_time at,
 
 /* spec: PCK Certificate and CRL Profile: leaf "Intel SGX PCK Certificate" issued by the
  * "Intel SGX PCK Platform CA" or "Intel SGX PCK Processor CA", issued by the Intel SGX Root CA */
+/* spec: QVL PCK chain check: the root carried in the quote must be the configured root itself */
+static uat_err check_quote_root(const uat_der_list *chain, const intel_store *s)
+{
+    uat_span root = uat_buf_span(&chain->items[chain->n - 1]);
+    for (size_t i = 0; i < s->anchors.n; i++) {
+        const uat_buf *a = &s->anchors.items[i];
+        if (a->len == root.len && memcmp(a->p, root.p, root.len) == 0) {
+            return UAT_OK;
+        }
+    }
+    return UAT_FAILF(UAT_ERR_VERIFY_CHAIN, "intel.pck_chain", "root", -1,
+                     "the root CA in the quote is not a configured trust anchor");
+}
+
 static uat_err check_pck(const uat_der_list *chain, const intel_store *s, uat_time at, intel_pck *p)
 {
     uat_span leaf = uat_buf_span(&chain->items[0]);
+    UAT_TRY(check_quote_root(chain, s));
     uat_der_list rest = {chain->items + 1, chain->n - 1, chain->n - 1};
     uat_chain_args a = {leaf, &rest, &s->anchors, &s->crls, 1, at, "intel.pck_chain"};
     UAT_TRY(uat_x509_verify_chain(&a));
@@ -212,10 +227,10 @@ uat_err intel_pck_chain(intel_store *s, uat_span pem, uat_time at, const intel_p
         }
     }
     uat_der_list chain = {NULL, 0, 0};
-    uat_err rc = uat_pem_decode_all(pem, "CERTIFICATE", &chain);
-    if (rc == UAT_OK && (chain.n < 2 || chain.n > UAT_MAX_CERT_CHAIN)) {
+    uat_err rc = uat_pem_certs_strict(pem, &chain);
+    if (rc == UAT_OK && chain.n != 3) {
         rc = UAT_FAILF(UAT_ERR_VERIFY_CHAIN, "intel.pck_chain", "", -1,
-                       "the quote carries %zu certificates; a PCK chain has 2 or 3", chain.n);
+                       "the quote carries %zu certificates; a PCK chain is PCK, CA and root", chain.n);
     }
     intel_pck p;
     memset(&p, 0, sizeof(p));

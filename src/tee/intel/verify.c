@@ -42,14 +42,15 @@ static uat_err evaluate(intel_store *s, const uat_intel_quote *q, const intel_pc
     const uat_tcb_info *t = NULL;
     const uat_enclave_identity *e = NULL;
     uat_time hi_t = 0, hi_e = 0;
+    /* every piece of collateral is checked (signature, dates) before any TCB is judged */
     UAT_TRY(intel_tcb_info(s, pck->ext.fmspc, tdx, at, &t, &hi_t));
+    UAT_TRY(intel_identity(s, tdx ? "TD_QE" : "QE", at, &e, &hi_e));
     UAT_ENSURE(memcmp(t->pceid, pck->ext.pceid, 2) == 0, UAT_ERR_VERIFY_COLLATERAL, "intel.tcb",
                "pceId", -1);
     UAT_TRY(uat_tcb_eval_platform(t, &pck->ext, tdx ? &q->td : NULL, r));
     if (tdx) {
         UAT_TRY(uat_tcb_eval_module(t, &q->td, r));
     }
-    UAT_TRY(intel_identity(s, tdx ? "TD_QE" : "QE", at, &e, &hi_e));
     UAT_TRY(uat_tcb_eval_qe(e, &q->qe_report, r));
     *valid_until = pck->w.hi;
     if (hi_t < *valid_until) {
