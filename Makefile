@@ -6,7 +6,7 @@ JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 MAKEFLAGS  += --no-print-directory
 
-.PHONY: all deps build build-asan test test-plain test-asan run install fuzz clean
+.PHONY: all deps build build-asan test test-plain test-asan run install fuzz bench clean
 
 all: build
 
@@ -44,6 +44,10 @@ fuzz: deps
 	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_BUILD_TYPE=Debug -DUAT_FUZZ=ON -DUAT_TESTS=OFF \
 	  -DCMAKE_C_COMPILER=clang-14 $(CMAKE_ARGS)
 	cmake --build $(FUZZ_BUILD) -j$(JOBS)
+
+# Speed figures as ratios measured in the same run (bench/README.md).
+bench: build
+	for b in $(BUILD)/bench_*; do $$b ../shared/corpus; done
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

@@ -89,7 +89,7 @@ UAT_MUST_USE uat_err uat_der_list_add(uat_der_list *l, uat_span der);
 UAT_MUST_USE uat_err uat_pem_decode_all(uat_span text, const char *label, uat_der_list *out);
 /* Strict PEM certificate bundle from untrusted input: only "-----BEGIN CERTIFICATE-----" blocks of
  * base64 lines, separated by line breaks; trailing whitespace and NUL bytes are allowed, nothing else.
- * Every block must decode to exactly one DER certificate. */
+ * Blocks are base64-decoded strictly; the DER is decoded by uat_cert_parse (once) where it is used. */
 UAT_MUST_USE uat_err uat_pem_certs_strict(uat_span text, uat_der_list *out);
 /* Appends certificates from a file holding DER or PEM (one or several). */
 UAT_MUST_USE uat_err uat_der_list_load_certs(uat_span file_bytes, uat_der_list *out);
@@ -111,6 +111,29 @@ UAT_MUST_USE uat_err uat_x509_public_key(uat_span cert_der, uat_key **out);
 /* notBefore / notAfter of a certificate as seconds since the epoch. */
 UAT_MUST_USE uat_err uat_x509_validity(uat_span cert_der, uat_time *not_before,
                                        uat_time *not_after);
+
+/* A parsed certificate: decoded once, with its subject CN, validity and public key at hand.
+ * (OpenSSL 3 decodes certificates slowly: code that checks a certificate more than once keeps one.) */
+typedef struct uat_cert uat_cert;
+UAT_MUST_USE uat_err uat_cert_parse(uat_span der, uat_cert **out);
+void uat_cert_free(uat_cert *c);
+uat_span uat_cert_der(const uat_cert *c);
+const char *uat_cert_cn(const uat_cert *c); /* subject commonName, "" when absent */
+uat_time uat_cert_not_before(const uat_cert *c);
+uat_time uat_cert_not_after(const uat_cert *c);
+const uat_key *uat_cert_key(const uat_cert *c);
+/* The DER value of the extension with the dotted OID (see uat_x509_extension). */
+UAT_MUST_USE uat_err uat_cert_extension(const uat_cert *c, const char *oid, uat_buf *out);
+
+/* Trust anchors and CRLs decoded once, for many chain verifications at different times. */
+typedef struct uat_x509_store uat_x509_store;
+UAT_MUST_USE uat_err uat_x509_store_new(uat_cert *const *anchors, size_t nanchors,
+                                        const uat_der_list *crls, uat_x509_store **out);
+void uat_x509_store_free(uat_x509_store *s);
+/* As uat_x509_verify_chain, with a parsed leaf and intermediates. */
+UAT_MUST_USE uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_cert *leaf,
+                                           uat_cert *const *intermediates, size_t n,
+                                           int require_crls, uat_time at, const char *check);
 
 /* The DER value (contents of the extnValue OCTET STRING) of the extension with the dotted OID.
  * PARSE_BAD_CERT when the certificate has no such extension or has it twice. Appends to out. */

@@ -5,6 +5,7 @@
 #include "crypto/crypto.h"
 
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 struct uat_key {
     EVP_PKEY *pkey;
@@ -16,5 +17,10 @@ uat_err uat_ossl_fail(uat_err err, const char *check, const char *file, int line
 
 const EVP_MD *uat_ossl_md(enum uat_hash_alg alg);
 UAT_MUST_USE uat_err uat_key_wrap(EVP_PKEY *pkey, uat_key **out); /* takes pkey */
+
+/* x509.c internals shared with cert.c */
+X509 *uat_ossl_d2i_cert(uat_span der); /* exact: no trailing bytes */
+uat_err uat_ossl_asn1_time(const ASN1_TIME *t, uat_time *out);
+uat_err uat_ossl_name_cn(const X509_NAME *name, char *out, size_t cap, const char *check);
 
 #endif

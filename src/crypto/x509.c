@@ -125,7 +125,7 @@ uat_err uat_der_list_load_crls(uat_span file_bytes, uat_der_list *out)
     return load_any(file_bytes, "X509 CRL", 1, out);
 }
 
-static X509 *d2i_cert_exact(uat_span der)
+X509 *uat_ossl_d2i_cert(uat_span der)
 {
     const unsigned char *p = der.p;
     X509 *x = d2i_X509(NULL, &p, (long)der.len);
@@ -136,83 +136,31 @@ static X509 *d2i_cert_exact(uat_span der)
     return x;
 }
 
-static uat_err certs_to_stack(const uat_der_list *l, STACK_OF(X509) *st, const char *check)
+static void free_certs(uat_cert **certs, size_t n)
 {
-    for (size_t i = 0; l != NULL && i < l->n; i++) {
-        X509 *x = d2i_cert_exact(uat_buf_span(&l->items[i]));
-        if (x == NULL) {
-            return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, check);
-        }
-        if (sk_X509_push(st, x) <= 0) {
-            X509_free(x);
-            return UAT_NOMEM(check);
+    for (size_t i = 0; certs != NULL && i < n; i++) {
+        uat_cert_free(certs[i]);
+    }
+    free(certs);
+}
+
+static uat_err parse_certs(const uat_der_list *l, uat_cert ***out, size_t *n)
+{
+    size_t count = l != NULL ? l->n : 0;
+    uat_cert **certs = calloc(count + 1, sizeof(*certs));
+    if (certs == NULL) {
+        return UAT_NOMEM("x509.chain");
+    }
+    for (size_t i = 0; i < count; i++) {
+        uat_err rc = uat_cert_parse(uat_buf_span(&l->items[i]), &certs[i]);
+        if (rc != UAT_OK) {
+            free_certs(certs, i);
+            return rc;
         }
     }
+    *out = certs;
+    *n = count;
     return UAT_OK;
-}
-
-static uat_err fill_store(X509_STORE *store, const uat_chain_args *a)
-{
-    for (size_t i = 0; a->anchors != NULL && i < a->anchors->n; i++) {
-        X509 *x = d2i_cert_exact(uat_buf_span(&a->anchors->items[i]));
-        if (x == NULL) {
-            return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, a->check);
-        }
-        int ok = X509_STORE_add_cert(store, x);
-        X509_free(x);
-        if (ok != 1) {
-            return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, a->check);
-        }
-    }
-    for (size_t i = 0; a->crls != NULL && i < a->crls->n; i++) {
-        uat_span s = uat_buf_span(&a->crls->items[i]);
-        const unsigned char *p = s.p;
-        X509_CRL *c = d2i_X509_CRL(NULL, &p, (long)s.len);
-        if (c == NULL) {
-            return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, a->check);
-        }
-        int ok = X509_STORE_add_crl(store, c);
-        X509_CRL_free(c);
-        if (ok != 1) {
-            return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, a->check);
-        }
-    }
-    return UAT_OK;
-}
-
-/* With require_crls off, a certificate without a CRL passes; a CRL that is present still counts. */
-static int crl_optional_cb(int ok, X509_STORE_CTX *ctx)
-{
-    if (!ok && X509_STORE_CTX_get_error(ctx) == X509_V_ERR_UNABLE_TO_GET_CRL) {
-        X509_STORE_CTX_set_error(ctx, X509_V_OK);
-        return 1;
-    }
-    return ok;
-}
-
-static uat_err map_verify_error(int code, int depth, const char *check)
-{
-    uat_err e;
-    switch (code) {
-    case X509_V_ERR_CERT_REVOKED:
-        e = UAT_ERR_VERIFY_REVOKED;
-        break;
-    case X509_V_ERR_CERT_NOT_YET_VALID:
-    case X509_V_ERR_CERT_HAS_EXPIRED:
-    case X509_V_ERR_CRL_NOT_YET_VALID:
-    case X509_V_ERR_CRL_HAS_EXPIRED:
-        e = UAT_ERR_VERIFY_EXPIRED;
-        break;
-    case X509_V_ERR_UNABLE_TO_GET_CRL:
-        e = UAT_ERR_VERIFY_COLLATERAL;
-        break;
-    default:
-        e = UAT_ERR_VERIFY_CHAIN;
-        break;
-    }
-    ERR_clear_error();
-    return UAT_FAILF(e, check, "certificate", -1, "depth %d: %s", depth,
-                     X509_verify_cert_error_string(code));
 }
 
 uat_err uat_x509_verify_chain(const uat_chain_args *a)
@@ -222,50 +170,32 @@ uat_err uat_x509_verify_chain(const uat_chain_args *a)
                -1);
     UAT_ENSURE(a->intermediates == NULL || a->intermediates->n <= UAT_MAX_CERT_CHAIN,
                UAT_ERR_RESOURCE_LIMIT, check, "intermediates", -1);
-    X509 *leaf = d2i_cert_exact(a->leaf);
-    if (leaf == NULL) {
-        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, check);
-    }
-    X509_STORE *store = X509_STORE_new();
-    STACK_OF(X509) *untrusted = sk_X509_new_null();
-    X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-    uat_err rc = UAT_OK;
-    if (store == NULL || untrusted == NULL || ctx == NULL) {
-        rc = UAT_NOMEM(check);
-        goto out;
-    }
-    UAT_TRY_GOTO(rc, fill_store(store, a), out);
-    UAT_TRY_GOTO(rc, certs_to_stack(a->intermediates, untrusted, check), out);
-    if (X509_STORE_CTX_init(ctx, store, leaf, untrusted) != 1) {
-        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, check);
-        goto out;
-    }
-    X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
-    /* not X509_V_FLAG_X509_STRICT: vendor certificates (AMD VCEK) lack an authority key id */
-    unsigned long flags = X509_V_FLAG_PARTIAL_CHAIN;
-    if (a->require_crls || (a->crls != NULL && a->crls->n > 0)) {
-        flags |= X509_V_FLAG_CRL_CHECK | X509_V_FLAG_CRL_CHECK_ALL;
-    }
-    if (!a->require_crls) {
-        X509_STORE_CTX_set_verify_cb(ctx, crl_optional_cb);
-    }
-    X509_VERIFY_PARAM_set_flags(param, flags);
-    X509_VERIFY_PARAM_set_time(param, (time_t)a->at);
-    if (X509_verify_cert(ctx) != 1) {
-        rc = map_verify_error(X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx),
-                              check);
-    }
+    uat_cert *leaf = NULL, **anchors = NULL, **inter = NULL;
+    size_t na = 0, ni = 0;
+    uat_x509_store *store = NULL;
+    uat_err rc;
+    UAT_TRY_GOTO(rc, uat_cert_parse(a->leaf, &leaf), out);
+    UAT_TRY_GOTO(rc, parse_certs(a->anchors, &anchors, &na), out);
+    UAT_TRY_GOTO(rc, parse_certs(a->intermediates, &inter, &ni), out);
+    UAT_TRY_GOTO(rc, uat_x509_store_new(anchors, na, a->crls, &store), out);
+    rc = uat_x509_store_verify(store, leaf, inter, ni, a->require_crls, a->at, check);
 out:
-    X509_STORE_CTX_free(ctx);
-    sk_X509_pop_free(untrusted, X509_free);
-    X509_STORE_free(store);
-    X509_free(leaf);
+    if (rc != UAT_OK && strcmp(uat_last_error()->check, check) != 0) {
+        /* name the chain that failed, keep the cause */
+        char detail[256];
+        snprintf(detail, sizeof(detail), "%s", uat_last_error()->message);
+        rc = UAT_FAILF(rc, check, "certificate", -1, "%s", detail);
+    }
+    uat_x509_store_free(store);
+    free_certs(anchors, na);
+    free_certs(inter, ni);
+    uat_cert_free(leaf);
     return rc;
 }
 
 uat_err uat_x509_public_key(uat_span cert_der, uat_key **out)
 {
-    X509 *x = d2i_cert_exact(cert_der);
+    X509 *x = uat_ossl_d2i_cert(cert_der);
     if (x == NULL) {
         return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.cert");
     }
@@ -277,7 +207,7 @@ uat_err uat_x509_public_key(uat_span cert_der, uat_key **out)
     return uat_key_wrap(pkey, out);
 }
 
-static uat_err asn1_time_to_epoch(const ASN1_TIME *t, uat_time *out)
+uat_err uat_ossl_asn1_time(const ASN1_TIME *t, uat_time *out)
 {
     struct tm tm;
     if (ASN1_TIME_to_tm(t, &tm) != 1) {
@@ -291,13 +221,13 @@ static uat_err asn1_time_to_epoch(const ASN1_TIME *t, uat_time *out)
 
 uat_err uat_x509_validity(uat_span cert_der, uat_time *not_before, uat_time *not_after)
 {
-    X509 *x = d2i_cert_exact(cert_der);
+    X509 *x = uat_ossl_d2i_cert(cert_der);
     if (x == NULL) {
         return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.cert");
     }
-    uat_err rc = asn1_time_to_epoch(X509_get0_notBefore(x), not_before);
+    uat_err rc = uat_ossl_asn1_time(X509_get0_notBefore(x), not_before);
     if (rc == UAT_OK) {
-        rc = asn1_time_to_epoch(X509_get0_notAfter(x), not_after);
+        rc = uat_ossl_asn1_time(X509_get0_notAfter(x), not_after);
     }
     X509_free(x);
     return rc;
@@ -305,7 +235,7 @@ uat_err uat_x509_validity(uat_span cert_der, uat_time *not_before, uat_time *not
 
 uat_err uat_x509_extension(uat_span cert_der, const char *oid, uat_buf *out)
 {
-    X509 *x = d2i_cert_exact(cert_der);
+    X509 *x = uat_ossl_d2i_cert(cert_der);
     if (x == NULL) {
         return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.extension");
     }
@@ -327,7 +257,7 @@ uat_err uat_x509_extension(uat_span cert_der, const char *oid, uat_buf *out)
     return rc;
 }
 
-static uat_err name_cn(const X509_NAME *name, char *out, size_t cap, const char *check)
+uat_err uat_ossl_name_cn(const X509_NAME *name, char *out, size_t cap, const char *check)
 {
     int idx = X509_NAME_get_index_by_NID(name, NID_commonName, -1);
     UAT_ENSURE(idx >= 0 && cap > 0, UAT_ERR_PARSE_BAD_CERT, check, "commonName", -1);
@@ -341,11 +271,11 @@ static uat_err name_cn(const X509_NAME *name, char *out, size_t cap, const char 
 
 uat_err uat_x509_subject_cn(uat_span cert_der, char *out, size_t cap)
 {
-    X509 *x = d2i_cert_exact(cert_der);
+    X509 *x = uat_ossl_d2i_cert(cert_der);
     if (x == NULL) {
         return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.subject");
     }
-    uat_err rc = name_cn(X509_get_subject_name(x), out, cap, "x509.subject");
+    uat_err rc = uat_ossl_name_cn(X509_get_subject_name(x), out, cap, "x509.subject");
     X509_free(x);
     return rc;
 }
@@ -368,13 +298,13 @@ uat_err uat_crl_info(uat_span crl_der, char *issuer_cn, size_t cap, uat_time *th
     if (c == NULL) {
         return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.crl");
     }
-    uat_err rc = name_cn(X509_CRL_get_issuer(c), issuer_cn, cap, "x509.crl");
+    uat_err rc = uat_ossl_name_cn(X509_CRL_get_issuer(c), issuer_cn, cap, "x509.crl");
     if (rc == UAT_OK) {
-        rc = asn1_time_to_epoch(X509_CRL_get0_lastUpdate(c), this_update);
+        rc = uat_ossl_asn1_time(X509_CRL_get0_lastUpdate(c), this_update);
     }
     *next_update = 0;
     if (rc == UAT_OK && X509_CRL_get0_nextUpdate(c) != NULL) {
-        rc = asn1_time_to_epoch(X509_CRL_get0_nextUpdate(c), next_update);
+        rc = uat_ossl_asn1_time(X509_CRL_get0_nextUpdate(c), next_update);
     }
     X509_CRL_free(c);
     return rc;
@@ -383,7 +313,7 @@ uat_err uat_crl_info(uat_span crl_der, char *issuer_cn, size_t cap, uat_time *th
 int uat_crl_signed_by(uat_span crl_der, uat_span issuer_cert_der)
 {
     X509_CRL *c = d2i_crl_exact(crl_der);
-    X509 *x = d2i_cert_exact(issuer_cert_der);
+    X509 *x = uat_ossl_d2i_cert(issuer_cert_der);
     int ok = c != NULL && x != NULL &&
              X509_NAME_cmp(X509_CRL_get_issuer(c), X509_get_subject_name(x)) == 0;
     if (ok) {
@@ -425,6 +355,11 @@ static int line_is(uat_span line, const char *s)
     return line.len == strlen(s) && memcmp(line.p, s, line.len) == 0;
 }
 
+static int uat_buf_len_ok(const uat_buf *b)
+{
+    return b->len > 0;
+}
+
 static uat_err strict_block(uat_span t, size_t *i, uat_der_list *out)
 {
     uat_span line;
@@ -444,10 +379,9 @@ static uat_err strict_block(uat_span t, size_t *i, uat_der_list *out)
         rc = UAT_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem", "END", (int64_t)*i);
     }
     if (rc == UAT_OK) {
-        X509 *x = d2i_cert_exact(uat_buf_span(&der));
-        rc = x ? uat_der_list_add(out, uat_buf_span(&der))
-               : UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem");
-        X509_free(x);
+        /* decoding the certificate is the consumer's job (uat_cert_parse): decode once */
+        rc = uat_buf_len_ok(&der) ? uat_der_list_add(out, uat_buf_span(&der))
+                                  : UAT_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem", "base64", (int64_t)*i);
     } else if (rc == UAT_ERR_PARSE_BAD_ENCODING) {
         rc = UAT_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem", "base64", (int64_t)*i);
     }

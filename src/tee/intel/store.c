@@ -11,7 +11,6 @@
 #include "tee/intel/store.h"
 
 #define CHECK "intel.collateral"
-#define TCB_SIGNING_CN "Intel SGX TCB Signing"
 
 static int ends_with(const char *s, const char *suf)
 {
@@ -95,14 +94,114 @@ static uat_err load_collateral(intel_store *s, const char *root)
     return rc;
 }
 
+static int same_der(const uat_cert *c, uat_span der)
+{
+    uat_span a = uat_cert_der(c);
+    return a.len == der.len && memcmp(a.p, der.p, der.len) == 0;
+}
+
+/* The parsed certificate for der: parsed once per distinct DER (OpenSSL 3 decodes slowly). */
+static uat_err parsed(intel_store *s, uat_span der, uat_cert **out)
+{
+    for (size_t i = 0; i < s->nowned; i++) {
+        if (same_der(s->owned[i], der)) {
+            *out = s->owned[i];
+            return UAT_OK;
+        }
+    }
+    uat_cert **no = realloc(s->owned, (s->nowned + 1) * sizeof(*no));
+    if (no == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    s->owned = no;
+    UAT_TRY(uat_cert_parse(der, &s->owned[s->nowned]));
+    *out = s->owned[s->nowned++];
+    return UAT_OK;
+}
+
+static uat_err add_unique(uat_cert ***list, size_t *n, uat_cert *c)
+{
+    for (size_t i = 0; i < *n; i++) {
+        if ((*list)[i] == c) {
+            return UAT_OK;
+        }
+    }
+    uat_cert **nl = realloc(*list, (*n + 1) * sizeof(*nl));
+    if (nl == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    *list = nl;
+    nl[(*n)++] = c;
+    return UAT_OK;
+}
+
+const uat_cert *intel_anchor_by_der(const intel_store *s, uat_span der)
+{
+    for (size_t i = 0; i < s->nanchors; i++) {
+        if (same_der(s->anchors[i], der)) {
+            return s->anchors[i];
+        }
+    }
+    return NULL;
+}
+
+static uat_err pick_anchors(intel_store *s)
+{
+    for (size_t i = 0; i < s->anchor_der.n; i++) {
+        uat_cert *c = NULL;
+        UAT_TRY(parsed(s, uat_buf_span(&s->anchor_der.items[i]), &c));
+        UAT_TRY(add_unique(&s->anchors, &s->nanchors, c));
+    }
+    return UAT_OK;
+}
+
+/* The TCB signing candidates: certificates named "Intel SGX TCB Signing". Only DER that holds the
+ * name's bytes is decoded; the name is then checked on the decoded subject. */
+static uat_err pick_signing(intel_store *s)
+{
+    static const char name[] = TCB_SIGNING_CN;
+    for (size_t i = 0; i < s->certs.n; i++) {
+        uat_span der = uat_buf_span(&s->certs.items[i]);
+        if (memmem(der.p, der.len, name, sizeof(name) - 1) == NULL) {
+            continue;
+        }
+        uat_cert *c = NULL;
+        UAT_TRY(parsed(s, der, &c));
+        if (strcmp(uat_cert_cn(c), TCB_SIGNING_CN) == 0) {
+            UAT_TRY(add_unique(&s->signing, &s->nsigning, c));
+        }
+    }
+    s->signing_w = calloc(s->nsigning + 1, sizeof(*s->signing_w));
+    return s->signing_w ? UAT_OK : UAT_NOMEM(CHECK);
+}
+
+/* Where every CRL is current: a cached verification holds only inside it. */
+static uat_err crl_window(intel_store *s)
+{
+    s->crl_w.lo = INT64_MIN;
+    s->crl_w.hi = INT64_MAX;
+    for (size_t i = 0; i < s->crls.n; i++) {
+        char cn[128];
+        uat_time tu = 0, nu = 0;
+        UAT_TRY(uat_crl_info(uat_buf_span(&s->crls.items[i]), cn, sizeof(cn), &tu, &nu));
+        s->crl_w.lo = tu > s->crl_w.lo ? tu : s->crl_w.lo;
+        s->crl_w.hi = nu != 0 && nu < s->crl_w.hi ? nu : s->crl_w.hi;
+    }
+    return UAT_OK;
+}
+
 static uat_err store_load(const uat_verify_ctx *ctx, intel_store *s)
 {
     UAT_ENSURE(ctx->collateral_dir != NULL, UAT_ERR_VERIFY_COLLATERAL, CHECK, "", -1);
-    UAT_TRY(uat_trust_load_certs(ctx->trust_dir, "intel", &s->anchors));
-    for (size_t i = 0; i < s->anchors.n; i++) {
-        UAT_TRY(uat_der_list_add(&s->certs, uat_buf_span(&s->anchors.items[i])));
+    UAT_TRY(uat_trust_load_certs(ctx->trust_dir, "intel", &s->anchor_der));
+    for (size_t i = 0; i < s->anchor_der.n; i++) {
+        UAT_TRY(uat_der_list_add(&s->certs, uat_buf_span(&s->anchor_der.items[i])));
     }
-    return load_collateral(s, ctx->collateral_dir);
+    UAT_TRY(load_collateral(s, ctx->collateral_dir));
+    UAT_TRY(pick_anchors(s));
+    UAT_TRY(pick_signing(s));
+    UAT_TRY(crl_window(s));
+    return uat_x509_store_new(s->anchors, s->nanchors, &s->crls, &s->x509);
 }
 
 void intel_store_free(void *p)
@@ -111,8 +210,16 @@ void intel_store_free(void *p)
     if (s == NULL) {
         return;
     }
-    uat_der_list_free(&s->anchors);
+    uat_der_list_free(&s->anchor_der);
     uat_der_list_free(&s->certs);
+    for (size_t i = 0; i < s->nowned; i++) {
+        uat_cert_free(s->owned[i]);
+    }
+    free(s->owned);
+    free(s->anchors);
+    free(s->signing);
+    free(s->signing_w);
+    uat_x509_store_free(s->x509);
     uat_der_list_free(&s->crls);
     for (size_t i = 0; i < s->ntcb; i++) {
         uat_tcb_info_free(&s->tcb[i]);
@@ -121,7 +228,7 @@ void intel_store_free(void *p)
         uat_identity_free(&s->ids[i]);
     }
     for (size_t i = 0; i < s->npck; i++) {
-        uat_key_free(s->pck[i].key);
+        uat_cert_free(s->pck[i].leaf);
     }
     free(s->tcb);
     free(s->tcb_w);

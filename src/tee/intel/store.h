@@ -5,6 +5,8 @@
 
 #include "tee/intel/collateral.h"
 
+#define TCB_SIGNING_CN "Intel SGX TCB Signing"
+
 typedef struct intel_window {
     int ok;
     uat_time lo, hi;
@@ -13,15 +15,24 @@ typedef struct intel_window {
 typedef struct intel_pck {
     uint8_t chain_hash[32];
     intel_window w;
-    uat_key *key;
+    uat_cert *leaf; /* its key signs the QE report */
     uat_pck_ext ext;
     int processor_ca; /* issued by the PCK Processor CA (else Platform CA) */
 } intel_pck;
 
 typedef struct intel_store {
-    uat_der_list anchors; /* trust directory certificates */
-    uat_der_list certs;   /* anchors + collateral certificates: TCB signing candidates */
+    uat_der_list anchor_der; /* trust directory certificates */
+    uat_der_list certs;      /* anchors + collateral certificates, as loaded */
     uat_der_list crls;
+    uat_cert **owned;        /* every certificate parsed, each distinct DER once */
+    size_t nowned;
+    uat_cert **anchors;      /* borrowed from owned */
+    size_t nanchors;
+    uat_cert **signing;      /* "Intel SGX TCB Signing" candidates, borrowed from owned */
+    intel_window *signing_w; /* each candidate's chain verification window */
+    size_t nsigning;
+    uat_x509_store *x509;    /* anchors + CRLs */
+    intel_window crl_w;      /* where every CRL is current */
     size_t ntcb, nid, npck;
     uat_tcb_info *tcb;
     intel_window *tcb_w;
@@ -33,6 +44,9 @@ typedef struct intel_store {
 /* The store in ctx->cache, loaded from the trust and collateral directories on first use. */
 UAT_MUST_USE uat_err intel_store_get(const uat_verify_ctx *ctx, intel_store **out);
 void intel_store_free(void *store);
+
+/* The configured anchor with exactly these DER bytes, or NULL. */
+const uat_cert *intel_anchor_by_der(const intel_store *s, uat_span der);
 
 /* The TCB info for fmspc (SGX or TDX), verified at ctx->at. */
 UAT_MUST_USE uat_err intel_tcb_info(intel_store *s, const uint8_t fmspc[6], int tdx, uat_time at,

@@ -6,7 +6,6 @@
 #include "tee/intel/store.h"
 
 #define CHECK "intel.collateral"
-#define TCB_SIGNING_CN "Intel SGX TCB Signing"
 
 static int window_holds(const intel_window *w, uat_time at)
 {
@@ -23,25 +22,35 @@ static void window_narrow(intel_window *w, uat_time lo, uat_time hi)
     }
 }
 
-/* Every CRL's thisUpdate..nextUpdate narrows the window (conservative: re-verify sooner). */
 static void narrow_by_crls(const intel_store *s, intel_window *w)
 {
-    for (size_t i = 0; i < s->crls.n; i++) {
-        char cn[128];
-        uat_time tu = 0, nu = 0;
-        if (uat_crl_info(uat_buf_span(&s->crls.items[i]), cn, sizeof(cn), &tu, &nu) == UAT_OK) {
-            window_narrow(w, tu, nu);
-        } else {
-            uat_error_clear();
-        }
-    }
+    window_narrow(w, s->crl_w.lo, s->crl_w.hi);
 }
 
-static uat_err cert_window(uat_span der, intel_window *w)
+static void cert_window(const uat_cert *c, intel_window *w)
 {
-    uat_time nb = 0, na = 0;
-    UAT_TRY(uat_x509_validity(der, &nb, &na));
-    window_narrow(w, nb, na);
+    window_narrow(w, uat_cert_not_before(c), uat_cert_not_after(c));
+}
+
+/* A TCB signing candidate's chain to the root (with the root CRL), once per window. */
+static uat_err signing_chain(const intel_store *s, size_t i, uat_time at)
+{
+    intel_window *w = &s->signing_w[i];
+    if (window_holds(w, at)) {
+        return UAT_OK;
+    }
+    UAT_TRY(uat_x509_store_verify(s->x509, s->signing[i], NULL, 0, 1, at,
+                                  "intel.tcb_signing_chain"));
+    intel_window nw = {1, INT64_MIN, INT64_MAX};
+    cert_window(s->signing[i], &nw);
+    narrow_by_crls(s, &nw);
+    for (size_t k = 0; k < s->nanchors; k++) {
+        /* the roots it chains to (the trust folder may also hold TCB signing certificates) */
+        if (strcmp(uat_cert_cn(s->anchors[k]), TCB_SIGNING_CN) != 0) {
+            cert_window(s->anchors[k], &nw);
+        }
+    }
+    *w = nw;
     return UAT_OK;
 }
 
@@ -53,28 +62,19 @@ static uat_err verify_pcs_signature(const intel_store *s, uat_span body, const u
     uat_err last = UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, CHECK, what, -1,
                              "no \"%s\" certificate among the trust anchors and collateral",
                              TCB_SIGNING_CN);
-    for (size_t i = 0; i < s->certs.n; i++) {
-        uat_span der = uat_buf_span(&s->certs.items[i]);
-        char cn[128];
-        if (uat_x509_subject_cn(der, cn, sizeof(cn)) != UAT_OK || strcmp(cn, TCB_SIGNING_CN) != 0) {
-            continue;
-        }
-        uat_chain_args a = {der, NULL, &s->anchors, &s->crls, 1, at, "intel.tcb_signing_chain"};
-        uat_err rc = uat_x509_verify_chain(&a);
+    for (size_t i = 0; i < s->nsigning; i++) {
+        uat_err rc = signing_chain(s, i, at);
         if (rc != UAT_OK) {
             last = rc;
             continue;
         }
-        uat_key *k = NULL;
-        UAT_TRY(uat_x509_public_key(der, &k));
-        rc = uat_sig_verify(k, UAT_SIG_ES256, body, uat_span_of(sig, 64), "intel.collateral_signature");
-        uat_key_free(k);
+        rc = uat_sig_verify(uat_cert_key(s->signing[i]), UAT_SIG_ES256, body, uat_span_of(sig, 64),
+                            "intel.collateral_signature");
         if (rc != UAT_OK) {
             return UAT_FAILF(rc, "intel.collateral_signature", what, -1,
                              "the %s signature does not verify with the TCB signing key", what);
         }
-        UAT_TRY(cert_window(der, w));
-        narrow_by_crls(s, w);
+        window_narrow(w, s->signing_w[i].lo, s->signing_w[i].hi);
         return UAT_OK;
     }
     return last;
@@ -168,52 +168,55 @@ uat_err intel_identity(intel_store *s, const char *id, uat_time at,
 
 /* spec: PCK Certificate and CRL Profile: leaf "Intel SGX PCK Certificate" issued by the
  * "Intel SGX PCK Platform CA" or "Intel SGX PCK Processor CA", issued by the Intel SGX Root CA */
-/* spec: QVL PCK chain check: the root carried in the quote must be the configured root itself */
-static uat_err check_quote_root(const uat_der_list *chain, const intel_store *s)
+/* spec: PCK Certificate and CRL Profile: leaf "Intel SGX PCK Certificate" issued by the
+ * "Intel SGX PCK Platform CA" or "Intel SGX PCK Processor CA", issued by the Intel SGX Root CA */
+static uat_err check_pck(uat_cert *const *chain, const intel_store *s, uat_time at, intel_pck *p)
 {
-    uat_span root = uat_buf_span(&chain->items[chain->n - 1]);
-    for (size_t i = 0; i < s->anchors.n; i++) {
-        const uat_buf *a = &s->anchors.items[i];
-        if (a->len == root.len && memcmp(a->p, root.p, root.len) == 0) {
-            return UAT_OK;
-        }
-    }
-    return UAT_FAILF(UAT_ERR_VERIFY_CHAIN, "intel.pck_chain", "root", -1,
-                     "the root CA in the quote is not a configured trust anchor");
-}
-
-static uat_err check_pck(const uat_der_list *chain, const intel_store *s, uat_time at, intel_pck *p)
-{
-    uat_span leaf = uat_buf_span(&chain->items[0]);
-    UAT_TRY(check_quote_root(chain, s));
-    uat_der_list rest = {chain->items + 1, chain->n - 1, chain->n - 1};
-    uat_chain_args a = {leaf, &rest, &s->anchors, &s->crls, 1, at, "intel.pck_chain"};
-    UAT_TRY(uat_x509_verify_chain(&a));
-    char cn[128];
-    UAT_TRY(uat_x509_subject_cn(uat_buf_span(&chain->items[1]), cn, sizeof(cn)));
+    UAT_TRY(uat_x509_store_verify(s->x509, chain[0], chain + 1, 1, 1, at, "intel.pck_chain"));
+    const char *cn = uat_cert_cn(chain[1]);
     UAT_ENSURE(strcmp(cn, "Intel SGX PCK Platform CA") == 0 ||
                    strcmp(cn, "Intel SGX PCK Processor CA") == 0,
                UAT_ERR_VERIFY_CHAIN, "intel.pck_chain", "issuer", -1);
     p->processor_ca = strcmp(cn, "Intel SGX PCK Processor CA") == 0;
     uat_buf ext;
     uat_buf_init(&ext, 4096);
-    uat_err rc = uat_x509_extension(leaf, UAT_SGX_EXT_OID, &ext);
+    uat_err rc = uat_cert_extension(chain[0], UAT_SGX_EXT_OID, &ext);
     if (rc == UAT_OK) {
         rc = uat_pck_ext_parse(uat_buf_span(&ext), &p->ext);
     }
     uat_buf_free(&ext);
     UAT_TRY(rc);
-    UAT_TRY(uat_x509_public_key(leaf, &p->key));
-    UAT_ENSURE(uat_key_kind_of(p->key) == UAT_KEY_EC_P256, UAT_ERR_CRYPTO_BAD_KEY, "intel.pck_chain",
-               "pck_key", -1);
+    UAT_ENSURE(uat_key_kind_of(uat_cert_key(chain[0])) == UAT_KEY_EC_P256, UAT_ERR_CRYPTO_BAD_KEY,
+               "intel.pck_chain", "pck_key", -1);
     p->w.lo = INT64_MIN;
     p->w.hi = INT64_MAX;
-    for (size_t i = 0; i < chain->n; i++) {
-        UAT_TRY(cert_window(uat_buf_span(&chain->items[i]), &p->w));
+    for (size_t i = 0; i < 2; i++) {
+        cert_window(chain[i], &p->w);
     }
     narrow_by_crls(s, &p->w);
     p->w.ok = 1;
     return UAT_OK;
+}
+
+/* PCK and PCK CA parsed; the root must be the configured root itself (spec: QVL PCK chain check),
+ * so it is not decoded again: the anchor with the same bytes stands in for it. */
+static uat_err parse_chain(const intel_store *s, uat_span pem, uat_cert *chain[2])
+{
+    uat_der_list der = {NULL, 0, 0};
+    uat_err rc = uat_pem_certs_strict(pem, &der);
+    if (rc == UAT_OK && der.n != 3) {
+        rc = UAT_FAILF(UAT_ERR_VERIFY_CHAIN, "intel.pck_chain", "", -1,
+                       "the quote carries %zu certificates; a PCK chain is PCK, CA and root", der.n);
+    }
+    if (rc == UAT_OK && intel_anchor_by_der(s, uat_buf_span(&der.items[2])) == NULL) {
+        rc = UAT_FAILF(UAT_ERR_VERIFY_CHAIN, "intel.pck_chain", "root", -1,
+                       "the root CA in the quote is not a configured trust anchor");
+    }
+    for (size_t i = 0; rc == UAT_OK && i < 2; i++) {
+        rc = uat_cert_parse(uat_buf_span(&der.items[i]), &chain[i]);
+    }
+    uat_der_list_free(&der);
+    return rc;
 }
 
 uat_err intel_pck_chain(intel_store *s, uat_span pem, uat_time at, const intel_pck **out)
@@ -226,24 +229,21 @@ uat_err intel_pck_chain(intel_store *s, uat_span pem, uat_time at, const intel_p
             return UAT_OK;
         }
     }
-    uat_der_list chain = {NULL, 0, 0};
-    uat_err rc = uat_pem_certs_strict(pem, &chain);
-    if (rc == UAT_OK && chain.n != 3) {
-        rc = UAT_FAILF(UAT_ERR_VERIFY_CHAIN, "intel.pck_chain", "", -1,
-                       "the quote carries %zu certificates; a PCK chain is PCK, CA and root", chain.n);
-    }
+    uat_cert *chain[2] = {NULL, NULL};
     intel_pck p;
     memset(&p, 0, sizeof(p));
+    uat_err rc = parse_chain(s, pem, chain);
     if (rc == UAT_OK) {
-        rc = check_pck(&chain, s, at, &p);
+        rc = check_pck(chain, s, at, &p);
     }
-    uat_der_list_free(&chain);
+    uat_cert_free(chain[1]);
     if (rc != UAT_OK) {
-        uat_key_free(p.key);
+        uat_cert_free(chain[0]);
         return rc;
     }
+    p.leaf = chain[0];
     memcpy(p.chain_hash, hash, 32);
-    /* replace an entry of the same chain, else a free slot, else the oldest */
+    /* replace an entry of the same chain, else a free slot, else the first */
     size_t slot = s->npck < sizeof(s->pck) / sizeof(s->pck[0]) ? s->npck : 0;
     for (size_t i = 0; i < s->npck; i++) {
         if (memcmp(s->pck[i].chain_hash, hash, 32) == 0) {
@@ -251,7 +251,7 @@ uat_err intel_pck_chain(intel_store *s, uat_span pem, uat_time at, const intel_p
         }
     }
     if (slot < s->npck) {
-        uat_key_free(s->pck[slot].key);
+        uat_cert_free(s->pck[slot].leaf);
     } else {
         s->npck++;
     }

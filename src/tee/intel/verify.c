@@ -21,7 +21,7 @@ static uat_err check_qe_binding(const uat_intel_quote *q)
 
 static uat_err check_signatures(const uat_intel_quote *q, const intel_pck *pck)
 {
-    UAT_TRY(uat_sig_verify(pck->key, UAT_SIG_ES256, q->qe_report_raw,
+    UAT_TRY(uat_sig_verify(uat_cert_key(pck->leaf), UAT_SIG_ES256, q->qe_report_raw,
                            uat_span_of(q->qe_report_sig, 64), "intel.qe_report_signature"));
     UAT_TRY(check_qe_binding(q));
     uat_key *ak = NULL;
