@@ -110,6 +110,12 @@ typedef struct uat_pck_ext {
 #define UAT_SGX_EXT_OID "1.2.840.113741.1.13.1"
 UAT_MUST_USE uat_err uat_pck_ext_parse(uat_span der, uat_pck_ext *out);
 
+/* attest.c */
+UAT_MUST_USE uat_err uat_tdx_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
+                                     uat_buf *out);
+UAT_MUST_USE uat_err uat_sgx_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
+                                     uat_buf *out);
+
 extern const uat_tee_ops uat_tee_sgx;
 extern const uat_tee_ops uat_tee_tdx;
 

@@ -157,28 +157,32 @@ static uat_err tdx_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *cl
     return intel_verify(in, ctx, 1, claims, out);
 }
 
+static const char *const sgx_detect[] = {"dev/attestation/quote", NULL};
+static const char *const tdx_detect[] = {"dev/tdx_guest", NULL};
+static const char *const tdx_options[] = {"tsm-entry", NULL};
+
 const uat_tee_ops uat_tee_sgx = {
     .name = "sgx",
     .media_type = "application/vnd.intel.sgx.quote",
     .cbor_tag = 60000,
-    .detect_paths = NULL,
+    .detect_paths = sgx_detect,
     .options = NULL,
     .sniff = uat_intel_sniff_sgx,
     .inspect = uat_intel_inspect,
     .verify = sgx_verify,
     .cache_free = intel_store_free,
-    .collect = NULL,
+    .collect = uat_sgx_collect,
 };
 
 const uat_tee_ops uat_tee_tdx = {
     .name = "tdx",
     .media_type = "application/vnd.intel.tdx.quote",
     .cbor_tag = 0,
-    .detect_paths = NULL,
-    .options = NULL,
+    .detect_paths = tdx_detect,
+    .options = tdx_options,
     .sniff = uat_intel_sniff_tdx,
     .inspect = uat_intel_inspect,
     .verify = tdx_verify,
     .cache_free = intel_store_free,
-    .collect = NULL,
+    .collect = uat_tdx_collect,
 };
