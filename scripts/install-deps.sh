@@ -7,7 +7,8 @@ PKGS=(
   build-essential cmake pkg-config git ca-certificates
   clang-14 libclang-rt-14-dev
   libssl-dev openssl
-  libcbor-dev libjansson-dev
+  libcbor-dev libjansson-dev libcurl4-openssl-dev
+  python3
   libcmocka-dev
   xxd
 )

@@ -19,6 +19,10 @@ UAT_API void uat_verifier_free(uat_verifier *v);
 UAT_API UAT_MUST_USE uat_err uat_verifier_set_trust_dir(uat_verifier *v, const char *dir);
 /* Directory of collateral: one subfolder per TEE. */
 UAT_API UAT_MUST_USE uat_err uat_verifier_set_collateral_dir(uat_verifier *v, const char *dir);
+/* Allows fetching missing collateral of one vendor ("intel", "amd", ...) from a service compatible
+ * with the vendor's (Intel PCS v4 / PCCS, AMD KDS). Nothing is fetched unless allowed. */
+UAT_API UAT_MUST_USE uat_err uat_verifier_set_fetch(uat_verifier *v, const char *vendor,
+                                                    const char *base_url);
 /* Evaluation time in seconds since the epoch (default: now at each call). */
 UAT_API void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds);
 

@@ -31,10 +31,12 @@ static int skip_string(uat_span t, size_t *i)
     return 0;
 }
 
-/* Skips one value; strings are skipped whole so brackets inside them do not count. */
+/* Skips one value; strings are skipped whole so brackets inside them do not count, and each
+ * closing bracket must match its opening one. */
 static int skip_value(uat_span t, size_t *i)
 {
     unsigned depth = 0;
+    uint8_t open[MAX_DEPTH];
     do {
         skip_ws(t, i);
         if (*i >= t.len) {
@@ -46,12 +48,13 @@ static int skip_value(uat_span t, size_t *i)
                 return 0;
             }
         } else if (c == '{' || c == '[') {
-            if (++depth > MAX_DEPTH) {
+            if (depth == MAX_DEPTH) {
                 return 0;
             }
+            open[depth++] = c;
             (*i)++;
         } else if (c == '}' || c == ']') {
-            if (depth == 0) {
+            if (depth == 0 || open[depth - 1] != (c == '}' ? '{' : '[')) {
                 return 0;
             }
             depth--;
@@ -100,6 +103,9 @@ uat_err uat_json_raw_member(uat_span text, const char *key, uat_span *value)
         skip_ws(text, &i);
         UAT_ENSURE(i < text.len, UAT_ERR_PARSE_BAD_JSON, CHECK, key, (int64_t)i);
         if (text.p[i] == '}') {
+            i++;
+            skip_ws(text, &i);
+            UAT_ENSURE(i == text.len, UAT_ERR_PARSE_BAD_JSON, CHECK, key, (int64_t)i);
             break;
         }
         UAT_ENSURE(text.p[i] == ',', UAT_ERR_PARSE_BAD_JSON, CHECK, key, (int64_t)i);

@@ -55,7 +55,7 @@ uat_err uat_der_element(uat_reader *r, uint8_t tag, const char *field, uat_reade
     return rc;
 }
 
-uat_err uat_der_uint(uat_reader *r, uint8_t tag, const char *field, uint64_t *out)
+static uat_err der_uint_inner(uat_reader *r, uint8_t tag, const char *field, uint64_t *out)
 {
     uat_reader c;
     UAT_TRY(uat_der_element(r, tag, field, &c));
@@ -75,7 +75,7 @@ uat_err uat_der_uint(uat_reader *r, uint8_t tag, const char *field, uint64_t *ou
     return UAT_OK;
 }
 
-uat_err uat_der_bool(uat_reader *r, const char *field, int *out)
+static uat_err der_bool_inner(uat_reader *r, const char *field, int *out)
 {
     uat_reader c;
     UAT_TRY(uat_der_element(r, UAT_DER_BOOLEAN, field, &c));
@@ -88,7 +88,7 @@ uat_err uat_der_bool(uat_reader *r, const char *field, int *out)
     return UAT_OK;
 }
 
-uat_err uat_der_octets(uat_reader *r, size_t n, const char *field, uint8_t *out)
+static uat_err der_octets_inner(uat_reader *r, size_t n, const char *field, uint8_t *out)
 {
     uat_reader c;
     UAT_TRY(uat_der_element(r, UAT_DER_OCTET_STRING, field, &c));
@@ -96,7 +96,7 @@ uat_err uat_der_octets(uat_reader *r, size_t n, const char *field, uint8_t *out)
     return uat_rd_copy(&c, out, n, field);
 }
 
-uat_err uat_der_oid(uat_reader *r, const char *field, uat_span *out)
+static uat_err der_oid_inner(uat_reader *r, const char *field, uat_span *out)
 {
     uat_reader c;
     UAT_TRY(uat_der_element(r, UAT_DER_OID, field, &c));
@@ -143,4 +143,44 @@ size_t uat_der_oid_encode(const char *dotted, uint8_t *out, size_t cap)
         at = put_base128(arcs[i], out, cap, at);
     }
     return at;
+}
+
+uat_err uat_der_uint(uat_reader *r, uint8_t tag, const char *field, uint64_t *out)
+{
+    uat_reader save = *r; /* advance only on success */
+    uat_err rc = der_uint_inner(r, tag, field, out);
+    if (rc != UAT_OK) {
+        *r = save;
+    }
+    return rc;
+}
+
+uat_err uat_der_bool(uat_reader *r, const char *field, int *out)
+{
+    uat_reader save = *r; /* advance only on success */
+    uat_err rc = der_bool_inner(r, field, out);
+    if (rc != UAT_OK) {
+        *r = save;
+    }
+    return rc;
+}
+
+uat_err uat_der_octets(uat_reader *r, size_t n, const char *field, uint8_t *out)
+{
+    uat_reader save = *r; /* advance only on success */
+    uat_err rc = der_octets_inner(r, n, field, out);
+    if (rc != UAT_OK) {
+        *r = save;
+    }
+    return rc;
+}
+
+uat_err uat_der_oid(uat_reader *r, const char *field, uat_span *out)
+{
+    uat_reader save = *r; /* advance only on success */
+    uat_err rc = der_oid_inner(r, field, out);
+    if (rc != UAT_OK) {
+        *r = save;
+    }
+    return rc;
 }

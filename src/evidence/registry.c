@@ -79,3 +79,13 @@ const char *uat_attest_opt(const uat_attest_ctx *ctx, const char *key)
     }
     return NULL;
 }
+
+const char *uat_verify_fetch_url(const uat_verify_ctx *ctx, const char *vendor)
+{
+    for (size_t i = 0; i < ctx->nfetch; i++) {
+        if (strcmp(ctx->fetch_names[i], vendor) == 0) {
+            return ctx->fetch_urls[i];
+        }
+    }
+    return NULL;
+}

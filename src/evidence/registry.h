@@ -13,7 +13,13 @@ typedef struct uat_verify_ctx {
     const char *collateral_dir; /* root of collateral; a TEE reads <collateral_dir>/<name>/ */
     uat_time at;                /* evaluation time */
     void **cache;               /* this TEE's slot in the verifier's cache (verified collateral) */
+    size_t nfetch;              /* collateral sources the caller allowed: vendor name -> base URL */
+    const char *const *fetch_names;
+    const char *const *fetch_urls;
 } uat_verify_ctx;
+
+/* The base URL the caller allowed fetching collateral of vendor (e.g. "intel") from, or NULL. */
+const char *uat_verify_fetch_url(const uat_verify_ctx *ctx, const char *vendor);
 
 /* What a verifier hands back besides the claims: the binding, for the generic check. */
 typedef struct uat_verify_out {

@@ -7,11 +7,15 @@
 #include "uattest/verifier.h"
 
 #define MAX_TEES 32
+#define MAX_FETCH 8
 
 struct uat_verifier {
     void *caches[MAX_TEES]; /* per registry index: what each TEE verified and may reuse */
     char *trust_dir;
     char *collateral_dir;
+    size_t nfetch;
+    char *fetch_names[MAX_FETCH];
+    char *fetch_urls[MAX_FETCH];
     int has_time;
     uat_time at;
 };
@@ -43,6 +47,10 @@ void uat_verifier_free(uat_verifier *v)
 {
     if (v != NULL) {
         drop_caches(v);
+        for (size_t i = 0; i < v->nfetch; i++) {
+            free(v->fetch_names[i]);
+            free(v->fetch_urls[i]);
+        }
         free(v->trust_dir);
         free(v->collateral_dir);
         free(v);
@@ -72,6 +80,39 @@ uat_err uat_verifier_set_collateral_dir(uat_verifier *v, const char *dir)
 {
     drop_caches(v);
     return set_path(&v->collateral_dir, dir);
+}
+
+uat_err uat_verifier_set_fetch(uat_verifier *v, const char *vendor, const char *base_url)
+{
+    UAT_ENSURE(v != NULL && vendor != NULL && base_url != NULL &&
+                   (strncmp(base_url, "http://", 7) == 0 || strncmp(base_url, "https://", 8) == 0),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "verifier.fetch", "url", -1);
+    size_t i = 0;
+    while (i < v->nfetch && strcmp(v->fetch_names[i], vendor) != 0) {
+        i++;
+    }
+    UAT_ENSURE(i < MAX_FETCH, UAT_ERR_RESOURCE_LIMIT, "verifier.fetch", "", -1);
+    char *name = strdup(vendor), *url = strdup(base_url);
+    if (name == NULL || url == NULL) {
+        free(name);
+        free(url);
+        return UAT_NOMEM("verifier.fetch");
+    }
+    if (i < v->nfetch) {
+        free(v->fetch_names[i]);
+        free(v->fetch_urls[i]);
+    } else {
+        v->nfetch++;
+    }
+    /* a base URL without its trailing slash, so paths join cleanly */
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/') {
+        url[--n] = '\0';
+    }
+    v->fetch_names[i] = name;
+    v->fetch_urls[i] = url;
+    drop_caches(v);
+    return UAT_OK;
 }
 
 void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds)
@@ -109,8 +150,13 @@ static uat_err verify_record(uat_verifier *v, const uat_cmw *c, const uint8_t *e
     const uat_tee_ops *ops = NULL;
     uat_span value = {NULL, 0};
     UAT_TRY(uat_resolve_record(c, &ops, &value));
-    uat_verify_ctx ctx = {v->trust_dir, v->collateral_dir, v->has_time ? v->at : uat_time_now(),
-                          cache_slot(v, ops)};
+    uat_verify_ctx ctx = {v->trust_dir,
+                          v->collateral_dir,
+                          v->has_time ? v->at : uat_time_now(),
+                          cache_slot(v, ops),
+                          v->nfetch,
+                          (const char *const *)v->fetch_names,
+                          (const char *const *)v->fetch_urls};
     uat_verify_out vo;
     memset(&vo, 0, sizeof(vo));
     uat_claims *claims = NULL;

@@ -122,6 +122,12 @@ static uat_err parse_pck_chain(uat_reader *r, uat_intel_quote *q)
     UAT_ENSURE(q->cert_type == 5, UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "cert_data_type",
                uat_rd_pos(&chain) - 6);
     uat_rd_rest(&chain, &q->pck_chain_pem);
+    /* PEM is text: printable ASCII and line breaks, possibly NUL-terminated */
+    for (size_t i = 0; i < q->pck_chain_pem.len; i++) {
+        uint8_t c = q->pck_chain_pem.p[i];
+        UAT_ENSURE((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\r' || c == 0,
+                   UAT_ERR_PARSE_BAD_CERT, CHECK, "pck_chain", chain.base + (int64_t)i);
+    }
     return UAT_OK;
 }
 

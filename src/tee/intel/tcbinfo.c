@@ -201,7 +201,7 @@ static uat_err split_signed(uat_buf *raw, uat_span text, const char *member, uat
 static uat_err tcb_info_fields(json_t *o, uat_tcb_info *t)
 {
     int64_t v;
-    UAT_TRY(get_int(o, "version", 3, &v));
+    UAT_TRY(get_int(o, "version", INT32_MAX, &v));
     t->version = (int)v;
     UAT_ENSURE(v == 2 || v == 3, UAT_ERR_PARSE_BAD_VERSION, CHECK, "version", -1);
     const char *id = json_string_value(json_object_get(o, "id"));
@@ -255,7 +255,7 @@ static uat_err identity_fields(json_t *o, uat_enclave_identity *e)
                               strcmp(id, "TD_QE") == 0),
                UAT_ERR_PARSE_BAD_VALUE, CHECK, "id", -1);
     strcpy(e->id, id);
-    UAT_TRY(get_int(o, "version", 2, &v));
+    UAT_TRY(get_int(o, "version", INT32_MAX, &v));
     UAT_ENSURE(v == 2, UAT_ERR_PARSE_BAD_VERSION, CHECK, "version", -1);
     e->version = (int)v;
     UAT_TRY(get_time(o, "issueDate", &e->issue_date));
