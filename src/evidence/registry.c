@@ -4,12 +4,14 @@
 #include <string.h>
 
 #include "tee/intel/intel.h"
+#include "tee/sgx-epid/epid.h"
 #include "tee/sim/sim.h"
 
 static const uat_tee_ops *const registry[] = {
     &uat_tee_sim,
     &uat_tee_sgx,
     &uat_tee_tdx,
+    &uat_tee_sgx_epid,
 };
 
 size_t uat_registry_count(void)

@@ -38,16 +38,16 @@
 #define UAT_EPID_HEADER_SIZE 48u
 #define UAT_EPID_REPORT_BODY_SIZE 384u
 #define UAT_EPID_QUOTE_BODY_SIZE (UAT_EPID_HEADER_SIZE + UAT_EPID_REPORT_BODY_SIZE)
-#define UAT_EPID_ATTR_DEBUG 0x02u      /* spec: SDM Vol 3D, SECS ATTRIBUTES.DEBUG (bit 1) */
-#define UAT_EPID_PSEUDONYM_SIZE 128u   /* spec: IAS API rev 6 §4.2.1: EPID B (64) || K (64) */
-#define UAT_EPID_MAX_NONCE_LEN 32u     /* spec: IAS API rev 6 §4.2.1: nonce, at most 32 chars */
+#define UAT_EPID_ATTR_DEBUG 0x02u    /* spec: SDM Vol 3D, SECS ATTRIBUTES.DEBUG (bit 1) */
+#define UAT_EPID_PSEUDONYM_SIZE 128u /* spec: IAS API rev 6 §4.2.1: EPID B (64) || K (64) */
+#define UAT_EPID_MAX_NONCE_LEN 32u   /* spec: IAS API rev 6 §4.2.1: nonce, at most 32 chars */
 
 /* Caps on what the evidence may carry (a real report is about 1-3 KB). */
 #define UAT_EPID_MAX_REPORT_BYTES (64u * 1024u)
 #define UAT_EPID_MAX_SIGNATURE_BYTES 1024u /* RSA up to 8192 bits */
 #define UAT_EPID_MAX_TEXT_LEN 1024u        /* id, advisoryURL, one advisory ID, statuses */
 #define UAT_EPID_MAX_ADVISORIES 256u
-#define UAT_EPID_MAX_PIB_BYTES 1024u       /* platformInfoBlob TLV (105 bytes in practice) */
+#define UAT_EPID_MAX_PIB_BYTES 1024u /* platformInfoBlob TLV (105 bytes in practice) */
 
 _Static_assert(2 + 2 + 4 + 2 + 2 + 4 + 32 == UAT_EPID_HEADER_SIZE, "EPID quote header");
 _Static_assert(16 + 4 + 12 + 16 + 16 + 32 + 32 + 32 + 32 + 64 + 2 + 2 + 2 + 42 + 16 + 64 ==
@@ -103,9 +103,9 @@ typedef struct uat_epid_report {
     uat_time timestamp;         /* fraction of a second truncated */
     enum uat_epid_status status;
     uat_epid_quote quote;
-    const char *nonce;         /* NULL when absent, likewise below */
+    const char *nonce; /* NULL when absent, likewise below */
     const char *advisory_url;
-    json_t *advisory_ids;      /* borrowed array of strings */
+    json_t *advisory_ids; /* borrowed array of strings */
     const char *pse_manifest_status;
     int has_revocation_reason;
     int64_t revocation_reason;
@@ -119,7 +119,7 @@ typedef struct uat_epid_report {
 } uat_epid_report;
 
 typedef struct uat_epid_evidence {
-    uat_buf report;     /* the exact signed bytes */
+    uat_buf report; /* the exact signed bytes */
     uat_buf signature;
     uat_der_list certs; /* [0] the report signing certificate, then any CA */
 } uat_epid_evidence;
