@@ -278,6 +278,8 @@ static void verify_help(void)
            "                       $UATTEST_TRUST_DIR or /etc/uattest/trust)\n"
            "  --collateral DIR     collateral, one subfolder per TEE\n"
            "  --at TIME            evaluation time, RFC 3339 (default now)\n"
+           "  --fetch VENDOR=URL   allow fetching missing collateral of VENDOR (intel: a PCS v4 or\n"
+           "                       PCCS base URL); repeatable; nothing is fetched without it\n"
            "  --report-data HEX    the binding the evidence must carry (zero-padded to 64 bytes)\n"
            "  --nonce TEXT         expect SHA-256(nonce || runtime data) as the binding\n"
            "  --runtime-data FILE  runtime data for --nonce\n"
@@ -292,9 +294,11 @@ static int cmd_verify(int argc, char **argv)
         {"at", required_argument, NULL, 'a'},           {"report-data", required_argument, NULL, 'd'},
         {"nonce", required_argument, NULL, 'n'},        {"runtime-data", required_argument, NULL, 'R'},
         {"compact", no_argument, NULL, 'c'},            {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+        {"fetch", required_argument, NULL, 'F'},        {NULL, 0, NULL, 0},
     };
     const char *trust = getenv("UATTEST_TRUST_DIR"), *collateral = NULL, *at = NULL;
+    const char *fetch[8];
+    size_t nfetch = 0;
     struct binding b = {NULL, NULL, NULL};
     int compact = 0, c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -306,6 +310,12 @@ static int cmd_verify(int argc, char **argv)
         case 'n': b.nonce = optarg; break;
         case 'R': b.runtime_data_path = optarg; break;
         case 'c': compact = 1; break;
+        case 'F':
+            if (nfetch == sizeof(fetch) / sizeof(fetch[0])) {
+                return usage_error("verify", "too many --fetch");
+            }
+            fetch[nfetch++] = optarg;
+            break;
         case 'h': verify_help(); return 0;
         default: return usage_error("verify", "unknown option");
         }
@@ -326,6 +336,17 @@ static int cmd_verify(int argc, char **argv)
     }
     if (e == UAT_OK && collateral != NULL) {
         e = uat_verifier_set_collateral_dir(v, collateral);
+    }
+    for (size_t i = 0; e == UAT_OK && i < nfetch; i++) {
+        char vendor[32];
+        const char *eq = strchr(fetch[i], '=');
+        if (eq == NULL || eq == fetch[i] || (size_t)(eq - fetch[i]) >= sizeof(vendor)) {
+            uat_verifier_free(v);
+            return usage_error("verify", "--fetch takes VENDOR=URL, e.g. intel=https://pccs:8081");
+        }
+        memcpy(vendor, fetch[i], (size_t)(eq - fetch[i]));
+        vendor[eq - fetch[i]] = '\0';
+        e = uat_verifier_set_fetch(v, vendor, eq + 1);
     }
     if (e == UAT_OK && at != NULL) {
         int64_t t;

@@ -18,7 +18,7 @@ static int ends_with(const char *s, const char *suf)
     return n >= m && strcmp(s + n - m, suf) == 0;
 }
 
-static uat_err add_json(intel_store *s, uat_span text, const char *path)
+uat_err intel_store_add_json(intel_store *s, uat_span text, const char *path)
 {
     if (memmem(text.p, text.len, "\"tcbInfo\"", 9) != NULL) {
         uat_tcb_info *nt = realloc(s->tcb, (s->ntcb + 1) * sizeof(*nt));
@@ -61,7 +61,7 @@ static uat_err add_file(intel_store *s, const char *path)
     uat_buf_init(&b, UAT_MAX_FILE_BYTES);
     uat_err rc = uat_file_read(path, UAT_MAX_FILE_BYTES, &b);
     if (rc == UAT_OK && ends_with(path, ".json")) {
-        rc = add_json(s, uat_buf_span(&b), path);
+        rc = intel_store_add_json(s, uat_buf_span(&b), path);
     } else if (rc == UAT_OK && (ends_with(path, ".der") || ends_with(path, ".pem") ||
                                 ends_with(path, ".crl") || ends_with(path, ".crt"))) {
         /* a CRL, else certificates; a file that is neither is an error, not silently skipped */
@@ -171,8 +171,17 @@ static uat_err pick_signing(intel_store *s)
             UAT_TRY(add_unique(&s->signing, &s->nsigning, c));
         }
     }
-    s->signing_w = calloc(s->nsigning + 1, sizeof(*s->signing_w));
-    return s->signing_w ? UAT_OK : UAT_NOMEM(CHECK);
+    /* windows of candidates already known are kept; new ones start unverified */
+    intel_window *nw = realloc(s->signing_w, (s->nsigning + 1) * sizeof(*nw));
+    if (nw == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    for (size_t i = s->nsigning_w; i <= s->nsigning; i++) {
+        memset(&nw[i], 0, sizeof(nw[i]));
+    }
+    s->signing_w = nw;
+    s->nsigning_w = s->nsigning;
+    return UAT_OK;
 }
 
 /* Where every CRL is current: a cached verification holds only inside it. */
@@ -190,18 +199,32 @@ static uat_err crl_window(intel_store *s)
     return UAT_OK;
 }
 
+/* After certificates or CRLs were added (loaded or fetched): candidates, windows, trust store. */
+uat_err intel_store_refresh(intel_store *s)
+{
+    UAT_TRY(pick_signing(s));
+    UAT_TRY(crl_window(s));
+    uat_x509_store_free(s->x509);
+    s->x509 = NULL;
+    for (size_t i = 0; i < s->nsigning; i++) {
+        s->signing_w[i].ok = 0; /* the CRLs changed: chains are checked again */
+    }
+    return uat_x509_store_new(s->anchors, s->nanchors, &s->crls, &s->x509);
+}
+
 static uat_err store_load(const uat_verify_ctx *ctx, intel_store *s)
 {
-    UAT_ENSURE(ctx->collateral_dir != NULL, UAT_ERR_VERIFY_COLLATERAL, CHECK, "", -1);
+    int fetch = uat_verify_fetch_url(ctx, "intel") != NULL;
+    UAT_ENSURE(ctx->collateral_dir != NULL || fetch, UAT_ERR_VERIFY_COLLATERAL, CHECK, "", -1);
     UAT_TRY(uat_trust_load_certs(ctx->trust_dir, "intel", &s->anchor_der));
     for (size_t i = 0; i < s->anchor_der.n; i++) {
         UAT_TRY(uat_der_list_add(&s->certs, uat_buf_span(&s->anchor_der.items[i])));
     }
-    UAT_TRY(load_collateral(s, ctx->collateral_dir));
+    if (ctx->collateral_dir != NULL) {
+        UAT_TRY(load_collateral(s, ctx->collateral_dir));
+    }
     UAT_TRY(pick_anchors(s));
-    UAT_TRY(pick_signing(s));
-    UAT_TRY(crl_window(s));
-    return uat_x509_store_new(s->anchors, s->nanchors, &s->crls, &s->x509);
+    return intel_store_refresh(s);
 }
 
 void intel_store_free(void *p)

@@ -30,7 +30,7 @@ typedef struct intel_store {
     size_t nanchors;
     uat_cert **signing;      /* "Intel SGX TCB Signing" candidates, borrowed from owned */
     intel_window *signing_w; /* each candidate's chain verification window */
-    size_t nsigning;
+    size_t nsigning, nsigning_w;
     uat_x509_store *x509;    /* anchors + CRLs */
     intel_window crl_w;      /* where every CRL is current */
     size_t ntcb, nid, npck;
@@ -44,6 +44,21 @@ typedef struct intel_store {
 /* The store in ctx->cache, loaded from the trust and collateral directories on first use. */
 UAT_MUST_USE uat_err intel_store_get(const uat_verify_ctx *ctx, intel_store **out);
 void intel_store_free(void *store);
+
+/* Adds a TCB info or enclave identity document (other JSON is ignored). */
+UAT_MUST_USE uat_err intel_store_add_json(intel_store *s, uat_span text, const char *origin);
+/* After certificates or CRLs were added: TCB signing candidates, CRL window, trust store. */
+UAT_MUST_USE uat_err intel_store_refresh(intel_store *s);
+/* True when a CRL issued by the CA with this commonName is loaded. */
+int intel_store_has_crl(const intel_store *s, const char *issuer_cn);
+
+/* pcs.c: fetching what is missing from an Intel PCS v4 / PCCS compatible service */
+UAT_MUST_USE uat_err intel_fetch_crls(intel_store *s, const char *base);
+UAT_MUST_USE uat_err intel_fetch_tcb_info(intel_store *s, const char *base, const uint8_t fmspc[6],
+                                          int tdx);
+UAT_MUST_USE uat_err intel_fetch_identity(intel_store *s, const char *base, int tdx);
+int intel_store_has_tcb_info(const intel_store *s, const uint8_t fmspc[6], int tdx);
+int intel_store_has_identity(const intel_store *s, const char *id);
 
 /* The configured anchor with exactly these DER bytes, or NULL. */
 const uat_cert *intel_anchor_by_der(const intel_store *s, uat_span der);

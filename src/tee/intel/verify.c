@@ -110,14 +110,35 @@ static uat_err fill_claims(const uat_intel_quote *q, const intel_pck *pck, uat_t
     return uat_intel_quote_describe(q, uat_claims_tee_obj(claims));
 }
 
+/* What the collateral lacks for this quote, from the service the caller allowed. */
+static uat_err fetch_missing(intel_store *s, const char *base, const uat_intel_quote *q,
+                             const intel_pck *pck)
+{
+    int tdx = q->body_type != 1;
+    if (!intel_store_has_tcb_info(s, pck->ext.fmspc, tdx)) {
+        UAT_TRY(intel_fetch_tcb_info(s, base, pck->ext.fmspc, tdx));
+    }
+    if (!intel_store_has_identity(s, tdx ? "TD_QE" : "QE")) {
+        UAT_TRY(intel_fetch_identity(s, base, tdx));
+    }
+    return UAT_OK;
+}
+
 static uat_err verify_quote(uat_span in, const uat_verify_ctx *ctx, int want_tdx,
                             uat_claims *claims, uat_verify_out *out, intel_store *s)
 {
     uat_intel_quote q;
     UAT_TRY(uat_intel_quote_parse(in, &q));
     UAT_ENSURE((q.body_type != 1) == want_tdx, UAT_ERR_PARSE_BAD_VALUE, CHECK, "tee_type", 4);
+    const char *fetch = uat_verify_fetch_url(ctx, "intel");
     const intel_pck *pck = NULL;
+    if (fetch != NULL) {
+        UAT_TRY(intel_fetch_crls(s, fetch));
+    }
     UAT_TRY(intel_pck_chain(s, q.pck_chain_pem, ctx->at, &pck));
+    if (fetch != NULL) {
+        UAT_TRY(fetch_missing(s, fetch, &q, pck));
+    }
     UAT_TRY(check_signatures(&q, pck));
     uat_tcb_result r = {UAT_TCB_UP_TO_DATE, UAT_TCB_UP_TO_DATE, 0, json_array()};
     uat_time valid_until = 0;
