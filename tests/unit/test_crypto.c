@@ -207,6 +207,7 @@ static uat_buf *read_file(const char *path)
         assert_ok(uat_buf_append(b, chunk, n));
     }
     fclose(f);
+    assert_ok(uat_buf_terminate(b)); /* text files are searched with strstr */
     return b;
 }
 
