@@ -108,21 +108,25 @@ static uat_err verify_item(const intel_store *s, uat_span body, const uint8_t si
     return UAT_OK;
 }
 
+/* Of several documents for the same key, the one valid at `at` with the highest evaluation data
+ * number; when none is valid, the highest (its dates then fail with VERIFY_EXPIRED). */
+static int better(uat_time at, uat_time issue, uat_time next, uint32_t eval, int have_best,
+                  uat_time b_issue, uat_time b_next, uint32_t b_eval)
+{
+    int valid = at >= issue && at <= next;
+    int best_valid = have_best && at >= b_issue && at <= b_next;
+    return !have_best || (valid && !best_valid) || (valid == best_valid && eval > b_eval);
+}
+
 uat_err intel_tcb_info(intel_store *s, const uint8_t fmspc[6], int tdx, uat_time at,
                        const uat_tcb_info **out, uat_time *hi)
 {
-    /* several bundles may hold the same FMSPC: the newest evaluation data number valid at `at` */
     size_t best = s->ntcb;
     for (size_t i = 0; i < s->ntcb; i++) {
-        const uat_tcb_info *t = &s->tcb[i];
-        if (t->is_tdx != tdx || memcmp(t->fmspc, fmspc, 6) != 0) {
-            continue;
-        }
-        int valid = at >= t->issue_date && at <= t->next_update;
-        int best_valid = best < s->ntcb && at >= s->tcb[best].issue_date &&
-                         at <= s->tcb[best].next_update;
-        if (best == s->ntcb || (valid && !best_valid) ||
-            (valid == best_valid && t->eval_number > s->tcb[best].eval_number)) {
+        const uat_tcb_info *t = &s->tcb[i], *b = best < s->ntcb ? &s->tcb[best] : NULL;
+        if (t->is_tdx == tdx && memcmp(t->fmspc, fmspc, 6) == 0 &&
+            better(at, t->issue_date, t->next_update, t->eval_number, b != NULL,
+                   b ? b->issue_date : 0, b ? b->next_update : 0, b ? b->eval_number : 0)) {
             best = i;
         }
     }
@@ -145,12 +149,10 @@ uat_err intel_identity(intel_store *s, const char *id, uat_time at,
 {
     size_t best = s->nid;
     for (size_t i = 0; i < s->nid; i++) {
-        const uat_enclave_identity *e = &s->ids[i];
-        if (strcmp(e->id, id) != 0) {
-            continue;
-        }
-        int valid = at >= e->issue_date && at <= e->next_update;
-        if (best == s->nid || (valid && e->eval_number >= s->ids[best].eval_number)) {
+        const uat_enclave_identity *e = &s->ids[i], *b = best < s->nid ? &s->ids[best] : NULL;
+        if (strcmp(e->id, id) == 0 &&
+            better(at, e->issue_date, e->next_update, e->eval_number, b != NULL,
+                   b ? b->issue_date : 0, b ? b->next_update : 0, b ? b->eval_number : 0)) {
             best = i;
         }
     }
