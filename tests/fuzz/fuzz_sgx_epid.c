@@ -3,7 +3,7 @@
  * 432-byte quote body (the input itself as a body) and inspection. */
 #include <stdlib.h>
 
-#include "tee/sgx-epid/epid.h"
+#include "tee/intel/epid.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

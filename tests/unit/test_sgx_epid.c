@@ -19,7 +19,7 @@
 
 #include "core/file.h"
 #include "core/limits.h"
-#include "tee/sgx-epid/epid.h"
+#include "tee/intel/epid.h"
 #include "uattest/verifier.h"
 
 #define EPID_DIR UAT_CORPUS_DIR "/intel-sgx-epid-ias"
@@ -186,11 +186,11 @@ static void test_quote_body_corpus(void **state)
     assert_int_equal(q.qe_svn, 11);
     assert_int_equal(q.pce_svn, 10);
     assert_int_equal(q.xeid, 0);
-    assert_int_equal(q.attributes[0], 0x07);
-    assert_int_equal(q.isv_prod_id, 0);
-    assert_int_equal(q.isv_svn, 0);
-    assert_memory_equal(q.report_data, g_pubkey.p, 32);
-    assert_true(uat_is_zero(q.report_data + 32, 32));
+    assert_int_equal(q.body.attributes[0], 0x07);
+    assert_int_equal(q.body.isv_prod_id, 0);
+    assert_int_equal(q.body.isv_svn, 0);
+    assert_memory_equal(q.body.report_data, g_pubkey.p, 32);
+    assert_true(uat_is_zero(q.body.report_data + 32, 32));
 }
 
 /* ---- status mapping (pure) ---- */

@@ -1,7 +1,7 @@
 /* Intel quote fields as JSON, under the names of Intel's specifications. */
 #include "tee/intel/intel.h"
 
-static uat_err describe_sgx(const uat_sgx_report *s, json_t *o)
+uat_err uat_sgx_report_describe(const uat_sgx_report *s, json_t *o)
 {
     UAT_TRY(uat_json_set_hex(o, "cpu_svn", s->cpu_svn, 16));
     UAT_TRY(uat_json_set_int(o, "misc_select", s->misc_select));
@@ -51,10 +51,10 @@ uat_err uat_intel_quote_describe(const uat_intel_quote *q, json_t *o)
     UAT_TRY(uat_json_set_hex(o, "qe_vendor_id", q->qe_vendor_id, 16));
     UAT_TRY(uat_json_set_hex(o, "user_data", q->user_data, 20));
     UAT_TRY(uat_json_set_int(o, "body_type", q->body_type));
-    UAT_TRY(q->body_type == 1 ? describe_sgx(&q->sgx, o) : describe_td(&q->td, o));
+    UAT_TRY(q->body_type == 1 ? uat_sgx_report_describe(&q->sgx, o) : describe_td(&q->td, o));
     json_t *qe = json_object();
     UAT_TRY(uat_json_set(o, "qe_report", qe));
-    UAT_TRY(describe_sgx(&q->qe_report, qe));
+    UAT_TRY(uat_sgx_report_describe(&q->qe_report, qe));
     UAT_TRY(uat_json_set_hex(o, "attestation_key", q->att_key, 64));
     UAT_TRY(uat_json_set_hex(o, "qe_auth_data", q->qe_auth_data.p, q->qe_auth_data.len));
     UAT_TRY(uat_json_set_int(o, "cert_data_type", q->cert_type));

@@ -85,7 +85,10 @@ typedef struct uat_intel_quote {
     size_t trailing_zeros;
 } uat_intel_quote;
 
-/* quote.c: pure */
+/* quote.c: pure; the 384-byte SGX report body is shared with EPID quotes (epid_parse.c) */
+struct uat_reader;
+UAT_MUST_USE uat_err uat_sgx_report_parse(struct uat_reader *r, uat_sgx_report *s);
+UAT_MUST_USE uat_err uat_sgx_report_describe(const uat_sgx_report *s, json_t *o);
 UAT_MUST_USE uat_err uat_intel_quote_parse(uat_span in, uat_intel_quote *q);
 int uat_intel_sniff_sgx(uat_span in);
 int uat_intel_sniff_tdx(uat_span in);

@@ -11,25 +11,26 @@
 static const uint8_t intel_qe_vendor[16] = {0x93, 0x9a, 0x72, 0x33, 0xf7, 0x9c, 0x4c, 0xa9,
                                             0x94, 0x0a, 0x0d, 0xb3, 0x95, 0x7f, 0x06, 0x07};
 
-/* spec: DCAP Quote Library API Table 5 (SGX report body, 384 bytes) */
-static uat_err parse_sgx_report(uat_reader *r, uat_sgx_report *s)
+/* spec: DCAP Quote Library API Table 5 (SGX report body, 384 bytes); the SDM (Vol. 3D, "Layout of
+ * REPORT") says the reserved bytes at 20, 160 and 262 are zero; the 32 at 96 are only reserved. */
+uat_err uat_sgx_report_parse(uat_reader *r, uat_sgx_report *s)
 {
     uat_reader b;
     UAT_TRY(uat_rd_sub(r, UAT_SGX_REPORT_SIZE, UAT_SGX_REPORT_SIZE, "report_body", &b));
     UAT_TRY(uat_rd_copy(&b, s->cpu_svn, 16, "cpu_svn"));
     UAT_TRY(uat_rd_u32le(&b, "misc_select", &s->misc_select));
-    UAT_TRY(uat_rd_skip(&b, 12, "reserved1"));
+    UAT_TRY(uat_rd_zeros(&b, 12, "reserved1"));
     UAT_TRY(uat_rd_copy(&b, s->isv_ext_prod_id, 16, "isv_ext_prod_id"));
     UAT_TRY(uat_rd_copy(&b, s->attributes, 16, "attributes"));
     UAT_TRY(uat_rd_copy(&b, s->mr_enclave, 32, "mr_enclave"));
     UAT_TRY(uat_rd_skip(&b, 32, "reserved2"));
     UAT_TRY(uat_rd_copy(&b, s->mr_signer, 32, "mr_signer"));
-    UAT_TRY(uat_rd_skip(&b, 32, "reserved3"));
+    UAT_TRY(uat_rd_zeros(&b, 32, "reserved3"));
     UAT_TRY(uat_rd_copy(&b, s->config_id, 64, "config_id"));
     UAT_TRY(uat_rd_u16le(&b, "isv_prod_id", &s->isv_prod_id));
     UAT_TRY(uat_rd_u16le(&b, "isv_svn", &s->isv_svn));
     UAT_TRY(uat_rd_u16le(&b, "config_svn", &s->config_svn));
-    UAT_TRY(uat_rd_skip(&b, 42, "reserved4"));
+    UAT_TRY(uat_rd_zeros(&b, 42, "reserved4"));
     UAT_TRY(uat_rd_copy(&b, s->isv_family_id, 16, "isv_family_id"));
     UAT_TRY(uat_rd_copy(&b, s->report_data, 64, "report_data"));
     return uat_rd_end(&b);
@@ -100,7 +101,7 @@ static uat_err parse_body(uat_reader *r, uat_intel_quote *q)
         q->body_type = q->tee_type == UAT_INTEL_TEE_SGX ? 1 : 2;
     }
     if (q->body_type == 1) {
-        return parse_sgx_report(r, &q->sgx);
+        return uat_sgx_report_parse(r, &q->sgx);
     }
     return parse_td_report(r, q->body_type == 3, &q->td);
 }
@@ -136,7 +137,7 @@ static uat_err parse_qe_part(uat_reader *r, uat_intel_quote *q)
 {
     uat_reader rep = *r;
     UAT_TRY(uat_rd_span(r, UAT_SGX_REPORT_SIZE, "qe_report", &q->qe_report_raw));
-    UAT_TRY(parse_sgx_report(&rep, &q->qe_report));
+    UAT_TRY(uat_sgx_report_parse(&rep, &q->qe_report));
     UAT_TRY(uat_rd_copy(r, q->qe_report_sig, 64, "qe_report_signature"));
     uint16_t auth_len;
     UAT_TRY(uat_rd_u16le(r, "qe_auth_data_size", &auth_len));

@@ -3,7 +3,7 @@
 #include <string.h>
 
 #include "collateral/trust.h"
-#include "tee/sgx-epid/epid.h"
+#include "tee/intel/epid.h"
 
 #define CHECK_CHAIN "sgx-epid.chain"
 #define CHECK_SIG "sgx-epid.signature"
@@ -75,13 +75,13 @@ static uat_err fill_claims(const uat_epid_report *r, const char *status, uat_cla
 {
     const uat_epid_quote *q = &r->quote;
     json_t *doc = uat_claims_doc(claims);
-    UAT_TRY(uat_json_set_hex(doc, "measurement", q->mr_enclave, sizeof(q->mr_enclave)));
-    UAT_TRY(uat_json_set_hex(doc, "signer", q->mr_signer, sizeof(q->mr_signer)));
-    UAT_TRY(uat_json_set_int(doc, "product_id", q->isv_prod_id));
-    UAT_TRY(uat_json_set_int(doc, "svn", q->isv_svn));
+    UAT_TRY(uat_json_set_hex(doc, "measurement", q->body.mr_enclave, sizeof(q->body.mr_enclave)));
+    UAT_TRY(uat_json_set_hex(doc, "signer", q->body.mr_signer, sizeof(q->body.mr_signer)));
+    UAT_TRY(uat_json_set_int(doc, "product_id", q->body.isv_prod_id));
+    UAT_TRY(uat_json_set_int(doc, "svn", q->body.isv_svn));
     /* spec: SDM Vol. 3D §38.7.1: ATTRIBUTES.DEBUG is bit 1 of the little-endian flags */
-    UAT_TRY(uat_json_set_bool(doc, "debug", (q->attributes[0] & UAT_EPID_ATTR_DEBUG) != 0));
-    UAT_TRY(uat_json_set_hex(doc, "report_data", q->report_data, sizeof(q->report_data)));
+    UAT_TRY(uat_json_set_bool(doc, "debug", (q->body.attributes[0] & UAT_EPID_ATTR_DEBUG) != 0));
+    UAT_TRY(uat_json_set_hex(doc, "report_data", q->body.report_data, sizeof(q->body.report_data)));
     UAT_TRY(fill_tcb(r, status, doc));
     return uat_epid_describe(r, uat_claims_tee_obj(claims));
 }
@@ -104,8 +104,8 @@ uat_err uat_epid_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *clai
     UAT_TRY_GOTO(rc, uat_epid_status_tcb(r.status, &status), done);
     UAT_TRY_GOTO(rc, fill_claims(&r, status, claims), done);
     /* the generic binding check compares the quote's report_data; the IAS nonce is a claim */
-    memcpy(out->report_data, r.quote.report_data, sizeof(r.quote.report_data));
-    out->report_data_len = sizeof(r.quote.report_data);
+    memcpy(out->report_data, r.quote.body.report_data, sizeof(r.quote.body.report_data));
+    out->report_data_len = sizeof(r.quote.body.report_data);
     out->valid_until = not_after;
 done:
     uat_epid_report_free(&r);

@@ -33,6 +33,7 @@
 
 #include "crypto/crypto.h"
 #include "evidence/registry.h"
+#include "tee/intel/intel.h"
 
 #define UAT_EPID_MEDIA_TYPE "application/vnd.uattest.sgx-epid-ias+json"
 #define UAT_EPID_HEADER_SIZE 48u
@@ -50,9 +51,6 @@
 #define UAT_EPID_MAX_PIB_BYTES 1024u /* platformInfoBlob TLV (105 bytes in practice) */
 
 _Static_assert(2 + 2 + 4 + 2 + 2 + 4 + 32 == UAT_EPID_HEADER_SIZE, "EPID quote header");
-_Static_assert(16 + 4 + 12 + 16 + 16 + 32 + 32 + 32 + 32 + 64 + 2 + 2 + 2 + 42 + 16 + 64 ==
-                   UAT_EPID_REPORT_BODY_SIZE,
-               "SGX report body");
 _Static_assert(UAT_EPID_QUOTE_BODY_SIZE == 432, "isvEnclaveQuoteBody");
 
 /* spec: sgx_quote.h sgx_quote_t (without signature_len and signature) */
@@ -64,19 +62,7 @@ typedef struct uat_epid_quote {
     uint16_t pce_svn;
     uint32_t xeid;
     uint8_t basename[32];
-    /* spec: sgx_report.h sgx_report_body_t */
-    uint8_t cpu_svn[16];
-    uint32_t misc_select;
-    uint8_t isv_ext_prod_id[16];
-    uint8_t attributes[16];
-    uint8_t mr_enclave[32];
-    uint8_t mr_signer[32];
-    uint8_t config_id[64];
-    uint16_t isv_prod_id;
-    uint16_t isv_svn;
-    uint16_t config_svn;
-    uint8_t isv_family_id[16];
-    uint8_t report_data[64];
+    uat_sgx_report body; /* spec: sgx_report.h sgx_report_body_t */
 } uat_epid_quote;
 
 /* spec: IAS API rev 6 §4.2.1: isvEnclaveQuoteStatus */

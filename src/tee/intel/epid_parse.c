@@ -5,7 +5,7 @@
 
 #include "core/limits.h"
 #include "core/reader.h"
-#include "tee/sgx-epid/epid.h"
+#include "tee/intel/epid.h"
 
 #define CHECK_EV "sgx-epid.evidence"
 #define CHECK_REPORT "sgx-epid.report"
@@ -34,32 +34,6 @@ static uat_err parse_header(uat_reader *r, uat_epid_quote *q)
     return uat_rd_end(&h);
 }
 
-/* spec: sgx_report.h sgx_report_body_t (384 bytes). The SDM (Vol. 3D, Table 38-21 "Layout of
- * REPORT") says the reserved bytes at 20, 160 and 262 are zero; the 32 at 96 are only "reserved".
- */
-static uat_err parse_body(uat_reader *r, uat_epid_quote *q)
-{
-    uat_reader b;
-    UAT_TRY(uat_rd_sub(r, UAT_EPID_REPORT_BODY_SIZE, UAT_EPID_REPORT_BODY_SIZE, "report_body", &b));
-    UAT_TRY(uat_rd_copy(&b, q->cpu_svn, 16, "cpu_svn"));
-    UAT_TRY(uat_rd_u32le(&b, "misc_select", &q->misc_select));
-    UAT_TRY(uat_rd_zeros(&b, 12, "reserved1"));
-    UAT_TRY(uat_rd_copy(&b, q->isv_ext_prod_id, 16, "isv_ext_prod_id"));
-    UAT_TRY(uat_rd_copy(&b, q->attributes, 16, "attributes"));
-    UAT_TRY(uat_rd_copy(&b, q->mr_enclave, 32, "mr_enclave"));
-    UAT_TRY(uat_rd_skip(&b, 32, "reserved2"));
-    UAT_TRY(uat_rd_copy(&b, q->mr_signer, 32, "mr_signer"));
-    UAT_TRY(uat_rd_zeros(&b, 32, "reserved3"));
-    UAT_TRY(uat_rd_copy(&b, q->config_id, 64, "config_id"));
-    UAT_TRY(uat_rd_u16le(&b, "isv_prod_id", &q->isv_prod_id));
-    UAT_TRY(uat_rd_u16le(&b, "isv_svn", &q->isv_svn));
-    UAT_TRY(uat_rd_u16le(&b, "config_svn", &q->config_svn));
-    UAT_TRY(uat_rd_zeros(&b, 42, "reserved4"));
-    UAT_TRY(uat_rd_copy(&b, q->isv_family_id, 16, "isv_family_id"));
-    UAT_TRY(uat_rd_copy(&b, q->report_data, 64, "report_data"));
-    return uat_rd_end(&b);
-}
-
 uat_err uat_epid_quote_parse(uat_span in, uat_epid_quote *out)
 {
     /* spec: IAS API rev 6 §4.2.1: isvEnclaveQuoteBody is the quote without signature_len and
@@ -74,7 +48,7 @@ uat_err uat_epid_quote_parse(uat_span in, uat_epid_quote *out)
     uat_epid_quote q;
     memset(&q, 0, sizeof(q));
     UAT_TRY(parse_header(&r, &q));
-    UAT_TRY(parse_body(&r, &q));
+    UAT_TRY(uat_sgx_report_parse(&r, &q.body));
     UAT_TRY(uat_rd_end(&r));
     *out = q;
     return UAT_OK;
@@ -550,18 +524,7 @@ static uat_err describe_quote(const uat_epid_quote *q, json_t *o)
     UAT_TRY(uat_json_set_int(o, "pce_svn", q->pce_svn));
     UAT_TRY(uat_json_set_int(o, "xeid", q->xeid));
     UAT_TRY(uat_json_set_hex(o, "basename", q->basename, sizeof(q->basename)));
-    UAT_TRY(uat_json_set_hex(o, "cpu_svn", q->cpu_svn, sizeof(q->cpu_svn)));
-    UAT_TRY(uat_json_set_int(o, "misc_select", q->misc_select));
-    UAT_TRY(uat_json_set_hex(o, "isv_ext_prod_id", q->isv_ext_prod_id, sizeof(q->isv_ext_prod_id)));
-    UAT_TRY(uat_json_set_hex(o, "attributes", q->attributes, sizeof(q->attributes)));
-    UAT_TRY(uat_json_set_hex(o, "mr_enclave", q->mr_enclave, sizeof(q->mr_enclave)));
-    UAT_TRY(uat_json_set_hex(o, "mr_signer", q->mr_signer, sizeof(q->mr_signer)));
-    UAT_TRY(uat_json_set_hex(o, "config_id", q->config_id, sizeof(q->config_id)));
-    UAT_TRY(uat_json_set_int(o, "isv_prod_id", q->isv_prod_id));
-    UAT_TRY(uat_json_set_int(o, "isv_svn", q->isv_svn));
-    UAT_TRY(uat_json_set_int(o, "config_svn", q->config_svn));
-    UAT_TRY(uat_json_set_hex(o, "isv_family_id", q->isv_family_id, sizeof(q->isv_family_id)));
-    return uat_json_set_hex(o, "report_data", q->report_data, sizeof(q->report_data));
+    return uat_sgx_report_describe(&q->body, o);
 }
 
 static uat_err describe_optional(const uat_epid_report *r, json_t *o)
