@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "tee/intel/intel.h"
-#include "tee/sgx-epid/epid.h"
+#include "tee/intel/epid.h"
 #include "tee/sim/sim.h"
 
 static const uat_tee_ops *const registry[] = {
