@@ -86,7 +86,7 @@ uat_err uat_b64_decode(const char *s, size_t slen, enum uat_b64 v, uat_buf *out)
     size_t n = 0;
     UAT_TRY(data_length(s, slen, v, &n));
     size_t start = out->len;
-    UAT_TRY(uat_buf_reserve(out, n / 4 * 3 + 2));
+    UAT_TRY(uat_buf_reserve(out, n / 4 * 3 + (n % 4 ? n % 4 - 1 : 0)));
     uint8_t *o = out->p + start;
     size_t k = 0;
     uint32_t acc = 0;

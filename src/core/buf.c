@@ -54,7 +54,7 @@ void uat_buf_init(uat_buf *b, size_t max)
     b->p = NULL;
     b->len = 0;
     b->cap = 0;
-    b->max = max;
+    b->max = max < SIZE_MAX / 2 ? max : SIZE_MAX / 2; /* so max + 1 and len + extra + 1 never wrap */
 }
 
 void uat_buf_free(uat_buf *b)

@@ -37,14 +37,14 @@ static int nibble(char c)
 
 static uat_err decode_into(const char *s, size_t slen, uint8_t *out)
 {
-    for (size_t i = 0; i < slen; i += 2) {
-        int hi = nibble(s[i]);
-        int lo = nibble(s[i + 1]);
-        if (hi < 0 || lo < 0) {
-            return UAT_FAILF(UAT_ERR_PARSE_BAD_ENCODING, "hex", "", (int64_t)(hi < 0 ? i : i + 1),
-                             "not a hex digit");
+    /* check every digit first: out is written only on success */
+    for (size_t i = 0; i < slen; i++) {
+        if (nibble(s[i]) < 0) {
+            return UAT_FAILF(UAT_ERR_PARSE_BAD_ENCODING, "hex", "", (int64_t)i, "not a hex digit");
         }
-        out[i / 2] = (uint8_t)((hi << 4) | lo);
+    }
+    for (size_t i = 0; i < slen; i += 2) {
+        out[i / 2] = (uint8_t)((nibble(s[i]) << 4) | nibble(s[i + 1]));
     }
     return UAT_OK;
 }

@@ -5,7 +5,8 @@
 
 void uat_rd_init(uat_reader *r, uat_span in, const char *check)
 {
-    r->p = in.p;
+    static const uint8_t empty[1] = {0};
+    r->p = in.p != NULL ? in.p : empty; /* never NULL: no arithmetic on a null pointer */
     r->len = in.p == NULL ? 0 : in.len;
     r->off = 0;
     r->base = 0;

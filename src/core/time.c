@@ -105,7 +105,7 @@ uat_err uat_time_parse(const char *s, size_t slen, uat_time *out)
     if (mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo)) {
         return bad_time(i, "the date does not exist");
     }
-    if (!expect(s, slen, &i, "Tt ") || !digits(s, slen, &i, 2, &h) || !expect(s, slen, &i, ":") ||
+    if (!expect(s, slen, &i, "Tt") || !digits(s, slen, &i, 2, &h) || !expect(s, slen, &i, ":") ||
         !digits(s, slen, &i, 2, &mi) || !expect(s, slen, &i, ":") || !digits(s, slen, &i, 2, &se)) {
         return bad_time(i, "expected THH:MM:SS");
     }
@@ -129,13 +129,18 @@ uat_err uat_time_parse(const char *s, size_t slen, uat_time *out)
         return bad_time(i, "trailing characters after the time");
     }
     int64_t days = uat_days_from_civil(y, mo, d);
-    *out = days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + (int64_t)se - offset;
+    int64_t t = days * 86400 + (int64_t)h * 3600 + (int64_t)mi * 60 + (int64_t)se - offset;
+    /* spec: RFC 3339 §5.7: a leap second is the last second of a UTC day (23:59:60Z) */
+    if (se == 60 && (t - 1) % 86400 != 86399 && (t - 1) % 86400 != -1) {
+        return bad_time(i, "second 60 is only valid at 23:59:60 UTC");
+    }
+    *out = t;
     return UAT_OK;
 }
 
 uat_err uat_time_format(uat_time t, char out[32])
 {
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t days = t / 86400 - (t % 86400 < 0); /* floor division, no negation overflow */
     int64_t secs = t - days * 86400;
     int64_t y;
     unsigned m, d;

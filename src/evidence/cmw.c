@@ -41,7 +41,7 @@ static int tchar(char ch)
 {
     /* spec: RFC 6838 §4.2 restricted-name-chars */
     return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           strchr("!#$&-^_.+", ch) != NULL;
+           (ch != '\0' && strchr("!#$&-^_.+", ch) != NULL);
 }
 
 uat_err uat_cmw_check_media_type(const char *s, size_t n, const char *check)
@@ -62,8 +62,12 @@ uat_err uat_cmw_check_media_type(const char *s, size_t n, const char *check)
         sub_len++;
     }
     UAT_ENSURE(sub_len > 0 && sub_len <= 127, UAT_ERR_PARSE_BAD_VALUE, check, "type", (int64_t)i);
-    UAT_ENSURE(i == n || s[i] == ';' || s[i] == ' ', UAT_ERR_PARSE_BAD_VALUE, check, "type",
-               (int64_t)i);
+    /* spec: RFC 9110 §8.3.1: media-type = type "/" subtype *( OWS ";" OWS parameter ) */
+    while (i < n && (s[i] == ' ' || s[i] == '\t')) {
+        i++;
+    }
+    UAT_ENSURE(i == n ? i == type_len + 1 + sub_len : s[i] == ';', UAT_ERR_PARSE_BAD_VALUE, check,
+               "type", (int64_t)i);
     /* parameters: printable ASCII only; their syntax is the media type's business */
     for (; i < n; i++) {
         UAT_ENSURE(s[i] >= 0x20 && s[i] < 0x7f, UAT_ERR_PARSE_BAD_VALUE, check, "type", (int64_t)i);
@@ -204,7 +208,8 @@ uat_err uat_cmw_tag_new(uint64_t tag, const uint8_t *value, size_t n, uat_cmw **
 
 uat_err uat_cmw_collection_new(const char *ctype, uat_cmw **out)
 {
-    UAT_ENSURE(out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "cmw.collection", "", -1);
+    UAT_ENSURE(out != NULL && (ctype == NULL || ctype[0] != '\0'), UAT_ERR_USAGE_INVALID_ARGUMENT,
+               "cmw.collection", "", -1);
     uat_cmw *c = NULL;
     UAT_TRY(uat_cmw_alloc(UAT_CMW_COLLECTION, &c));
     if (ctype != NULL) {
@@ -263,9 +268,24 @@ uat_err uat_cmw_parse(const uint8_t *p, size_t n, uat_cmw **out)
     return uat_cmw_parse_cbor(p, n, out);
 }
 
+/* What serialize writes must parse again: no empty collections, no deeper nesting than parsed. */
+static uat_err check_writable(const uat_cmw *c, unsigned depth)
+{
+    UAT_ENSURE(depth <= UAT_MAX_CMW_DEPTH, UAT_ERR_USAGE_BAD_STATE, "cmw", "", -1);
+    if (c->kind != UAT_CMW_COLLECTION) {
+        return UAT_OK;
+    }
+    UAT_ENSURE(c->n > 0, UAT_ERR_USAGE_BAD_STATE, "cmw", "collection", -1);
+    for (size_t i = 0; i < c->n; i++) {
+        UAT_TRY(check_writable(c->items[i], depth + 1));
+    }
+    return UAT_OK;
+}
+
 uat_err uat_cmw_serialize(const uat_cmw *c, enum uat_cmw_format f, uint8_t **out, size_t *n)
 {
     UAT_ENSURE(c != NULL && out != NULL && n != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "cmw", "", -1);
+    UAT_TRY(check_writable(c, 0));
     uat_buf b;
     uat_buf_init(&b, UAT_MAX_CMW_TEXT_BYTES);
     uat_err rc = f == UAT_CMW_JSON   ? uat_cmw_json_serialize(c, &b)

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "core/reader.h"
 #include "evidence/cmw_int.h"
 
 #define CHECK "cmw.cbor"
@@ -178,18 +179,84 @@ static uat_err from_cbor(cbor_item_t *it, unsigned depth, uat_cmw **out)
     }
 }
 
+#define PRECHECK_DEPTH (2u * UAT_MAX_CMW_DEPTH + 4u)
+
+/* The argument of an item head (RFC 8949 §3): value for ai < 24, else 1/2/4/8 following bytes. */
+static uat_err head_arg(uat_reader *r, uint8_t ai, uint64_t *arg)
+{
+    uint8_t b8;
+    uint16_t b16;
+    uint32_t b32;
+    if (ai < 24) {
+        *arg = ai;
+        return UAT_OK;
+    }
+    switch (ai) {
+    case 24: UAT_TRY(uat_rd_u8(r, "", &b8)); *arg = b8; return UAT_OK;
+    case 25: UAT_TRY(uat_rd_u16be(r, "", &b16)); *arg = b16; return UAT_OK;
+    case 26: UAT_TRY(uat_rd_u32be(r, "", &b32)); *arg = b32; return UAT_OK;
+    case 27: return uat_rd_u64be(r, "", arg);
+    default:
+        *arg = UINT64_MAX; /* indefinite or reserved: left to the decoder and the shape checks */
+        return UAT_OK;
+    }
+}
+
+/* Before libcbor allocates anything: nesting within bounds, no count or length the input cannot
+ * hold (every item takes at least one byte), definite lengths only. */
+static uat_err precheck(const uint8_t *p, size_t n)
+{
+    uat_reader r;
+    uat_rd_init(&r, uat_span_of(p, n), CHECK);
+    uint64_t pending[PRECHECK_DEPTH];
+    size_t depth = 0;
+    uint64_t items = 1;
+    while (items > 0 || depth > 0) {
+        if (items == 0) {
+            items = pending[--depth];
+            continue;
+        }
+        items--;
+        uint8_t ib;
+        uint64_t arg = 0;
+        UAT_TRY(uat_rd_u8(&r, "", &ib));
+        uint8_t major = ib >> 5;
+        UAT_TRY(major == 7 && (ib & 31) < 24 ? UAT_OK : head_arg(&r, ib & 31, &arg));
+        if (arg == UINT64_MAX && (ib & 31) > 27) {
+            return UAT_OK; /* the decoder names what is wrong with an indefinite item */
+        }
+        if (major == 2 || major == 3) {
+            UAT_TRY(arg <= SIZE_MAX ? uat_rd_skip(&r, (size_t)arg, "")
+                                    : UAT_FAIL(UAT_ERR_PARSE_TRUNCATED, CHECK, "", uat_rd_pos(&r)));
+        } else if (major == 4 || major == 5 || major == 6) {
+            uint64_t half = arg > UINT64_MAX / 2 ? UINT64_MAX / 2 : arg;
+            uint64_t count = major == 6 ? 1 : major == 5 ? 2 * half : arg;
+            UAT_ENSURE(count <= uat_rd_left(&r), UAT_ERR_PARSE_TRUNCATED, CHECK, "", uat_rd_pos(&r));
+            UAT_ENSURE(depth < PRECHECK_DEPTH, UAT_ERR_PARSE_TOO_DEEP, CHECK, "", uat_rd_pos(&r));
+            pending[depth++] = items;
+            items = count;
+        }
+    }
+    return uat_rd_end(&r);
+}
+
 uat_err uat_cmw_parse_cbor(const uint8_t *p, size_t n, uat_cmw **out)
 {
     UAT_ENSURE(p != NULL && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
     UAT_ENSURE(n <= UAT_MAX_CMW_TEXT_BYTES, UAT_ERR_RESOURCE_LIMIT, CHECK, "", -1);
     UAT_ENSURE(n > 0, UAT_ERR_PARSE_TRUNCATED, CHECK, "", 0);
+    UAT_TRY(precheck(p, n));
     struct cbor_load_result res;
     cbor_item_t *it = cbor_load(p, n, &res);
     if (it == NULL) {
+        /* libcbor reports impossible item counts and nesting past its stack as a memory error:
+         * for input already capped in size, that is malformed CBOR, not an exhausted machine */
         uat_err e = res.error.code == CBOR_ERR_NOTENOUGHDATA ? UAT_ERR_PARSE_TRUNCATED
-                    : res.error.code == CBOR_ERR_MEMERROR    ? UAT_ERR_RESOURCE_NO_MEMORY
                                                              : UAT_ERR_PARSE_BAD_CBOR;
-        return UAT_FAIL(e, CHECK, "", (int64_t)res.error.position);
+        return UAT_FAILF(e, CHECK, "", (int64_t)res.error.position,
+                         res.error.code == CBOR_ERR_MEMERROR
+                             ? "too deep or declares more items than the input can hold"
+                             : "malformed CBOR");
     }
     uat_err rc = UAT_OK;
     uat_cmw *c = NULL;

@@ -105,8 +105,9 @@ uat_err uat_cmw_parse_json(const uint8_t *p, size_t n, uat_cmw **out)
     json_error_t jerr;
     json_t *j = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL) {
-        return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "", (int64_t)jerr.position, "%s",
-                         jerr.text);
+        uat_err e = json_error_code(&jerr) == json_error_stack_overflow ? UAT_ERR_PARSE_TOO_DEEP
+                                                                        : UAT_ERR_PARSE_BAD_JSON;
+        return UAT_FAILF(e, CHECK, "", (int64_t)jerr.position, "%s", jerr.text);
     }
     uat_cmw *c = NULL;
     uat_err rc = from_json(j, 0, &c);
