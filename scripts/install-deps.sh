@@ -10,6 +10,7 @@ PKGS=(
   libcbor-dev libjansson-dev libcurl4-openssl-dev
   python3
   libcmocka-dev
+  libjose-dev jose liblua5.4-dev
   xxd
 )
 

@@ -2,10 +2,12 @@
 #ifndef UATTEST_UATTEST_H
 #define UATTEST_UATTEST_H
 
+#include "uattest/appraisal.h"
 #include "uattest/attester.h"
 #include "uattest/claims.h"
 #include "uattest/err.h"
 #include "uattest/evidence.h"
+#include "uattest/token.h"
 #include "uattest/verifier.h"
 
 #ifdef __cplusplus

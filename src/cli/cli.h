@@ -1,0 +1,37 @@
+/* The uattest command: shared helpers (the CLI uses the public API only). */
+#ifndef UAT_CLI_H
+#define UAT_CLI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uattest/uattest.h"
+
+#define MAX_INPUT (64u * 1024u * 1024u)
+
+extern const char *prog;
+
+/* One sentence naming the failed check on stderr; returns the exit code of the error table. */
+int fail(const char *what, uat_err e);
+int usage_error(const char *cmd, const char *msg);
+/* Reads a file or "-" (stdin); returns 0 or an exit code. */
+int read_input(const char *path, uint8_t **out, size_t *n);
+/* Writes to stdout ("-" or NULL) or atomically to a file; 0 or -1. */
+int write_output(const char *path, const void *p, size_t n);
+
+/* --report-data HEX (at most 64 bytes, zero-padded) or --nonce TEXT [--runtime-data FILE]. */
+struct binding {
+    const char *report_data_hex;
+    const char *nonce;
+    const char *runtime_data_path;
+};
+int resolve_binding(const char *cmd, const struct binding *b, uint8_t rd[64], int *have);
+const char *default_state_dir(char *buf, size_t len);
+/* Splits "KEY=VALUE" into key (cap bytes) and *value; 0 on success. */
+int split_kv(const char *kv, char *key, size_t cap, const char **value);
+
+int cmd_collect(int argc, char **argv);
+int cmd_verify(int argc, char **argv);
+int cmd_token(int argc, char **argv);
+
+#endif

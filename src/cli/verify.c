@@ -1,0 +1,297 @@
+/* uattest verify: evidence -> claims; with reference values, a policy or --ear / --token, an EAR
+ * attestation result or a signed EAR token. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <time.h>
+
+#include "cli/cli.h"
+
+struct verify_opts {
+    const char *trust, *collateral, *at, *input;
+    const char *fetch[8];
+    size_t nfetch;
+    struct binding b;
+    int compact;
+    /* appraisal */
+    const char *refvals[16];
+    size_t nrefvals;
+    const char *policy, *runtime_key, *token_keys, *state;
+    int ear, token;
+    long ttl;
+};
+
+static void verify_help(void)
+{
+    printf("usage: %s verify [options] FILE|-\n"
+           "Verify evidence (a CMW in JSON or CBOR, or raw evidence of a known TEE) and print\n"
+           "its normalized claims as JSON. The exit code names the error category.\n\n"
+           "  --trust DIR           trust anchors, one subfolder per TEE (default\n"
+           "                        $UATTEST_TRUST_DIR or /etc/uattest/trust)\n"
+           "  --collateral DIR      collateral, one subfolder per TEE\n"
+           "  --at TIME             evaluation time, RFC 3339 (default now)\n"
+           "  --fetch VENDOR=URL    allow fetching missing collateral of VENDOR (intel: a PCS v4 or\n"
+           "                        PCCS base URL); repeatable; nothing is fetched without it\n"
+           "  --report-data HEX     the binding the evidence must carry (zero-padded to 64 bytes)\n"
+           "  --nonce TEXT          expect SHA-256(nonce || runtime data) as the binding\n"
+           "  --runtime-data FILE   runtime data for --nonce\n"
+           "  --compact             print JSON on one line\n\n"
+           "appraisal (docs/appraisal.md):\n"
+           "  --reference-values P  a reference value file or directory (repeatable)\n"
+           "  --policy FILE         a declarative JSON or Lua policy (default: the built-in one)\n"
+           "  --runtime-key FILE    the public key (JWK) the evidence binds, for the result\n"
+           "  --ear                 print the EAR attestation result instead of the claims\n"
+           "  --token               print the EAR as a JWT signed ES256 with the keys in\n"
+           "                        --token-keys DIR (default <state-dir>/token-keys)\n"
+           "  --ttl SECONDS         token lifetime (default 300)\n"
+           "A contraindicated result is printed and exits with the VERIFY code (4).\n",
+           prog);
+}
+
+static int parse_opts(int argc, char **argv, struct verify_opts *o)
+{
+    static const struct option opts[] = {
+        {"trust", required_argument, NULL, 'T'},        {"collateral", required_argument, NULL, 'C'},
+        {"at", required_argument, NULL, 'a'},           {"report-data", required_argument, NULL, 'd'},
+        {"nonce", required_argument, NULL, 'n'},        {"runtime-data", required_argument, NULL, 'R'},
+        {"compact", no_argument, NULL, 'c'},            {"help", no_argument, NULL, 'h'},
+        {"fetch", required_argument, NULL, 'F'},        {"reference-values", required_argument, NULL, 'V'},
+        {"policy", required_argument, NULL, 'P'},       {"runtime-key", required_argument, NULL, 'K'},
+        {"ear", no_argument, NULL, 'E'},                {"token", no_argument, NULL, 'J'},
+        {"token-keys", required_argument, NULL, 'k'},   {"ttl", required_argument, NULL, 't'},
+        {"state-dir", required_argument, NULL, 's'},    {NULL, 0, NULL, 0},
+    };
+    int c;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'T': o->trust = optarg; break;
+        case 'C': o->collateral = optarg; break;
+        case 'a': o->at = optarg; break;
+        case 'd': o->b.report_data_hex = optarg; break;
+        case 'n': o->b.nonce = optarg; break;
+        case 'R': o->b.runtime_data_path = optarg; break;
+        case 'c': o->compact = 1; break;
+        case 'P': o->policy = optarg; break;
+        case 'K': o->runtime_key = optarg; break;
+        case 'E': o->ear = 1; break;
+        case 'J': o->token = 1; break;
+        case 'k': o->token_keys = optarg; break;
+        case 's': o->state = optarg; break;
+        case 't': o->ttl = strtol(optarg, NULL, 10); break;
+        case 'F':
+            if (o->nfetch == sizeof(o->fetch) / sizeof(o->fetch[0])) {
+                return usage_error("verify", "too many --fetch");
+            }
+            o->fetch[o->nfetch++] = optarg;
+            break;
+        case 'V':
+            if (o->nrefvals == sizeof(o->refvals) / sizeof(o->refvals[0])) {
+                return usage_error("verify", "too many --reference-values");
+            }
+            o->refvals[o->nrefvals++] = optarg;
+            break;
+        case 'h': verify_help(); return -1;
+        default: return usage_error("verify", "unknown option");
+        }
+    }
+    if (optind != argc - 1) {
+        return usage_error("verify", "give exactly one evidence file, or - for stdin");
+    }
+    if (o->ttl <= 0 || o->ttl > 31 * 24 * 3600) {
+        return usage_error("verify", "--ttl is 1 second to 31 days");
+    }
+    o->input = argv[optind];
+    return 0;
+}
+
+static int configure(const struct verify_opts *o, uat_verifier *v)
+{
+    const char *trust = o->trust && o->trust[0] ? o->trust : "/etc/uattest/trust";
+    uat_err e = uat_verifier_set_trust_dir(v, trust);
+    if (e == UAT_OK && o->collateral != NULL) {
+        e = uat_verifier_set_collateral_dir(v, o->collateral);
+    }
+    for (size_t i = 0; e == UAT_OK && i < o->nfetch; i++) {
+        char vendor[32];
+        const char *url = NULL;
+        if (split_kv(o->fetch[i], vendor, sizeof(vendor), &url) != 0) {
+            return usage_error("verify", "--fetch takes VENDOR=URL, e.g. intel=https://pccs:8081");
+        }
+        e = uat_verifier_set_fetch(v, vendor, url);
+    }
+    if (e == UAT_OK && o->at != NULL) {
+        int64_t t;
+        if (uat_time_from_rfc3339(o->at, &t) != UAT_OK) {
+            return usage_error("verify", "--at takes an RFC 3339 time such as 2025-06-20T00:00:00Z");
+        }
+        uat_verifier_set_time(v, t);
+    }
+    return e == UAT_OK ? 0 : fail("verify", e);
+}
+
+static int print_json(char *json)
+{
+    printf("%s\n", json);
+    free(json);
+    return 0;
+}
+
+/* The appraisal inputs: reference values, the policy, the bound runtime key. */
+static int load_appraisal(const struct verify_opts *o, uat_refvals **rv, uat_policy **p, char **key)
+{
+    uat_err e = uat_refvals_new(rv);
+    for (size_t i = 0; e == UAT_OK && i < o->nrefvals; i++) {
+        e = uat_refvals_add_path(*rv, o->refvals[i]);
+    }
+    if (e != UAT_OK) {
+        return fail("reference values", e);
+    }
+    if (o->policy != NULL) {
+        uint8_t *text = NULL;
+        size_t n = 0;
+        int rc = read_input(o->policy, &text, &n);
+        if (rc != 0) {
+            return rc;
+        }
+        e = uat_policy_parse((const char *)text, n, p);
+        free(text);
+    } else {
+        e = uat_policy_default(p);
+    }
+    if (e != UAT_OK) {
+        return fail("policy", e);
+    }
+    if (o->runtime_key != NULL) {
+        uint8_t *text = NULL;
+        size_t n = 0;
+        int rc = read_input(o->runtime_key, &text, &n);
+        if (rc != 0) {
+            return rc;
+        }
+        *key = realloc(text, n + 1);
+        if (*key == NULL) {
+            free(text);
+            return fail("verify", UAT_ERR_RESOURCE_NO_MEMORY);
+        }
+        (*key)[n] = '\0';
+    }
+    return 0;
+}
+
+static int emit_token(const struct verify_opts *o, const char *ear_json, int64_t now)
+{
+    char sbuf[4096], kdir[4200];
+    if (o->token_keys == NULL) {
+        snprintf(kdir, sizeof(kdir), "%s/token-keys",
+                 o->state ? o->state : default_state_dir(sbuf, sizeof(sbuf)));
+    }
+    uat_token_keys *k = NULL;
+    char *jwt = NULL;
+    uat_err e = uat_token_keys_open(o->token_keys ? o->token_keys : kdir, &k);
+    if (e == UAT_OK) {
+        e = uat_token_sign(k, ear_json, now, o->ttl, &jwt);
+    }
+    uat_token_keys_free(k);
+    if (e != UAT_OK) {
+        return fail("token", e);
+    }
+    printf("%s\n", jwt);
+    free(jwt);
+    return 0;
+}
+
+static int appraise(const struct verify_opts *o, const uat_claims *claims, const uint8_t *nonce,
+                    size_t nonce_len, int64_t now)
+{
+    uat_refvals *rv = NULL;
+    uat_policy *p = NULL;
+    char *key = NULL, *json = NULL;
+    uat_ear *ear = NULL;
+    int rc = load_appraisal(o, &rv, &p, &key);
+    if (rc == 0) {
+        uat_appraisal_ctx ctx = {now, nonce, nonce_len, key};
+        uat_err e = uat_appraise(p, rv, claims, &ctx, &ear);
+        if (e == UAT_OK) {
+            e = uat_ear_to_json(ear, !o->compact && !o->token, &json);
+        }
+        rc = e != UAT_OK ? fail("appraisal", e) : o->token ? emit_token(o, json, now) : 0;
+        if (e == UAT_OK && !o->token) {
+            printf("%s\n", json);
+        }
+        if (rc == 0 && strcmp(uat_ear_status(ear), "contraindicated") == 0) {
+            fprintf(stderr, "%s: appraisal: the result is contraindicated\n", prog);
+            rc = uat_err_exit_code(UAT_ERR_VERIFY_POLICY);
+        }
+    }
+    free(json);
+    free(key);
+    uat_ear_free(ear);
+    uat_policy_free(p);
+    uat_refvals_free(rv);
+    return rc;
+}
+
+static int verify_input(const struct verify_opts *o, uat_verifier *v, const uint8_t *rd, int have)
+{
+    uint8_t *in = NULL;
+    size_t n = 0;
+    int rc = read_input(o->input, &in, &n);
+    if (rc != 0) {
+        return rc;
+    }
+    uat_claims *claims = NULL;
+    uat_err e = uat_verify(v, in, n, have ? rd : NULL, &claims);
+    free(in);
+    if (e != UAT_OK) {
+        return fail("verify", e);
+    }
+    if (!have) {
+        fprintf(stderr, "%s: note: no --report-data or --nonce given: check the report_data claim "
+                        "yourself\n", prog);
+    }
+    if (o->ear || o->token || o->nrefvals > 0 || o->policy != NULL) {
+        int64_t now = 0;
+        if (o->at == NULL || uat_time_from_rfc3339(o->at, &now) != UAT_OK) {
+            now = (int64_t)time(NULL);
+        }
+        const char *nonce = o->b.nonce;
+        rc = appraise(o, claims, (const uint8_t *)nonce, nonce ? strlen(nonce) : 0, now);
+    } else {
+        char *json = NULL;
+        e = uat_claims_to_json(claims, !o->compact, &json);
+        rc = e == UAT_OK ? print_json(json) : fail("verify", e);
+    }
+    uat_claims_free(claims);
+    return rc;
+}
+
+int cmd_verify(int argc, char **argv)
+{
+    struct verify_opts o;
+    memset(&o, 0, sizeof(o));
+    o.trust = getenv("UATTEST_TRUST_DIR");
+    o.ttl = 300;
+    int rc = parse_opts(argc, argv, &o);
+    if (rc != 0) {
+        return rc < 0 ? 0 : rc;
+    }
+    uint8_t rd[64];
+    int have = 0;
+    rc = resolve_binding("verify", &o.b, rd, &have);
+    if (rc != 0) {
+        return rc;
+    }
+    uat_verifier *v = NULL;
+    uat_err e = uat_verifier_new(&v);
+    if (e != UAT_OK) {
+        return fail("verify", e);
+    }
+    rc = configure(&o, v);
+    if (rc == 0) {
+        rc = verify_input(&o, v, rd, have);
+    }
+    uat_verifier_free(v);
+    return rc;
+}
