@@ -49,6 +49,11 @@ UAT_API const char *uat_ear_status(const uat_ear *e);
 UAT_API UAT_MUST_USE uat_err uat_ear_to_json(const uat_ear *e, int pretty, char **out);
 UAT_API void uat_ear_free(uat_ear *e);
 
+struct uat_token_keys;
+/* The EAR as a signed token (see token.h uat_token_sign), without a JSON text round trip. */
+UAT_API UAT_MUST_USE uat_err uat_ear_sign(const uat_ear *e, const struct uat_token_keys *k,
+                                          int64_t now, int64_t ttl, char **jwt);
+
 #ifdef __cplusplus
 }
 #endif

@@ -8,6 +8,7 @@
 #include "appraisal/lua.h"
 #include "crypto/crypto.h"
 #include "evidence/claims_int.h"
+#include "token/token_int.h"
 
 #define CHECK "appraisal"
 #define MAX_DOCS 64u
@@ -314,12 +315,34 @@ const char *uat_ear_status(const uat_ear *e)
 
 uat_err uat_ear_to_json(const uat_ear *e, int pretty, char **out)
 {
-    char *s = json_dumps(e->doc, JSON_SORT_KEYS | (pretty ? JSON_INDENT(2) : JSON_COMPACT));
-    if (s == NULL) {
-        return UAT_NOMEM(CHECK);
+    if (pretty) {
+        char *s = json_dumps(e->doc, JSON_SORT_KEYS | JSON_INDENT(2));
+        if (s == NULL) {
+            return UAT_NOMEM(CHECK);
+        }
+        *out = s;
+        return UAT_OK;
     }
-    *out = s;
+    uat_buf b;
+    uat_buf_init(&b, 16u * 1024u * 1024u);
+    uat_err rc = uat_json_write(e->doc, &b);
+    if (rc == UAT_OK) {
+        rc = uat_buf_terminate(&b);
+    }
+    if (rc != UAT_OK) {
+        uat_buf_free(&b);
+        return rc;
+    }
+    size_t n = 0;
+    uat_buf_take(&b, (uint8_t **)out, &n);
     return UAT_OK;
+}
+
+uat_err uat_ear_sign(const uat_ear *e, const struct uat_token_keys *k, int64_t now, int64_t ttl,
+                     char **jwt)
+{
+    UAT_ENSURE(e != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
+    return uat_token_sign_object(k, e->doc, now, ttl, jwt);
 }
 
 void uat_ear_free(uat_ear *e)

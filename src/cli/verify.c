@@ -180,7 +180,7 @@ static int load_appraisal(const struct verify_opts *o, uat_refvals **rv, uat_pol
     return 0;
 }
 
-static int emit_token(const struct verify_opts *o, const char *ear_json, int64_t now)
+static int emit_token(const struct verify_opts *o, const uat_ear *ear, int64_t now)
 {
     char sbuf[4096], kdir[4200];
     if (o->token_keys == NULL) {
@@ -191,7 +191,7 @@ static int emit_token(const struct verify_opts *o, const char *ear_json, int64_t
     char *jwt = NULL;
     uat_err e = uat_token_keys_open(o->token_keys ? o->token_keys : kdir, &k);
     if (e == UAT_OK) {
-        e = uat_token_sign(k, ear_json, now, o->ttl, &jwt);
+        e = uat_ear_sign(ear, k, now, o->ttl, &jwt);
     }
     uat_token_keys_free(k);
     if (e != UAT_OK) {
@@ -213,10 +213,10 @@ static int appraise(const struct verify_opts *o, const uat_claims *claims, const
     if (rc == 0) {
         uat_appraisal_ctx ctx = {now, nonce, nonce_len, key};
         uat_err e = uat_appraise(p, rv, claims, &ctx, &ear);
-        if (e == UAT_OK) {
-            e = uat_ear_to_json(ear, !o->compact && !o->token, &json);
+        if (e == UAT_OK && !o->token) {
+            e = uat_ear_to_json(ear, !o->compact, &json);
         }
-        rc = e != UAT_OK ? fail("appraisal", e) : o->token ? emit_token(o, json, now) : 0;
+        rc = e != UAT_OK ? fail("appraisal", e) : o->token ? emit_token(o, ear, now) : 0;
         if (e == UAT_OK && !o->token) {
             printf("%s\n", json);
         }

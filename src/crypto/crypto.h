@@ -39,7 +39,7 @@ UAT_MUST_USE uat_err uat_key_from_spki_der(uat_span der, uat_key **out);
 /* Uncompressed point coordinates x and y, each the curve's field size. */
 UAT_MUST_USE uat_err uat_key_from_ec_point(enum uat_key_kind curve, uat_span x, uat_span y,
                                            uat_key **out);
-/* A public JWK (RFC 7517/7518/8037): kty EC (P-256/384/521), RSA or OKP Ed25519. */
+/* A JWK (RFC 7517/7518/8037): kty EC (P-256/384/521, public or with "d"), RSA or OKP Ed25519. */
 UAT_MUST_USE uat_err uat_key_from_jwk(uat_span json, uat_key **out);
 UAT_MUST_USE uat_err uat_key_generate(enum uat_key_kind kind, uat_key **out);
 void uat_key_free(uat_key *k);

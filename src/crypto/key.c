@@ -108,15 +108,15 @@ static const char *curve_name(enum uat_key_kind c, size_t *field_len)
     }
 }
 
-static uat_err pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld, const char *check,
-                             uat_key **out)
+static uat_err pkey_fromdata_sel(const char *type, OSSL_PARAM_BLD *bld, int selection,
+                                 const char *check, uat_key **out)
 {
     uat_err rc = UAT_OK;
     OSSL_PARAM *params = OSSL_PARAM_BLD_to_param(bld);
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, type, NULL);
     EVP_PKEY *pkey = NULL;
     if (params == NULL || ctx == NULL || EVP_PKEY_fromdata_init(ctx) != 1 ||
-        EVP_PKEY_fromdata(ctx, &pkey, EVP_PKEY_PUBLIC_KEY, params) != 1) {
+        EVP_PKEY_fromdata(ctx, &pkey, selection, params) != 1) {
         rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_BAD_KEY, check);
         goto out;
     }
@@ -137,30 +137,46 @@ out:
     return rc;
 }
 
-uat_err uat_key_from_ec_point(enum uat_key_kind curve, uat_span x, uat_span y, uat_key **out)
+static uat_err pkey_fromdata(const char *type, OSSL_PARAM_BLD *bld, const char *check,
+                             uat_key **out)
+{
+    return pkey_fromdata_sel(type, bld, EVP_PKEY_PUBLIC_KEY, check, out);
+}
+
+/* An EC key from its point and, when d is given, its private scalar. */
+static uat_err ec_key(enum uat_key_kind curve, uat_span x, uat_span y, uat_span d, uat_key **out)
 {
     size_t fl;
     const char *name = curve_name(curve, &fl);
     UAT_ENSURE(name != NULL, UAT_ERR_UNSUPPORTED_ALGORITHM, "key.ec_point", "curve", -1);
-    UAT_ENSURE(x.len == fl && y.len == fl, UAT_ERR_CRYPTO_BAD_KEY, "key.ec_point", "x/y", -1);
+    UAT_ENSURE(x.len == fl && y.len == fl && (d.len == 0 || d.len == fl), UAT_ERR_CRYPTO_BAD_KEY,
+               "key.ec_point", "x/y/d", -1);
     uint8_t pt[1 + 2 * 66];
     pt[0] = 0x04;
     memcpy(pt + 1, x.p, fl);
     memcpy(pt + 1 + fl, y.p, fl);
     OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-    if (bld == NULL) {
-        return UAT_NOMEM("key.ec_point");
-    }
+    BIGNUM *priv = d.len ? BN_bin2bn(d.p, (int)d.len, NULL) : NULL;
     uat_err rc;
-    if (OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) != 1 ||
-        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + 2 * fl) != 1) {
+    if (bld == NULL || (d.len && priv == NULL) ||
+        OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, name, 0) != 1 ||
+        OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, pt, 1 + 2 * fl) != 1 ||
+        (priv && OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv) != 1)) {
         rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "key.ec_point");
     } else {
-        rc = pkey_fromdata("EC", bld, "key.ec_point", out);
+        rc = pkey_fromdata_sel("EC", bld, priv ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY,
+                               "key.ec_point", out);
     }
+    BN_clear_free(priv);
     OSSL_PARAM_BLD_free(bld);
     return rc;
 }
+
+uat_err uat_key_from_ec_point(enum uat_key_kind curve, uat_span x, uat_span y, uat_key **out)
+{
+    return ec_key(curve, x, y, uat_span_of(NULL, 0), out);
+}
+
 
 static uat_err jwk_b64(json_t *jwk, const char *member, uat_buf *out)
 {
@@ -178,16 +194,21 @@ static uat_err jwk_ec(json_t *jwk, uat_key **out)
                              : strcmp(crv, "P-521") == 0 ? UAT_KEY_EC_P521
                                                          : UAT_KEY_OTHER;
     UAT_ENSURE(kind != UAT_KEY_OTHER, UAT_ERR_UNSUPPORTED_ALGORITHM, "key.jwk", "crv", -1);
-    uat_buf x, y;
-    uat_buf_init(&x, 72); /* base64 decoding reserves a little more than it writes */
+    uat_buf x, y, d;
+    uat_buf_init(&x, 72);
     uat_buf_init(&y, 72);
+    uat_buf_init(&d, 72);
     uat_err rc;
     UAT_TRY_GOTO(rc, jwk_b64(jwk, "x", &x), out);
     UAT_TRY_GOTO(rc, jwk_b64(jwk, "y", &y), out);
-    rc = uat_key_from_ec_point(kind, uat_buf_span(&x), uat_buf_span(&y), out);
+    if (json_object_get(jwk, "d") != NULL) { /* a private JWK (RFC 7518 §6.2.2.1) */
+        UAT_TRY_GOTO(rc, jwk_b64(jwk, "d", &d), out);
+    }
+    rc = ec_key(kind, uat_buf_span(&x), uat_buf_span(&y), uat_buf_span(&d), out);
 out:
     uat_buf_free(&x);
     uat_buf_free(&y);
+    uat_buf_free(&d); /* wiped */
     return rc;
 }
 

@@ -23,6 +23,9 @@ UAT_MUST_USE uat_err uat_json_set_int(json_t *o, const char *name, int64_t v);
 UAT_MUST_USE uat_err uat_json_set_bool(json_t *o, const char *name, int v);
 UAT_MUST_USE uat_err uat_json_set_str(json_t *o, const char *name, const char *v);
 UAT_MUST_USE uat_err uat_json_set_time(json_t *o, const char *name, uat_time t);
+/* Compact JSON text of j appended to out (insertion order; not NUL-terminated). */
+UAT_MUST_USE uat_err uat_json_write(const json_t *j, uat_buf *out);
+
 /* Takes the reference to v in every case. */
 UAT_MUST_USE uat_err uat_json_set(json_t *o, const char *name, json_t *v);
 

@@ -8,6 +8,8 @@
 #include <string.h>
 
 #include "core/codec.h"
+#include "crypto/crypto.h"
+#include "evidence/claims_int.h"
 #include "token/token_int.h"
 
 #define CHECK_SIGN "token.sign"
@@ -32,13 +34,14 @@ int uat_token_is_b64url(const char *s, size_t n)
 /* base64url (no padding) of the compact serialisation of j, into a malloc'd string. */
 static uat_err encode_json(const json_t *j, char **out)
 {
-    char *text = NULL;
-    size_t n = 0;
-    UAT_TRY(uat_token_json_dump(j, JSON_COMPACT, &text, &n));
-    uat_buf b;
+    uat_buf text, b;
+    uat_buf_init(&text, UAT_TOKEN_MAX_CLAIMS);
     uat_buf_init(&b, UAT_TOKEN_MAX_JWT);
-    uat_err rc = uat_b64_encode((const uint8_t *)text, n, UAT_B64_URL, &b);
-    free(text);
+    uat_err rc = uat_json_write(j, &text);
+    if (rc == UAT_OK) {
+        rc = uat_b64_encode(text.p, text.len, UAT_B64_URL, &b);
+    }
+    uat_buf_free(&text);
     if (rc != UAT_OK) {
         uat_buf_free(&b);
         return rc;
@@ -74,39 +77,58 @@ static uat_err set_times(json_t *claims, int64_t now, int64_t ttl)
     return UAT_OK;
 }
 
-/* The compact form cannot carry an unprotected header, and the protected one must be ours. */
-static uat_err compact_from(const json_t *jws, const char *h64, const char *p64, char **jwt)
+/* spec: RFC 7515 §5.1: the ES256 signature (raw r||s, RFC 7518 §3.4) over ASCII(h64 "." p64) */
+static uat_err jws_sign(const uat_token_keys *k, const char *h64, const char *p64, char **jwt)
 {
-    const char *sig = json_string_value(json_object_get(jws, "signature"));
-    const char *prot = json_string_value(json_object_get(jws, "protected"));
-    UAT_ENSURE(sig != NULL && prot != NULL && strcmp(prot, h64) == 0 &&
-                   json_object_get(jws, "header") == NULL,
-               UAT_ERR_INTERNAL, CHECK_SIGN, "signature", -1);
-    size_t len = strlen(h64) + strlen(p64) + strlen(sig) + 3;
-    char *out = malloc(len);
-    if (out == NULL) {
-        return UAT_NOMEM(CHECK_SIGN);
+    const uat_key *key = NULL;
+    UAT_TRY(uat_token_keys_signer(k, &key));
+    size_t hn = strlen(h64), pn = strlen(p64);
+    uat_buf input, sig, out;
+    uat_buf_init(&input, hn + pn + 1);
+    uat_buf_init(&sig, 64);
+    uat_buf_init(&out, hn + pn + 100);
+    uat_err rc = uat_buf_append(&input, h64, hn);
+    rc = rc == UAT_OK ? uat_buf_append(&input, ".", 1) : rc;
+    rc = rc == UAT_OK ? uat_buf_append(&input, p64, pn) : rc;
+    rc = rc == UAT_OK ? uat_sig_sign(key, UAT_SIG_ES256, uat_buf_span(&input), &sig) : rc;
+    rc = rc == UAT_OK ? uat_buf_append(&out, input.p, input.len) : rc;
+    rc = rc == UAT_OK ? uat_buf_append(&out, ".", 1) : rc;
+    rc = rc == UAT_OK ? uat_b64_encode(sig.p, sig.len, UAT_B64_URL, &out) : rc;
+    if (rc == UAT_OK) {
+        uint8_t *p = NULL;
+        size_t n = 0;
+        uat_buf_take(&out, &p, &n);
+        *jwt = (char *)p;
     }
-    snprintf(out, len, "%s.%s.%s", h64, p64, sig);
-    *jwt = out;
-    return UAT_OK;
+    uat_buf_free(&input);
+    uat_buf_free(&sig);
+    uat_buf_free(&out);
+    return rc;
 }
 
-/* The protected header goes in already encoded, so libjose signs exactly these bytes. */
-static uat_err jws_sign(const json_t *jwk, const char *h64, const char *p64, char **jwt)
+/* Signs a claims object (not modified: iat/exp go on a shallow copy). */
+uat_err uat_token_sign_object(const uat_token_keys *k, const json_t *claims_in, int64_t now,
+                              int64_t ttl, char **jwt)
 {
-    json_t *jws = json_pack("{s:s}", "payload", p64);
-    json_t *sig = json_pack("{s:s}", "protected", h64);
-    uat_err rc;
-    if (jws == NULL || sig == NULL) {
-        rc = UAT_NOMEM(CHECK_SIGN);
-    } else if (!jose_jws_sig(NULL, jws, sig, jwk)) {
-        rc = UAT_FAIL(UAT_ERR_CRYPTO_FAILURE, CHECK_SIGN, "signature", -1);
-    } else {
-        rc = compact_from(jws, h64, p64, jwt);
+    UAT_ENSURE(k != NULL && json_is_object(claims_in) && jwt != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK_SIGN, "", -1);
+    UAT_ENSURE(ttl <= 0 || now <= INT64_MAX - ttl, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK_SIGN,
+               "ttl", -1);
+    json_t *claims = json_copy((json_t *)claims_in);
+    if (claims == NULL) {
+        return UAT_NOMEM(CHECK_SIGN);
     }
-    json_decref(jws);
-    json_decref(sig);
+    char *h64 = NULL;
+    char *p64 = NULL;
+    uat_err rc;
+    UAT_TRY_GOTO(rc, set_times(claims, now, ttl), out);
+    UAT_TRY_GOTO(rc, encode_header(k, &h64), out);
+    UAT_TRY_GOTO(rc, encode_json(claims, &p64), out);
+    rc = jws_sign(k, h64, p64, jwt);
+out:
+    json_decref(claims);
+    free(h64);
+    free(p64);
     return rc;
 }
 
@@ -115,23 +137,12 @@ uat_err uat_token_sign(const uat_token_keys *k, const char *claims_json, int64_t
 {
     UAT_ENSURE(k != NULL && claims_json != NULL && jwt != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
                CHECK_SIGN, "", -1);
-    UAT_ENSURE(ttl <= 0 || now <= INT64_MAX - ttl, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK_SIGN,
-               "ttl", -1);
     size_t n = strnlen(claims_json, UAT_TOKEN_MAX_CLAIMS + 1);
     UAT_ENSURE(n <= UAT_TOKEN_MAX_CLAIMS, UAT_ERR_RESOURCE_LIMIT, CHECK_SIGN, "claims", -1);
     json_t *claims = NULL;
     UAT_TRY(uat_token_json_object(claims_json, n, "claims", &claims));
-    char *h64 = NULL;
-    char *p64 = NULL;
-    uat_err rc;
-    UAT_TRY_GOTO(rc, set_times(claims, now, ttl), out);
-    UAT_TRY_GOTO(rc, encode_header(k, &h64), out);
-    UAT_TRY_GOTO(rc, encode_json(claims, &p64), out);
-    rc = jws_sign(uat_token_keys_current_jwk(k), h64, p64, jwt);
-out:
+    uat_err rc = uat_token_sign_object(k, claims, now, ttl, jwt);
     json_decref(claims);
-    free(h64);
-    free(p64);
     return rc;
 }
 

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/file.h"
+#include "crypto/crypto.h"
 #include "token/token_int.h"
 
 #define CHECK "token.keys"
@@ -25,10 +26,18 @@ typedef struct uat_token_key {
     int64_t retire_until; /* published in the JWKS while now < retire_until */
 } uat_token_key;
 
+/* The current key as a crypto-layer key, made once per current key: converting the JWK for
+ * every token would cost more than the signature. */
+typedef struct signer_cache {
+    uat_key *key;
+    char kid[UAT_TOKEN_KID_LEN + 1];
+} signer_cache;
+
 struct uat_token_keys {
     char *dir;                              /* NULL: held in memory only */
     uat_token_key keys[UAT_TOKEN_MAX_KEYS]; /* keys[0] is the current key, the others retired */
     size_t n;
+    signer_cache *signer;                   /* allocated with the set; filled on first use */
 };
 
 /* jansson offers no way to wipe a string it owns: overwrite the private scalar in place before
@@ -356,7 +365,8 @@ uat_err uat_token_keys_open(const char *dir, uat_token_keys **out)
     UAT_ENSURE(dir != NULL && dir[0] != '\0' && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
                "dir", -1);
     uat_token_keys *k = calloc(1, sizeof(*k));
-    if (k == NULL) {
+    if (k == NULL || (k->signer = calloc(1, sizeof(*k->signer))) == NULL) {
+        free(k);
         return UAT_NOMEM(CHECK);
     }
     uat_err rc = UAT_OK;
@@ -382,11 +392,13 @@ uat_err uat_token_keys_new(uat_token_keys **out)
 {
     UAT_ENSURE(out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "out", -1);
     uat_token_keys *k = calloc(1, sizeof(*k));
-    if (k == NULL) {
+    if (k == NULL || (k->signer = calloc(1, sizeof(*k->signer))) == NULL) {
+        free(k);
         return UAT_NOMEM(CHECK);
     }
     uat_err rc = key_generate(&k->keys[0]);
     if (rc != UAT_OK) {
+        free(k->signer);
         free(k);
         return rc;
     }
@@ -403,8 +415,33 @@ void uat_token_keys_free(uat_token_keys *k)
     for (size_t i = 0; i < k->n; i++) {
         jwk_wipe_free(k->keys[i].jwk);
     }
+    if (k->signer != NULL) {
+        uat_key_free(k->signer->key);
+        free(k->signer);
+    }
     free(k->dir);
     free(k);
+}
+
+uat_err uat_token_keys_signer(const uat_token_keys *k, const uat_key **out)
+{
+    signer_cache *c = k->signer;
+    UAT_ENSURE(c != NULL && k->n > 0, UAT_ERR_USAGE_BAD_STATE, CHECK, "", -1);
+    if (c->key == NULL || strcmp(c->kid, k->keys[0].kid) != 0) {
+        uat_key_free(c->key);
+        c->key = NULL;
+        char *text = json_dumps(k->keys[0].jwk, JSON_COMPACT);
+        if (text == NULL) {
+            return UAT_NOMEM(CHECK);
+        }
+        uat_err rc = uat_key_from_jwk(uat_span_of(text, strlen(text)), &c->key);
+        uat_wipe(text, strlen(text));
+        free(text);
+        UAT_TRY(rc);
+        memcpy(c->kid, k->keys[0].kid, sizeof(c->kid));
+    }
+    *out = c->key;
+    return UAT_OK;
 }
 
 const char *uat_token_keys_kid(const uat_token_keys *k)

@@ -23,6 +23,12 @@ UAT_MUST_USE uat_err uat_token_thumbprint(const json_t *jwk, char out[UAT_TOKEN_
 int uat_token_is_b64url(const char *s, size_t n);
 /* The current private JWK (borrowed from k). */
 const json_t *uat_token_keys_current_jwk(const uat_token_keys *k);
+struct uat_key;
+/* uat_token_sign for a claims object already in memory (the EAR): no text round trip. */
+UAT_MUST_USE uat_err uat_token_sign_object(const uat_token_keys *k, const json_t *claims,
+                                           int64_t now, int64_t ttl, char **jwt);
+/* The current private key for the crypto layer (converted once per current key). */
+UAT_MUST_USE uat_err uat_token_keys_signer(const uat_token_keys *k, const struct uat_key **out);
 /* Serialises j into a malloc'd NUL-terminated string (free() it) with jansson's flags. */
 UAT_MUST_USE uat_err uat_token_json_dump(const json_t *j, size_t flags, char **out, size_t *len);
 /* Parses exactly n bytes as one JSON object (duplicate members rejected). */
