@@ -6,12 +6,14 @@
 #include "tee/intel/intel.h"
 #include "tee/intel/epid.h"
 #include "tee/sim/sim.h"
+#include "tee/snp/snp.h"
 
 static const uat_tee_ops *const registry[] = {
     &uat_tee_sim,
     &uat_tee_sgx,
     &uat_tee_tdx,
     &uat_tee_sgx_epid,
+    &uat_tee_snp,
 };
 
 size_t uat_registry_count(void)

@@ -4,8 +4,8 @@
  * spec: AMD SEV Secure Nested Paging Firmware ABI Specification (56860) rev 1.58,
  *       table "ATTESTATION_REPORT Structure" (report versions 2, 3 and 5), §2.2 "TCB Version",
  *       appendix "ECDSA P-384 with SHA-384" signature format;
- *       AMD Versioned Chip Endorsement Key (VCEK) Certificate and KDS Interface Specification (57230)
- *       rev 0.60 §3 (VCEK/VLEK extensions), §2 (certificate chains);
+ *       AMD Versioned Chip Endorsement Key (VCEK) Certificate and KDS Interface Specification
+ *       (57230) rev 0.60 §3 (VCEK/VLEK extensions), §2 (certificate chains);
  *       AMD SEV-ES Guest-Hypervisor Communication Block Standardization (56421) rev 2.03
  *       §4.1.8.1 "SNP Extended Guest Request" (the certificate table).
  *
@@ -22,7 +22,7 @@
 
 #define UAT_SNP_MEDIA_TYPE "application/vnd.amd.sev.snp.report"
 #define UAT_SNP_REPORT_SIZE 1184u
-#define UAT_SNP_SIGNED_SIZE 0x2a0u   /* the signature covers bytes [0, 0x2A0) */
+#define UAT_SNP_SIGNED_SIZE 0x2a0u /* the signature covers bytes [0, 0x2A0) */
 #define UAT_SNP_SIG_ALGO_ECDSA_P384_SHA384 1u
 #define UAT_SNP_POLICY_DEBUG (1ull << 19)
 #define UAT_SNP_POLICY_RESERVED_ONE (1ull << 17)
@@ -32,7 +32,7 @@
 #define UAT_SNP_CERT_ENTRY_SIZE 24u
 #define UAT_SNP_MAX_CERT_ENTRIES 16u
 
-/* spec: 56860 ATTESTATION_REPORT: offsets 0x000..0x1F8, the version-dependent tail, the signature */
+/* spec: 56860 ATTESTATION_REPORT: offsets 0x000-0x1F8, the version-dependent tail, the signature */
 _Static_assert(4 + 4 + 8 + 16 + 16 + 4 + 4 + 8 + 8 + 4 + 4 + 64 + 48 + 32 + 48 + 48 + 32 + 32 + 8 +
                        24 + 64 + 8 + 4 + 4 + 8 ==
                    0x1f8,
@@ -132,14 +132,17 @@ typedef struct uat_snp_tcb {
 void uat_snp_tcb_decode(uint64_t raw, enum uat_snp_product p, uat_snp_tcb *out);
 
 /* describe.c: JSON under the specification's names */
-UAT_MUST_USE uat_err uat_snp_describe(const uat_snp_report *r, enum uat_snp_product p,
-                                      json_t *out);
+UAT_MUST_USE uat_err uat_snp_describe(const uat_snp_report *r, enum uat_snp_product p, json_t *out);
 UAT_MUST_USE uat_err uat_snp_inspect(uat_span in, json_t *fields);
+/* A TCB_VERSION as {raw, [fmc,] boot_loader, tee, snp, microcode}. */
+UAT_MUST_USE uat_err uat_snp_tcb_json(json_t *o, const char *name, uint64_t raw,
+                                      enum uat_snp_product p);
 
 /* spec: 57230 §3: the X.509 extensions of a VCEK or VLEK certificate */
 #define UAT_SNP_OID_STRUCT_VERSION "1.3.6.1.4.1.3704.1.1"
 #define UAT_SNP_OID_PRODUCT_NAME "1.3.6.1.4.1.3704.1.2"
-#define UAT_SNP_OID_SPL_PREFIX "1.3.6.1.4.1.3704.1.3" /* .1 bl .2 tee .3 snp .4-.7 reserved .8 ucode .9 fmc */
+#define UAT_SNP_OID_SPL_PREFIX                                                                     \
+    "1.3.6.1.4.1.3704.1.3" /* .1 bl .2 tee .3 snp .4-.7 reserved .8 ucode .9 fmc */
 #define UAT_SNP_OID_HWID "1.3.6.1.4.1.3704.1.4"
 #define UAT_SNP_OID_CSP_ID "1.3.6.1.4.1.3704.1.5"
 
@@ -156,9 +159,9 @@ typedef struct uat_snp_vek_ext {
     size_t hwid_len; /* 64 (Milan, Genoa) or 8 (Turin); 0 for a VLEK */
     uint8_t hwid[64];
     char csp_id[128]; /* VLEK only */
-    uint8_t spl[10];  /* by arc under 1.3.6.1.4.1.3704.1.3 */
+    uint8_t spl[10]; /* by arc under 1.3.6.1.4.1.3704.1.3 */
     unsigned spl_seen;
-    uint64_t tcb;     /* the SPLs as TCB_VERSION in the product's layout */
+    uint64_t tcb; /* the SPLs as TCB_VERSION in the product's layout */
 } uat_snp_vek_ext;
 
 /* certs.c: extension values (DER of each extnValue) to fields; pure */

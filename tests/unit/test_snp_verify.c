@@ -1,0 +1,276 @@
+/* Unit tests for AMD SEV-SNP verification through the public API (uat_verify): the real corpus
+ * reports at their pinned times, expiry at the edges of each window with a warm cache, every byte
+ * of a report changed, the synthetic NEG VCEKs, a VLEK presented as the VCEK, other products'
+ * roots, another chip's VCEK, and VCEKs carried in the report's certificate table.
+ *
+ * Expected values come from ../shared/corpus/amd-sev-snp/PROVENANCE.md.
+ */
+#include "snp_test.h"
+
+/* ---- verification through the public API -------------------------------------------------- */
+
+static uat_verifier *verifier(const char *trust, const char *coll, int64_t at)
+{
+    uat_verifier_free(g_ver);
+    assert_ok(uat_verifier_new(&g_ver));
+    assert_ok(uat_verifier_set_trust_dir(g_ver, trust));
+    if (coll != NULL) {
+        assert_ok(uat_verifier_set_collateral_dir(g_ver, coll));
+    }
+    uat_verifier_set_time(g_ver, at);
+    return g_ver;
+}
+
+static uat_err verify_buf(uat_verifier *v, const uat_buf *ev)
+{
+    uat_claims_free(g_claims);
+    g_claims = NULL;
+    return uat_verify(v, ev->p, ev->len, NULL, &g_claims);
+}
+
+static void assert_claim(const char *name, const char *want)
+{
+    const char *got = uat_claims_get_string(g_claims, name);
+    assert_non_null(got);
+    assert_string_equal(got, want);
+}
+
+static void test_verify_corpus(void **state)
+{
+    (void)state;
+    uat_buf *rep = load(N1 "/report.bin");
+    uat_verifier *v = verifier(TRUST, N1, T_N1);
+    uint8_t rd[64] = {1, 2, 3, 4, 5};
+    assert_ok(uat_verify(v, rep->p, rep->len, rd, &g_claims));
+    assert_string_equal(uat_claims_tee(g_claims), "snp");
+    assert_claim("measurement", "b07af9620f3b839b47996422ddec6058338951d984e312115131ea82705eaf5b6"
+                                "bdf8a9ece31a5a608eb0cf2e4872b01");
+    assert_claim("valid_until", "2029-09-24T00:55:28Z");
+    int debug = 0;
+    int64_t svn = -1;
+    assert_ok(uat_claims_get_bool(g_claims, "debug", &debug));
+    assert_ok(uat_claims_get_int(g_claims, "svn", &svn));
+    assert_true(debug && svn == 0); /* policy 0xb0000: bit 19 DEBUG */
+    char *json = NULL;
+    assert_ok(uat_claims_to_json(g_claims, 0, &json));
+    assert_non_null(strstr(json, "\"tcb\":{\"status\":\"UpToDate\"}"));
+    assert_non_null(strstr(json, "\"product_name\":\"Milan-B0\""));
+    assert_non_null(strstr(json, "\"reported_tcb\":{\"boot_loader\":2,\"microcode\":68,"
+                                 "\"raw\":\"4405000000000002\",\"snp\":5,\"tee\":0}"));
+    free(json);
+    rd[0] = 9; /* another binding */
+    uat_claims_free(g_claims);
+    g_claims = NULL;
+    assert_fail(uat_verify(v, rep->p, rep->len, rd, &g_claims), UAT_ERR_VERIFY_BINDING, "binding",
+                "report_data");
+
+    v = verifier(TRUST, N2, T_N2); /* the NEG certificates sit in the same folder */
+    assert_ok(verify_buf(v, load(N2 "/report.bin")));
+    assert_ok(uat_claims_get_int(g_claims, "svn", &svn));
+    assert_int_equal(svn, 4);
+    v = verifier(TRUST, N3, T_N3);
+    assert_ok(verify_buf(v, load(N3 "/report.bin")));
+    assert_claim("valid_until", "2025-12-10T22:14:21Z");
+    assert_ok(uat_claims_to_json(g_claims, 0, &json));
+    assert_non_null(strstr(json, "\"signing_key\":\"VLEK\""));
+    assert_non_null(strstr(json, "\"csp_id\":\"CN=cc-us-east-2.amazonaws.com\""));
+    free(json);
+}
+
+/* The window closes at notAfter (OpenSSL: expired from that second on); a cached chain never
+ * hides it. */
+static void test_verify_expiry(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *dir;
+        int64_t at, end, start;
+    } cases[] = {
+        {N1, T_N1, END_N1, 1663980928}, /* VCEK notBefore 2022-09-24T00:55:28Z */
+        {N2, T_N2, END_N2, 1674583106}, /* 2023-01-24T17:58:26Z */
+        {N3, T_N3, END_N3, 1733868861}, /* 2024-12-10T22:14:21Z */
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char path[256];
+        snprintf(path, sizeof(path), "%s/report.bin", cases[i].dir);
+        uat_buf *rep = load(path);
+        uat_verifier *v = verifier(TRUST, cases[i].dir, cases[i].at);
+        assert_ok(verify_buf(v, rep));
+        uat_verifier_set_time(v, cases[i].end - 1);
+        assert_ok(verify_buf(v, rep));
+        uat_verifier_set_time(v, cases[i].end + 1);
+        assert_fail(verify_buf(v, rep), UAT_ERR_VERIFY_EXPIRED, "snp.chain", "certificate");
+        uat_verifier_set_time(v, cases[i].end);
+        assert_err(verify_buf(v, rep), UAT_ERR_VERIFY_EXPIRED);
+        uat_verifier_set_time(v, cases[i].start);
+        assert_ok(verify_buf(v, rep));
+        uat_verifier_set_time(v, cases[i].start - 1);
+        assert_err(verify_buf(v, rep), UAT_ERR_VERIFY_EXPIRED);
+    }
+}
+
+/* Every byte of the report changed in turn (signed part, r, s, padding, reserved) is rejected.
+ * Each change goes through the SNP verifier (a CMW record), one verifier for all. */
+static void mutate_all(const char *dir, int64_t at)
+{
+    char path[256];
+    snprintf(path, sizeof(path), "%s/report.bin", dir);
+    uat_buf *rep = load(path);
+    uat_verifier *v = verifier(TRUST, dir, at);
+    assert_ok(verify_buf(v, rep));
+    for (size_t i = 0; i < UAT_SNP_REPORT_SIZE; i++) {
+        uint8_t save = rep->p[i];
+        rep->p[i] ^= (uint8_t)(i % 2 ? 0x01 : 0x80);
+        uat_cmw *c = NULL;
+        uint8_t *text = NULL;
+        size_t n = 0;
+        assert_ok(uat_cmw_record_new(UAT_SNP_MEDIA_TYPE, rep->p, rep->len, 0, &c));
+        assert_ok(uat_cmw_serialize(c, UAT_CMW_JSON, &text, &n));
+        uat_cmw_free(c);
+        uat_claims *claims = NULL;
+        uat_err rc = uat_verify(v, text, n, NULL, &claims);
+        free(text);
+        uat_claims_free(claims);
+        if (rc == UAT_OK) {
+            fail_msg("%s: byte %zu changed still verifies", dir, i);
+        }
+        enum uat_err_category cat = uat_err_category(rc);
+        assert_true(cat == UAT_CAT_PARSE || cat == UAT_CAT_VERIFY || cat == UAT_CAT_UNSUPPORTED);
+        rep->p[i] = save;
+    }
+    assert_ok(verify_buf(v, rep));
+}
+
+static void test_verify_every_byte(void **state)
+{
+    (void)state;
+    mutate_all(N1, T_N1);
+    mutate_all(N3, T_N3);
+}
+
+/* A scratch directory with copies of the given files (NULL-terminated). */
+static const char *scratch(const char *sub, const char *const *files)
+{
+    if (g_dir[0] == '\0') {
+        snprintf(g_dir, sizeof(g_dir), "/tmp/uat_snp_XXXXXX");
+        assert_non_null(mkdtemp(g_dir));
+    }
+    static char dir[128];
+    snprintf(dir, sizeof(dir), "%s/%s", g_dir, sub);
+    assert_ok(uat_mkdirs(dir, 0700));
+    for (size_t i = 0; files[i] != NULL; i++) {
+        const char *base = strrchr(files[i], '/') + 1;
+        char dst[256];
+        uat_buf *b = load(files[i]);
+        snprintf(dst, sizeof(dst), "%s/%s", dir, strcmp(base, "vlek.der") == 0 ? "vcek.der" : base);
+        assert_ok(uat_file_write_atomic(dst, b->p, b->len, 0600));
+    }
+    return dir;
+}
+
+static void test_verify_wrong_certs(void **state)
+{
+    (void)state;
+    uat_buf *r1 = load(N1 "/report.bin");
+    uat_buf *r2 = load(N2 "/report.bin");
+    uat_buf *r3 = load(N3 "/report.bin");
+    /* the synthetic NEG VCEKs: they parse, but AMD did not sign them */
+    const char *const neg1[] = {N2 "/NEG_vcek-invalid-legacy.der", NULL};
+    const char *const neg2[] = {N2 "/NEG_vcek-invalid-new.der", NULL};
+    assert_fail(verify_buf(verifier(TRUST, scratch("neg1", neg1), T_N2), r2),
+                UAT_ERR_VERIFY_CHAIN, "snp.chain", "certificate");
+    assert_fail(verify_buf(verifier(TRUST, scratch("neg2", neg2), T_N2), r2),
+                UAT_ERR_VERIFY_CHAIN, "snp.chain", "certificate");
+    /* a VLEK presented as the VCEK (saved as vcek.der) */
+    const char *const vlek[] = {N3 "/vlek.der", NULL};
+    assert_fail(verify_buf(verifier(TRUST, scratch("vlek", vlek), T_N3), r1),
+                UAT_ERR_VERIFY_CHAIN, "snp.signing_key", "signing_key");
+    /* and a VCEK for a VLEK-signed report */
+    assert_fail(verify_buf(verifier(TRUST, N1, T_N3), r3), UAT_ERR_VERIFY_CHAIN,
+                "snp.signing_key", "signing_key");
+    /* another chip's VCEK: it chains to AMD, but does not sign this report */
+    const char *const other[] = {N2 "/vcek.der", NULL};
+    assert_fail(verify_buf(verifier(TRUST, scratch("other", other), T_N2), r1),
+                UAT_ERR_VERIFY_SIGNATURE, "snp.signature", "signature");
+    /* no VCEK at all */
+    assert_fail(verify_buf(verifier(TRUST, NULL, T_N1), r1), UAT_ERR_VERIFY_COLLATERAL,
+                "snp.verify", "signing_key");
+    /* a VCEK of the wrong product: only Genoa and Turin roots configured */
+    const char *const roots[] = {TRUST "/ask_ark_genoa.pem", TRUST "/ask_ark_turin_vcek.pem",
+                                 NULL};
+    assert_fail(verify_buf(verifier(scratch("genoa", roots), N1, T_N1), r1), UAT_ERR_VERIFY_CHAIN,
+                "snp.chain", "root");
+    /* the Milan root without its ASK: the chain cannot be built */
+    const char *const vlek_chain[] = {TRUST "/ask_ark_milan_vlek.pem", NULL};
+    assert_fail(verify_buf(verifier(scratch("asvk", vlek_chain), N1, T_N1), r1),
+                UAT_ERR_VERIFY_CHAIN, "snp.chain", "issuer");
+    /* no AMD root at all */
+    const char *const nothing[] = {N1 "/vcek.der", NULL};
+    assert_err(verify_buf(verifier(scratch("noroot", nothing), N1, T_N1), r1),
+               UAT_ERR_USAGE_NO_TRUST_ANCHOR);
+}
+
+static void test_verify_cert_table(void **state)
+{
+    (void)state;
+    /* the VCEK carried in the evidence: no collateral needed */
+    uat_buf *ev = load(N1 "/report.bin");
+    uat_buf *t = table_with(load(N1 "/vcek.der"));
+    assert_ok(uat_buf_append(ev, t->p, t->len));
+    uat_verifier *v = verifier(TRUST, NULL, T_N1);
+    assert_ok(verify_buf(v, ev));
+    assert_ok(verify_buf(v, ev)); /* cached by its DER */
+    assert_claim("report_data", "0102030405000000000000000000000000000000000000000000000000000000"
+                                "0000000000000000000000000000000000000000000000000000000000000000");
+    /* the VLEK under the VCEK GUID */
+    uat_buf *vlek = load(N3 "/vlek.der");
+    uat_snp_cert_entry e;
+    memcpy(e.guid, uat_snp_guid_vcek, 16);
+    e.data = uat_buf_span(vlek);
+    uat_buf *ev3 = load(N3 "/report.bin");
+    assert_ok(uat_snp_cert_table_build(&e, 1, ev3));
+    assert_fail(verify_buf(v, ev3), UAT_ERR_VERIFY_CHAIN, "snp.cert_table", "guid");
+    /* under its own GUID it verifies */
+    memcpy(e.guid, uat_snp_guid_vlek, 16);
+    ev3->len = UAT_SNP_REPORT_SIZE;
+    assert_ok(uat_snp_cert_table_build(&e, 1, ev3));
+    uat_verifier_set_time(v, T_N3);
+    assert_ok(verify_buf(v, ev3));
+    /* something that is not a certificate under the VCEK GUID */
+    memcpy(e.guid, uat_snp_guid_vcek, 16);
+    e.data = uat_span_of(vlek->p, 200);
+    ev3->len = UAT_SNP_REPORT_SIZE;
+    assert_ok(uat_snp_cert_table_build(&e, 1, ev3));
+    assert_err(verify_buf(v, ev3), UAT_ERR_PARSE_BAD_CERT);
+}
+
+static void test_verify_unsigned_and_inspect(void **state)
+{
+    (void)state;
+    uat_buf *rep = load(N1 "/report.bin");
+    put_u32(rep, 0x48, 7u << 2); /* SIGNING_KEY none */
+    assert_fail(verify_buf(verifier(TRUST, N1, T_N1), rep), UAT_ERR_VERIFY_SIGNATURE,
+                "snp.signature", "signing_key");
+    char *json = NULL;
+    uat_buf *r3 = load(N3 "/report.bin");
+    assert_ok(uat_inspect(r3->p, r3->len, &json));
+    assert_non_null(strstr(json, "\"tee\": \"snp\""));
+    assert_non_null(strstr(json, "\"cpuid_fam_id\": 25"));
+    assert_non_null(strstr(json, "\"certificates\": []"));
+    free(json);
+}
+
+#define T(f) cmocka_unit_test_teardown(f, release)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(test_verify_corpus),
+        T(test_verify_expiry),
+        T(test_verify_every_byte),
+        T(test_verify_wrong_certs),
+        T(test_verify_cert_table),
+        T(test_verify_unsigned_and_inspect),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
