@@ -82,7 +82,11 @@ enum uat_err_category {
     X(UNSUPPORTED_TEE, UNSUPPORTED, 1, 415, "the evidence type or TEE is not supported")          \
     X(UNSUPPORTED_ALGORITHM, UNSUPPORTED, 2, 415, "the algorithm is not supported")               \
     X(UNSUPPORTED_FEATURE, UNSUPPORTED, 3, 501, "the feature is not supported by this build")      \
-    X(INTERNAL, INTERNAL, 1, 500, "an internal error occurred")
+    X(INTERNAL, INTERNAL, 1, 500, "an internal error occurred")                                    \
+    X(USAGE_UNAUTHENTICATED, USAGE, 4, 401, "the request needs credentials: send Authorization: Bearer <token>") \
+    X(USAGE_FORBIDDEN, USAGE, 5, 403, "the credentials given do not allow this request")           \
+    X(USAGE_NOT_FOUND, USAGE, 6, 404, "the requested object or route does not exist")              \
+    X(USAGE_METHOD, USAGE, 7, 405, "the method is not allowed on this route")
 
 #define UAT_ERR_ENUM_ROW(name, cat, num, http, msg)                                                \
     UAT_ERR_##name = (UAT_CAT_##cat << UAT_CAT_SHIFT) | (num),
@@ -93,8 +97,8 @@ typedef enum uat_err { UAT_ERR_TABLE(UAT_ERR_ENUM_ROW) } uat_err;
 /* Detail of the last error recorded on this thread. */
 typedef struct uat_error_detail {
     uat_err err;
-    const char *check;  /* the failed check, e.g. "sim.signature" (static string) */
-    const char *field;  /* the field, e.g. "report_data" (static string or "") */
+    const char *check;  /* the failed check, e.g. "sim.signature" (a copy: valid until the next error) */
+    const char *field;  /* the field, e.g. "report_data", or "" (likewise a copy) */
     int64_t offset;     /* byte offset in the input, or -1 */
     const char *file;   /* source file:line that recorded the error */
     int line;

@@ -7,6 +7,7 @@
 #include "uattest/claims.h"
 #include "uattest/err.h"
 #include "uattest/evidence.h"
+#include "uattest/ratls.h"
 #include "uattest/token.h"
 #include "uattest/verifier.h"
 

@@ -101,12 +101,28 @@ void uat_error_clear(void)
     last.message[0] = '\0';
 }
 
+/* check and field are usually static strings, but some name a JSON member that is freed with its
+ * document before anyone reads the error: keep copies that live as long as the detail. */
+static _Thread_local char check_copy[96];
+static _Thread_local char field_copy[96];
+
+static const char *keep(char *slot, size_t cap, const char *s)
+{
+    if (s == NULL) {
+        return "";
+    }
+    size_t n = strnlen(s, cap - 1);
+    memmove(slot, s, n); /* s may be the slot itself (re-recording the last error) */
+    slot[n] = '\0';
+    return slot;
+}
+
 uat_err uat_fail_at(uat_err err, const char *check, const char *field, int64_t offset,
                     const char *file, int line)
 {
     last.err = err;
-    last.check = check ? check : "";
-    last.field = field ? field : "";
+    last.check = keep(check_copy, sizeof(check_copy), check);
+    last.field = keep(field_copy, sizeof(field_copy), field);
     last.offset = offset;
     last.file = file ? file : "";
     last.line = line;

@@ -50,7 +50,7 @@ UAT_MUST_USE uat_err uat_key_spki_der(const uat_key *k, uat_buf *out);
 /* PEM text appended to out (NUL-terminated). */
 UAT_MUST_USE uat_err uat_key_public_pem(const uat_key *k, uat_buf *out);
 UAT_MUST_USE uat_err uat_key_private_pem(const uat_key *k, uat_buf *out);
-/* Public JWK as compact JSON text appended to out (EC and Ed25519). */
+/* Public JWK as compact JSON text appended to out (EC, RSA and Ed25519). */
 UAT_MUST_USE uat_err uat_key_public_jwk(const uat_key *k, uat_buf *out);
 
 enum uat_sig_alg {
@@ -145,5 +145,75 @@ UAT_MUST_USE uat_err uat_crl_info(uat_span crl_der, char *issuer_cn, size_t cap,
                                   uat_time *this_update, uat_time *next_update);
 /* True when the certificate (DER) is the issuer of the CRL and the CRL's signature verifies. */
 int uat_crl_signed_by(uat_span crl_der, uat_span issuer_cert_der);
+
+/* x509_make.c: self-signed certificates (RA-TLS). An extension value is the DER that goes inside
+ * extnValue's OCTET STRING. Serial: 16 random bytes; subject = issuer = CN; signed with SHA-256
+ * (P-256, RSA), SHA-384 (P-384), SHA-512 (P-521) or Ed25519. key must hold the private key. */
+typedef struct uat_x509_ext_spec {
+    const char *oid; /* dotted */
+    int critical;
+    uat_span value;
+} uat_x509_ext_spec;
+UAT_MUST_USE uat_err uat_x509_self_signed(const uat_key *key, const char *cn, uat_time not_before,
+                                          uat_time not_after, const uat_x509_ext_spec *exts,
+                                          size_t n, uat_buf *cert_der);
+
+/* x509_fields.c: fields exactly as the certificate's DER holds them (nothing re-encoded). */
+/* The DER SubjectPublicKeyInfo, appended to out. */
+UAT_MUST_USE uat_err uat_cert_spki(const uat_cert *c, uat_buf *out);
+/* The extnValue contents of the extension with the dotted OID (a view into uat_cert_der(c)) and
+ * how many times the extension occurs (0: *value is empty). */
+UAT_MUST_USE uat_err uat_cert_ext_find(const uat_cert *c, const char *oid, uat_span *value,
+                                       size_t *count);
+/* PKCS#1 RSAPublicKey DER of an RSA key, appended to out (CRYPTO_BAD_KEY for other keys). */
+UAT_MUST_USE uat_err uat_key_rsa_pkcs1(const uat_key *k, uat_buf *out);
+
+/* tls.c: TLS 1.3 contexts whose peer verification is a caller-given check of the peer's leaf
+ * certificate (DER) instead of X.509 path building; a check that fails aborts the handshake and
+ * its error is what accept/connect return. Blocking sockets; the caller owns and closes fd. */
+typedef uat_err (*uat_tls_peer_check)(void *user, const uint8_t *der, size_t n);
+typedef struct uat_tls_ctx uat_tls_ctx;
+typedef struct uat_tls_conn uat_tls_conn;
+/* Server: cert_der and key_pem required; check NULL = no client certificate requested,
+ * require_peer_cert = the client must present one. Client: check required (the server's leaf);
+ * cert_der/key_pem optional (empty spans = no client certificate). */
+UAT_MUST_USE uat_err uat_tls_ctx_new(int is_server, uat_span cert_der, uat_span key_pem,
+                                     uat_tls_peer_check check, void *user, int require_peer_cert,
+                                     uat_tls_ctx **out);
+void uat_tls_ctx_free(uat_tls_ctx *c);
+/* Handshakes on a connected fd. conn_user, when not NULL, replaces the context's user in this
+ * connection's peer check (per-connection results such as the peer's claims). */
+UAT_MUST_USE uat_err uat_tls_accept(uat_tls_ctx *ctx, int fd, void *conn_user, uat_tls_conn **out);
+UAT_MUST_USE uat_err uat_tls_connect(uat_tls_ctx *ctx, int fd, void *conn_user, uat_tls_conn **out);
+/* *n = 0 when the peer closed the connection cleanly. */
+UAT_MUST_USE uat_err uat_tls_read(uat_tls_conn *c, void *buf, size_t cap, size_t *n);
+UAT_MUST_USE uat_err uat_tls_write(uat_tls_conn *c, const void *buf, size_t n);
+/* Sends close_notify and frees the connection (not the fd). */
+void uat_tls_close(uat_tls_conn *c);
+
+/* mac.c: HMAC (RFC 2104) with alg over the concatenation of parts; out holds uat_hash_len(alg)
+ * bytes. Compare MACs with uat_ct_equal. */
+UAT_MUST_USE uat_err uat_hmac(enum uat_hash_alg alg, uat_span key, const uat_span *parts,
+                              size_t nparts, uint8_t *out);
+
+/* sm2.c: SM2 signatures (GB/T 32918.2) with SM3 and the signer's distinguishing ID (at least one
+ * byte), as Hygon CSV certificates and reports use them. x, y, r, s are 32 bytes big-endian.
+ * VERIFY_SIGNATURE (recording check) when the signature does not verify; CRYPTO_BAD_KEY when
+ * (x, y) is not a point of the SM2 curve. */
+UAT_MUST_USE uat_err uat_sm2_verify(const uint8_t x[32], const uint8_t y[32], uat_span id,
+                                    uat_span msg, const uint8_t r[32], const uint8_t s[32],
+                                    const char *check);
+
+/* enc.c: RSAES-OAEP (RFC 8017 §7.1) with h for OAEP and MGF1 (RFC 7518 §4.3 RSA-OAEP-256: SHA-256),
+ * and AES-GCM with a 16-, 24- or 32-byte key, a 12-byte IV and a 16-byte tag (NIST SP 800-38D).
+ * Outputs are appended. A decryption that fails authentication is VERIFY_SIGNATURE. */
+UAT_MUST_USE uat_err uat_rsa_oaep_encrypt(const uat_key *k, enum uat_hash_alg h, uat_span pt,
+                                          uat_buf *out);
+UAT_MUST_USE uat_err uat_rsa_oaep_decrypt(const uat_key *k, enum uat_hash_alg h, uat_span ct,
+                                          uat_buf *out);
+UAT_MUST_USE uat_err uat_aes_gcm_encrypt(uat_span key, uat_span iv, uat_span aad, uat_span pt,
+                                         uat_buf *ct, uint8_t tag[16]);
+UAT_MUST_USE uat_err uat_aes_gcm_decrypt(uat_span key, uat_span iv, uat_span aad, uat_span ct,
+                                         const uint8_t tag[16], uat_buf *pt);
 
 #endif

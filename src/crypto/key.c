@@ -416,9 +416,38 @@ static uat_err put_member(json_t *o, const char *name, const uint8_t *p, size_t 
     return rc;
 }
 
+/* spec: RFC 7518 §6.3.1: n and e as unsigned big-endian integers without leading zero bytes */
+static uat_err jwk_fill_rsa(const uat_key *k, json_t *o)
+{
+    BIGNUM *bn = NULL, *be = NULL;
+    uint8_t *n = NULL, e[16];
+    int nl = 0, el = 0;
+    if (EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_RSA_N, &bn) == 1 &&
+        EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_RSA_E, &be) == 1 &&
+        BN_num_bytes(be) <= (int)sizeof(e) && (n = malloc((size_t)BN_num_bytes(bn) + 1)) != NULL) {
+        nl = BN_bn2bin(bn, n);
+        el = BN_bn2bin(be, e);
+    }
+    BN_free(bn);
+    BN_free(be);
+    uat_err rc = nl > 0 && el > 0 ? UAT_OK : UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "key.jwk");
+    if (rc == UAT_OK) {
+        json_object_set_new(o, "kty", json_string("RSA"));
+        rc = put_member(o, "n", n, (size_t)nl);
+    }
+    if (rc == UAT_OK) {
+        rc = put_member(o, "e", e, (size_t)el);
+    }
+    free(n);
+    return rc;
+}
+
 static uat_err jwk_fill(const uat_key *k, json_t *o)
 {
     enum uat_key_kind kind = uat_key_kind_of(k);
+    if (kind == UAT_KEY_RSA) {
+        return jwk_fill_rsa(k, o);
+    }
     if (kind == UAT_KEY_ED25519) {
         uint8_t raw[32];
         size_t n = sizeof(raw);

@@ -360,15 +360,24 @@ static int uat_buf_len_ok(const uat_buf *b)
     return b->len > 0;
 }
 
-static uat_err strict_block(uat_span t, size_t *i, uat_der_list *out)
+/* "-----END CERTIFICATE----------BEGIN CERTIFICATE-----": rats-tls quotes join blocks so */
+static int line_joins(uat_span line)
+{
+    size_t e = strlen(PEM_END), b = strlen(PEM_BEGIN);
+    return line.len == e + b && memcmp(line.p, PEM_END, e) == 0 &&
+           memcmp(line.p + e, PEM_BEGIN, b) == 0;
+}
+
+static uat_err strict_block(uat_span t, size_t *i, uat_der_list *out, int *joined)
 {
     uat_span line;
     uat_buf b64, der;
     uat_buf_init(&b64, UAT_MAX_FILE_BYTES);
     uat_buf_init(&der, UAT_MAX_FILE_BYTES);
     uat_err rc = UAT_FAIL(UAT_ERR_PARSE_BAD_CERT, "pem", "END", (int64_t)*i);
+    *joined = 0;
     while (next_line(t, i, &line)) {
-        if (line_is(line, PEM_END)) {
+        if (line_is(line, PEM_END) || (*joined = line_joins(line)) != 0) {
             rc = uat_b64_decode((const char *)b64.p, b64.len, UAT_B64_STD, &der);
             break;
         }
@@ -406,10 +415,13 @@ uat_err uat_pem_certs_strict(uat_span t, uat_der_list *out)
         }
         uat_span line;
         size_t at = i;
+        int joined = 0;
         UAT_ENSURE(next_line(t, &i, &line) && line_is(line, PEM_BEGIN), UAT_ERR_PARSE_BAD_CERT, "pem",
                    "BEGIN", (int64_t)at);
-        UAT_TRY(strict_block(t, &i, out));
-        blocks++;
+        do {
+            UAT_TRY(strict_block(t, &i, out, &joined));
+            blocks++;
+        } while (joined);
     }
     UAT_ENSURE(blocks > 0, UAT_ERR_PARSE_BAD_CERT, "pem", "BEGIN", 0);
     return UAT_OK;

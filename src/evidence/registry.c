@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "tee/csv/csv.h"
 #include "tee/intel/intel.h"
 #include "tee/intel/epid.h"
 #include "tee/sim/sim.h"
@@ -14,6 +15,7 @@ static const uat_tee_ops *const registry[] = {
     &uat_tee_tdx,
     &uat_tee_sgx_epid,
     &uat_tee_snp,
+    &uat_tee_csv,
 };
 
 size_t uat_registry_count(void)
@@ -62,6 +64,22 @@ const uat_tee_ops *uat_registry_by_tag(uint64_t tag)
         }
     }
     return NULL;
+}
+
+const uat_tee_ops *uat_registry_by_tag_value(uint64_t tag, uat_span value)
+{
+    /* several TEEs may share a tag (60000: SGX and TDX quotes): the value tells them apart */
+    const uat_tee_ops *first = NULL;
+    for (size_t i = 0; tag != 0 && i < uat_registry_count(); i++) {
+        if (registry[i]->cbor_tag != tag) {
+            continue;
+        }
+        if (registry[i]->sniff != NULL && registry[i]->sniff(value)) {
+            return registry[i];
+        }
+        first = first ? first : registry[i];
+    }
+    return first;
 }
 
 const uat_tee_ops *uat_registry_sniff(uat_span ev)

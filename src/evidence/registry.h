@@ -61,6 +61,8 @@ const uat_tee_ops *uat_registry_by_name(const char *name);
 const uat_tee_ops *uat_registry_by_media_type(const char *media_type);
 const uat_tee_ops *uat_registry_by_tag(uint64_t tag);
 const uat_tee_ops *uat_registry_sniff(uat_span ev);
+/* The TEE of a tag whose evidence the value is (TEEs may share a tag), else the tag's first TEE. */
+const uat_tee_ops *uat_registry_by_tag_value(uint64_t tag, uat_span value);
 /* Looks up an attester option: NULL when absent. */
 const char *uat_attest_opt(const uat_attest_ctx *ctx, const char *key);
 

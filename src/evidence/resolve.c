@@ -28,13 +28,17 @@ uat_err uat_resolve_record(const uat_cmw *c, const uat_tee_ops **ops, uat_span *
                              uat_cmw_media_type(c) ? uat_cmw_media_type(c) : "(content-format)");
         }
         break;
-    case UAT_CMW_TAG:
-        o = uat_registry_by_tag(uat_cmw_tag(c));
+    case UAT_CMW_TAG: {
+        const uint8_t *tp;
+        size_t tn;
+        uat_cmw_value(c, &tp, &tn);
+        o = uat_registry_by_tag_value(uat_cmw_tag(c), uat_span_of(tp, tn));
         if (o == NULL) {
             return UAT_FAILF(UAT_ERR_UNSUPPORTED_TEE, "evidence.type", "tag", -1,
                              "no verifier for CBOR tag %llu", (unsigned long long)uat_cmw_tag(c));
         }
         break;
+    }
     default:
         return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "evidence.type", "", -1,
                          "composite evidence (a CMW collection) is verified entry by entry");

@@ -1,0 +1,92 @@
+/* Interoperable RA-TLS internals: the evidence extension's parser (pure), its writer and the
+ * small strict CBOR reader/writer both use. Format: docs/ratls.md.
+ *
+ * spec: CCC interoperable-ra-tls docs/Interoperable-RA-TLS-cert-edvidence-formats.md ("cert doc")
+ * and docs/Interoperable-RA-TLS-SGX-TDX-evidence-formats.md ("SGX/TDX doc").
+ */
+#ifndef UAT_RATLS_RATLS_H
+#define UAT_RATLS_RATLS_H
+
+#include "core/limits.h"
+#include "core/reader.h"
+#include "crypto/crypto.h"
+#include "uattest/ratls.h"
+
+/* Caps on untrusted extension bytes (limits beyond src/core/limits.h, local to RA-TLS). */
+#define UAT_RATLS_MAX_EXT_BYTES UAT_MAX_CMW_TEXT_BYTES /* one extension value */
+#define UAT_RATLS_MAX_CLAIMS_BYTES (64u * 1024u)       /* the claims-buffer */
+#define UAT_RATLS_MAX_CLAIMS 64u                        /* entries in the claims-buffer map */
+#define UAT_RATLS_MAX_DEPTH 16u                         /* nesting inside an unknown claim */
+
+/* IANA CBOR tag of Intel TEE quotes (SGX/TDX doc): the only tag legacy extensions may hold */
+#define UAT_RATLS_TAG_INTEL_QUOTE 60000u
+
+enum uat_ratls_form {
+    UAT_RATLS_FORM_TAGGED = 1, /* tag([evidence bstr, claims-buffer bstr]) */
+    UAT_RATLS_FORM_CMW = 2,    /* [[media-type, evidence bstr, ?ind], claims-buffer bstr] */
+};
+
+/* A parsed evidence extension. Every span points into the parsed input. */
+typedef struct uat_ratls_ext {
+    enum uat_ratls_form form;
+    int dice_wrapped;          /* the value was SEQUENCE { OCTET STRING } around the CBOR */
+    uint64_t tag;              /* TAGGED: the CBOR tag */
+    uat_span evidence;         /* the TEE evidence bytes */
+    uat_span cmw_record;       /* CMW: the encoded CMW record, as received */
+    char media_type[UAT_MAX_MEDIA_TYPE_LEN + 1]; /* CMW: the record's media type */
+    uat_span claims;           /* the claims-buffer, exactly as received */
+    uint64_t hash_alg_id;      /* pubkey-hash: IANA named-information hash algorithm id */
+    enum uat_hash_alg hash_alg;
+    uint8_t pubkey_hash[UAT_HASH_MAX];
+    size_t pubkey_hash_len;
+    int has_nonce;
+    uat_span nonce;
+    size_t unknown_claims;     /* claims other than pubkey-hash and nonce (ignored) */
+} uat_ratls_ext;
+
+/* ext.c: pure. Accepts the raw CBOR value or the DICE SEQUENCE { OCTET STRING } wrapper.
+ * *out is written only on success. */
+UAT_MUST_USE uat_err uat_ratls_ext_parse(uat_span in, uat_ratls_ext *out);
+/* The claims-buffer alone: a fresh *out with claims, hash_alg*, pubkey_hash*, nonce and
+ * unknown_claims set (form, evidence and tag empty); written only on success. */
+UAT_MUST_USE uat_err uat_ratls_claims_parse(uat_span claims, uat_ratls_ext *out);
+
+/* cert.c: the claims-buffer and the extension value uat_ratls_cert_new writes. */
+UAT_MUST_USE uat_err uat_ratls_claims_build(uat_span spki_der, const uint8_t *nonce,
+                                            size_t nonce_len, uat_buf *out);
+/* tag != 0: tag([evidence, claims]); tag == 0: [[media_type, evidence], claims]. */
+UAT_MUST_USE uat_err uat_ratls_ext_build(uint64_t tag, const char *media_type, uat_span evidence,
+                                         uat_span claims, uat_buf *out);
+
+/* verify.c: the legacy key binding (docs/ratls.md): report_data[0:32] against the hashes of the
+ * certificate's key that the legacy format oid allows. VERIFY_BINDING when none matches. */
+UAT_MUST_USE uat_err uat_ratls_legacy_binding(const uat_cert *c, const char *oid,
+                                              const uint8_t *report_data, size_t n);
+
+/* cbor.c: a strict reader (RFC 8949: definite lengths, preferred serialization of every head,
+ * well-formed simple values) and a writer with the shortest heads. */
+enum uat_cbor_major {
+    UAT_CBOR_UINT = 0,
+    UAT_CBOR_NEGINT = 1,
+    UAT_CBOR_BSTR = 2,
+    UAT_CBOR_TSTR = 3,
+    UAT_CBOR_ARRAY = 4,
+    UAT_CBOR_MAP = 5,
+    UAT_CBOR_TAG = 6,
+    UAT_CBOR_SIMPLE = 7,
+};
+/* The major type of the next item (-1 at the end); reads nothing. */
+int uat_cbor_peek(const uat_reader *r);
+/* A head of the given major type; its argument in *arg. Advances only on success. */
+UAT_MUST_USE uat_err uat_cbor_expect(uat_reader *r, enum uat_cbor_major major, const char *field,
+                                     uint64_t *arg);
+/* A byte or text string of at most max bytes (a view into the input). */
+UAT_MUST_USE uat_err uat_cbor_string(uat_reader *r, enum uat_cbor_major major, size_t max,
+                                     const char *field, uat_span *out);
+/* Skips one well-formed item, nested at most UAT_RATLS_MAX_DEPTH - depth deep. */
+UAT_MUST_USE uat_err uat_cbor_skip(uat_reader *r, unsigned depth, const char *field);
+UAT_MUST_USE uat_err uat_cbor_put_head(uat_buf *b, enum uat_cbor_major major, uint64_t arg);
+UAT_MUST_USE uat_err uat_cbor_put_string(uat_buf *b, enum uat_cbor_major major, const void *p,
+                                         size_t n);
+
+#endif
