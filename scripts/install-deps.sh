@@ -11,6 +11,7 @@ PKGS=(
   python3
   libcmocka-dev
   libjose-dev jose liblua5.4-dev
+  libmicrohttpd-dev libsqlite3-dev sqlite3 curl
   xxd
 )
 

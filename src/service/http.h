@@ -1,0 +1,47 @@
+/* The HTTP layer: libmicrohttpd daemon, request limits, routing, problem JSON. Routes see only
+ * uat_http_req / uat_http_resp, never libmicrohttpd. */
+#ifndef UAT_SERVICE_HTTP_H
+#define UAT_SERVICE_HTTP_H
+
+#include <jansson.h>
+
+#include "service/service.h"
+
+typedef struct uat_http_req {
+    const char *method;
+    const char *path; /* percent-decoded, without the query */
+    const char *auth; /* the Authorization header, or NULL */
+    const uint8_t *body;
+    size_t body_len;
+} uat_http_req;
+
+typedef struct uat_http_resp {
+    int status;
+    const char *content_type;
+    uat_buf body;
+    int www_authenticate; /* add WWW-Authenticate: Bearer (401) */
+    char error[48];       /* error name for the log, "" on success */
+    char tee[48];         /* TEE of the evidence for the log, "" when none */
+} uat_http_resp;
+
+/* A JSON body (compact); takes the reference to doc. */
+void uat_http_json(uat_http_resp *r, int status, json_t *doc);
+void uat_http_text(uat_http_resp *r, int status, const char *content_type, const char *text,
+                   size_t n);
+/* Problem JSON {"error","message","check","detail"} with the error table's HTTP status; check and
+ * detail come from uat_last_error() when it records e. */
+void uat_http_error(uat_http_resp *r, uat_err e);
+/* Same with an explicit check and detail sentence. */
+void uat_http_error_detail(uat_http_resp *r, uat_err e, const char *check, const char *detail);
+
+/* The body as one JSON object (duplicate members refused): PARSE_BAD_JSON otherwise. */
+UAT_MUST_USE uat_err uat_http_body_object(const uat_http_req *rq, json_t **out);
+/* The token of "Authorization: Bearer <token>" or NULL. */
+const char *uat_http_bearer(const uat_http_req *rq, size_t *len);
+
+typedef struct uat_http uat_http;
+/* Starts listening on cfg->listen; *port gets the bound port. */
+UAT_MUST_USE uat_err uat_http_start(uat_svc *s, uat_http **out, unsigned *port);
+void uat_http_stop(uat_http *h);
+
+#endif

@@ -1,0 +1,307 @@
+/* Challenge and attest (DESIGN.md §2 "service"), the JWKS, health, readiness and metrics. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/codec.h"
+#include "service/routes.h"
+
+#define CHECK "attest"
+
+/* ---- POST /v1/challenge ---- */
+
+void uat_route_challenge(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
+{
+    (void)rq;
+    (void)id;
+    char nonce[UAT_NONCE_TEXT_LEN + 1], when[32];
+    int64_t expires = 0;
+    uat_err rc = uat_nonce_issue(s->nonce_key, uat_time_now(), s->cfg->nonce_ttl, nonce, &expires);
+    if (rc == UAT_OK) {
+        rc = uat_time_format(expires, when);
+    }
+    if (rc != UAT_OK) {
+        uat_http_error(rs, rc);
+        return;
+    }
+    uat_http_json(rs, 200, json_pack("{s:s,s:s}", "nonce", nonce, "expires_at", when));
+}
+
+/* ---- POST /v1/attest ---- */
+
+typedef struct attest_job {
+    json_t *body;
+    const char *nonce;
+    size_t nonce_len;
+    int64_t expires_at;
+    int64_t now;
+    uat_buf evidence;
+    uat_buf runtime;
+    char *runtime_jwk;
+    uat_policy *policy;
+    uat_claims *claims;
+    uat_ear *ear;
+    char *jwt;
+} attest_job;
+
+static void job_free(attest_job *j)
+{
+    free(j->jwt);
+    uat_ear_free(j->ear);
+    uat_claims_free(j->claims);
+    uat_policy_free(j->policy);
+    free(j->runtime_jwk);
+    uat_buf_free(&j->runtime);
+    uat_buf_free(&j->evidence);
+    json_decref(j->body);
+}
+
+static uat_err only_members(json_t *o, const char *const *names, size_t n)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach(o, k, v)
+    {
+        size_t i = 0;
+        while (i < n && strcmp(k, names[i]) != 0) {
+            i++;
+        }
+        if (i == n) {
+            return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, "http.body", "", -1,
+                             "unknown member \"%.64s\"", k);
+        }
+    }
+    return UAT_OK;
+}
+
+/* {"evidence": CMW JSON | "base64url", "nonce": "...", "runtime_data"?: "base64url",
+ *  "policy_id"?: "..."} */
+static uat_err parse_request(const uat_http_req *rq, attest_job *j)
+{
+    static const char *const names[] = {"evidence", "nonce", "runtime_data", "policy_id"};
+    UAT_TRY(uat_http_body_object(rq, &j->body));
+    UAT_TRY(only_members(j->body, names, 4));
+    json_t *nonce = json_object_get(j->body, "nonce");
+    json_t *ev = json_object_get(j->body, "evidence");
+    json_t *rd = json_object_get(j->body, "runtime_data");
+    json_t *pid = json_object_get(j->body, "policy_id");
+    UAT_ENSURE(json_is_string(nonce), UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "nonce", -1);
+    UAT_ENSURE(json_is_string(ev) || json_is_array(ev) || json_is_object(ev),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "evidence", -1);
+    UAT_ENSURE(rd == NULL || json_is_string(rd), UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
+               "runtime_data", -1);
+    UAT_ENSURE(pid == NULL || json_is_string(pid), UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
+               "policy_id", -1);
+    j->nonce = json_string_value(nonce);
+    j->nonce_len = json_string_length(nonce);
+    return UAT_OK;
+}
+
+/* The evidence bytes: a CMW given as JSON is passed on as its compact text; a string is the
+ * base64url of any evidence (CMW JSON or CBOR, or raw evidence of a TEE the registry knows). */
+static uat_err decode_evidence(attest_job *j)
+{
+    json_t *ev = json_object_get(j->body, "evidence");
+    if (json_is_string(ev)) {
+        uat_err rc = uat_b64_decode(json_string_value(ev), json_string_length(ev), UAT_B64_URL,
+                                    &j->evidence);
+        UAT_ENSURE(rc == UAT_OK, UAT_ERR_PARSE_BAD_ENCODING, CHECK, "evidence", -1);
+        return UAT_OK;
+    }
+    char *text = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    uat_err rc = uat_buf_append_str(&j->evidence, text);
+    free(text);
+    return rc;
+}
+
+/* runtime_data bytes; when they are a JSON object with a "jwk" member, that key is bound. */
+static uat_err decode_runtime(attest_job *j)
+{
+    json_t *rd = json_object_get(j->body, "runtime_data");
+    if (rd == NULL) {
+        return UAT_OK;
+    }
+    uat_err rc =
+        uat_b64_decode(json_string_value(rd), json_string_length(rd), UAT_B64_URL, &j->runtime);
+    UAT_ENSURE(rc == UAT_OK, UAT_ERR_PARSE_BAD_ENCODING, CHECK, "runtime_data", -1);
+    json_t *doc = j->runtime.len > 0 ? json_loadb((const char *)j->runtime.p, j->runtime.len,
+                                                  JSON_REJECT_DUPLICATES, NULL)
+                                     : NULL;
+    json_t *jwk = json_object_get(doc, "jwk");
+    if (json_is_object(jwk)) {
+        j->runtime_jwk = json_dumps(jwk, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        rc = j->runtime_jwk != NULL ? UAT_OK : UAT_NOMEM(CHECK);
+    }
+    json_decref(doc);
+    return rc;
+}
+
+static uat_err load_policy(uat_svc *s, attest_job *j)
+{
+    const char *id = json_string_value(json_object_get(j->body, "policy_id"));
+    if (id == NULL) {
+        return uat_policy_default(&j->policy);
+    }
+    uat_buf text;
+    uat_buf_init(&text, UAT_STORE_MAX_BODY + 1);
+    uat_err rc = uat_store_get(s->store, UAT_STORE_POLICIES, id, &text);
+    if (rc == UAT_OK) {
+        rc = uat_policy_parse((const char *)text.p, text.len, &j->policy);
+    }
+    uat_buf_free(&text);
+    return rc;
+}
+
+static uat_err verify(uat_svc *s, attest_job *j)
+{
+    uint8_t binding[UAT_REPORT_DATA_SIZE];
+    uat_verifier *v = NULL;
+    UAT_TRY(uat_report_data_bind((const uint8_t *)j->nonce, j->nonce_len, j->runtime.p,
+                                 j->runtime.len, binding));
+    UAT_TRY(uat_svc_verifier(s, &v));
+    uat_err rc = uat_verify(v, j->evidence.p, j->evidence.len, binding, &j->claims);
+    if (rc != UAT_OK) {
+        uat_metrics_verification(s->metrics, "unknown", "error",
+                                 uat_err_category_name(uat_err_category(rc)));
+    }
+    return rc;
+}
+
+static uat_err appraise(uat_svc *s, attest_job *j)
+{
+    uat_appraisal_ctx ctx = {j->now, (const uint8_t *)j->nonce, j->nonce_len, j->runtime_jwk};
+    pthread_rwlock_rdlock(&s->refvals_lock);
+    uat_err rc = uat_appraise(j->policy, s->refvals, j->claims, &ctx, &j->ear);
+    pthread_rwlock_unlock(&s->refvals_lock);
+    uat_metrics_verification(s->metrics, uat_claims_tee(j->claims),
+                             rc == UAT_OK ? uat_ear_status(j->ear) : "error",
+                             uat_err_category_name(uat_err_category(rc)));
+    return rc;
+}
+
+/* The first submodule's "ear.uattest.reason" (why the result is contraindicated). */
+static void ear_reason(const uat_ear *ear, char *out, size_t cap)
+{
+    char *text = NULL;
+    out[0] = '\0';
+    if (uat_ear_to_json(ear, 0, &text) != UAT_OK) {
+        return;
+    }
+    json_t *doc = json_loads(text, 0, NULL);
+    const char *name;
+    json_t *sub;
+    json_object_foreach(json_object_get(doc, "submods"), name, sub)
+    {
+        const char *r = json_string_value(json_object_get(sub, "ear.uattest.reason"));
+        if (r != NULL && out[0] == '\0') {
+            snprintf(out, cap, "%s: %s", name, r);
+        }
+    }
+    json_decref(doc);
+    free(text);
+}
+
+static uat_err run_attest(uat_svc *s, const uat_http_req *rq, attest_job *j)
+{
+    j->now = uat_time_now();
+    UAT_TRY(parse_request(rq, j));
+    UAT_TRY(uat_nonce_check(s->nonce_key, j->nonce, j->nonce_len, j->now, &j->expires_at));
+    UAT_TRY(decode_evidence(j));
+    UAT_TRY(decode_runtime(j));
+    UAT_TRY(load_policy(s, j));
+    UAT_TRY(verify(s, j));
+    UAT_TRY(appraise(s, j));
+    /* the evidence verified against this nonce: it is spent, whatever the appraisal says */
+    UAT_TRY(uat_store_nonce_use(s->store, j->nonce, j->expires_at, j->now));
+    if (strcmp(uat_ear_status(j->ear), "contraindicated") == 0) {
+        return UAT_FAIL(UAT_ERR_VERIFY_POLICY, "appraisal", "ear.status", -1);
+    }
+    pthread_mutex_lock(&s->sign_lock);
+    uat_err rc = uat_ear_sign(j->ear, s->keys, j->now, s->cfg->token_ttl, &j->jwt);
+    pthread_mutex_unlock(&s->sign_lock);
+    return rc;
+}
+
+void uat_route_attest(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
+{
+    (void)id;
+    attest_job j;
+    memset(&j, 0, sizeof(j));
+    uat_buf_init(&j.evidence, UAT_SVC_MAX_BODY);
+    uat_buf_init(&j.runtime, UAT_SVC_MAX_BODY);
+    char when[32] = "";
+    uat_err rc = run_attest(s, rq, &j);
+    if (rc == UAT_OK) {
+        rc = uat_time_format(j.now + s->cfg->token_ttl, when);
+    }
+    if (j.claims != NULL) {
+        snprintf(rs->tee, sizeof(rs->tee), "%s", uat_claims_tee(j.claims));
+    }
+    if (rc == UAT_ERR_VERIFY_POLICY && j.ear != NULL) {
+        char reason[512];
+        ear_reason(j.ear, reason, sizeof(reason));
+        uat_http_error_detail(rs, rc, "appraisal",
+                              reason[0] ? reason : "the attestation result is contraindicated");
+    } else if (rc != UAT_OK) {
+        uat_http_error(rs, rc);
+    } else {
+        uat_http_json(rs, 200,
+                      json_pack("{s:s,s:s,s:s}", "token", j.jwt, "status", uat_ear_status(j.ear),
+                                "expires_at", when));
+    }
+    job_free(&j);
+}
+
+/* ---- GET /v1/jwks, /healthz, /readyz, /metrics ---- */
+
+void uat_route_jwks(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
+{
+    (void)rq;
+    (void)id;
+    char *jwks = NULL;
+    uat_err rc = uat_token_keys_jwks(s->keys, uat_time_now(), &jwks);
+    if (rc != UAT_OK) {
+        uat_http_error(rs, rc);
+        return;
+    }
+    uat_http_text(rs, 200, "application/jwk-set+json", jwks, strlen(jwks));
+    free(jwks);
+}
+
+void uat_route_healthz(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
+{
+    (void)s;
+    (void)rq;
+    (void)id;
+    uat_http_json(rs, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+void uat_route_readyz(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
+{
+    (void)rq;
+    (void)id;
+    uat_err rc = uat_store_ready(s->store);
+    if (rc != UAT_OK) {
+        uat_http_error(rs, rc);
+        return;
+    }
+    uat_http_json(rs, 200,
+                  json_pack("{s:s,s:s}", "status", "ready", "store", uat_store_scheme(s->store)));
+}
+
+void uat_route_metrics(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
+{
+    (void)rq;
+    (void)id;
+    uat_buf text;
+    uat_buf_init(&text, 4u * 1024u * 1024u);
+    uat_err rc = uat_metrics_render(s->metrics, &text);
+    if (rc != UAT_OK) {
+        uat_http_error(rs, rc);
+    } else {
+        uat_http_text(rs, 200, "text/plain; version=0.0.4", (const char *)text.p, text.len);
+    }
+    uat_buf_free(&text);
+}

@@ -1,0 +1,130 @@
+/* The store front: picks the backend by URI scheme and checks arguments once for every backend. */
+#include "service/store.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define CHECK "store"
+
+struct uat_store {
+    const uat_store_ops *ops;
+    void *impl;
+};
+
+static const uat_store_ops *const backends[] = {&uat_store_sqlite_ops};
+
+static const char *const table_names[UAT_STORE_NTABLES] = {"reference_values", "policies",
+                                                           "resources", "admin_tokens"};
+
+const char *uat_store_table_name(enum uat_store_table t)
+{
+    return (unsigned)t < UAT_STORE_NTABLES ? table_names[t] : "unknown";
+}
+
+/* "scheme:rest" for a known scheme; anything else with "://" is an unknown scheme; else a path. */
+static uat_err pick(const char *uri, const uat_store_ops **ops, const char **location)
+{
+    for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
+        size_t n = strlen(backends[i]->scheme);
+        if (strncmp(uri, backends[i]->scheme, n) == 0 && uri[n] == ':') {
+            *ops = backends[i];
+            *location = uri + n + 1;
+            return UAT_OK;
+        }
+    }
+    if (strstr(uri, "://") != NULL) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "uri", -1,
+                         "no store backend in this build for %.32s", uri);
+    }
+    *ops = &uat_store_sqlite_ops;
+    *location = uri;
+    return UAT_OK;
+}
+
+uat_err uat_store_open(const char *uri, uat_store **out)
+{
+    UAT_ENSURE(uri != NULL && uri[0] != '\0' && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
+               "uri", -1);
+    const uat_store_ops *ops = NULL;
+    const char *location = NULL;
+    UAT_TRY(pick(uri, &ops, &location));
+    uat_store *s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    uat_err rc = ops->open(location, &s->impl);
+    if (rc != UAT_OK) {
+        free(s);
+        return rc;
+    }
+    s->ops = ops;
+    *out = s;
+    return UAT_OK;
+}
+
+void uat_store_close(uat_store *s)
+{
+    if (s != NULL) {
+        s->ops->close(s->impl);
+        free(s);
+    }
+}
+
+const char *uat_store_scheme(const uat_store *s)
+{
+    return s->ops->scheme;
+}
+
+static uat_err check_id(enum uat_store_table t, const char *id)
+{
+    UAT_ENSURE((unsigned)t < UAT_STORE_NTABLES, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "table", -1);
+    UAT_ENSURE(id != NULL && id[0] != '\0' && strlen(id) <= UAT_STORE_MAX_ID,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "id", -1);
+    return UAT_OK;
+}
+
+uat_err uat_store_ready(uat_store *s)
+{
+    return s->ops->ready(s->impl);
+}
+
+uat_err uat_store_nonce_use(uat_store *s, const char *nonce_id, int64_t expires_at, int64_t now)
+{
+    UAT_ENSURE(nonce_id != NULL && nonce_id[0] != '\0' && strlen(nonce_id) <= UAT_STORE_MAX_ID,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "nonce", -1);
+    return s->ops->nonce_use(s->impl, nonce_id, expires_at, now);
+}
+
+uat_err uat_store_put(uat_store *s, enum uat_store_table t, const char *id, const char *body,
+                      size_t n, int64_t now, int *created)
+{
+    UAT_TRY(check_id(t, id));
+    UAT_ENSURE(body != NULL || n == 0, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "body", -1);
+    UAT_ENSURE(n <= UAT_STORE_MAX_BODY, UAT_ERR_RESOURCE_LIMIT, CHECK, "body", -1);
+    int dummy = 0;
+    return s->ops->put(s->impl, t, id, body ? body : "", n, now, created ? created : &dummy);
+}
+
+uat_err uat_store_get(uat_store *s, enum uat_store_table t, const char *id, uat_buf *out)
+{
+    UAT_TRY(check_id(t, id));
+    return s->ops->get(s->impl, t, id, out);
+}
+
+uat_err uat_store_del(uat_store *s, enum uat_store_table t, const char *id)
+{
+    UAT_TRY(check_id(t, id));
+    return s->ops->del(s->impl, t, id);
+}
+
+uat_err uat_store_list(uat_store *s, enum uat_store_table t, uat_store_each_fn fn, void *user)
+{
+    UAT_ENSURE((unsigned)t < UAT_STORE_NTABLES && fn != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
+               "table", -1);
+    return s->ops->list(s->impl, t, fn, user);
+}
+
+int uat_store_schema_version(uat_store *s)
+{
+    return s->ops->schema_version(s->impl);
+}

@@ -1,0 +1,75 @@
+/* The service's persistent state behind an ops table: reference values, policies, resources, admin
+ * token hashes and used nonces. SQLite (store_sqlite.c) is the default backend; a PostgreSQL
+ * backend for several replicas adds one ops table and one scheme in store.c, nothing in the routes.
+ *
+ * Every object is (id, body text, updated_at). Every write is one transaction: a failure leaves
+ * the store as it was. */
+#ifndef UAT_SERVICE_STORE_H
+#define UAT_SERVICE_STORE_H
+
+#include "core/buf.h"
+
+#define UAT_STORE_MAX_ID 256u              /* an object id (resource paths included) */
+#define UAT_STORE_MAX_BODY (1024u * 1024u) /* one stored body: the HTTP body limit */
+#define UAT_STORE_MAX_LIST 10000u          /* objects returned by one list */
+#define UAT_STORE_NONCE_SKEW 300           /* used nonces are kept this long past their expiry */
+
+enum uat_store_table {
+    UAT_STORE_REFVALS = 0,
+    UAT_STORE_POLICIES = 1,
+    UAT_STORE_RESOURCES = 2,
+    UAT_STORE_ADMIN_TOKENS = 3, /* id: lower-case hex SHA-256 of the token; body: metadata */
+    UAT_STORE_NTABLES = 4,
+};
+
+/* Called once per object of a list, in id order; a non-OK return stops the list with that error.
+ * The backend may hold a lock meanwhile: the callback must not call the store. */
+typedef uat_err (*uat_store_each_fn)(void *user, const char *id, const char *body, size_t n,
+                                     int64_t updated_at);
+
+typedef struct uat_store_ops {
+    const char *scheme; /* "sqlite" */
+    /* location: what follows "<scheme>:" in the store URI */
+    uat_err (*open)(const char *location, void **impl);
+    void (*close)(void *impl);
+    /* OK when the backend answers a query */
+    uat_err (*ready)(void *impl);
+    /* Records a nonce as used, atomically: VERIFY_NONCE when it was used before. Rows of nonces
+     * that expired more than UAT_STORE_NONCE_SKEW seconds before now are removed on the way. */
+    uat_err (*nonce_use)(void *impl, const char *nonce_id, int64_t expires_at, int64_t now);
+    /* Creates or replaces; *created tells which. */
+    uat_err (*put)(void *impl, enum uat_store_table t, const char *id, const char *body, size_t n,
+                   int64_t now, int *created);
+    /* Appends the body to out (NUL-terminated); USAGE_NOT_FOUND when absent. */
+    uat_err (*get)(void *impl, enum uat_store_table t, const char *id, uat_buf *out);
+    /* USAGE_NOT_FOUND when absent. */
+    uat_err (*del)(void *impl, enum uat_store_table t, const char *id);
+    uat_err (*list)(void *impl, enum uat_store_table t, uat_store_each_fn fn, void *user);
+    /* The schema version the store is at (migrations applied). */
+    int (*schema_version)(void *impl);
+} uat_store_ops;
+
+extern const uat_store_ops uat_store_sqlite_ops;
+
+typedef struct uat_store uat_store;
+
+/* uri: "sqlite:PATH" or a plain PATH (SQLite). Unknown schemes: UNSUPPORTED_FEATURE. */
+UAT_MUST_USE uat_err uat_store_open(const char *uri, uat_store **out);
+void uat_store_close(uat_store *s);
+const char *uat_store_scheme(const uat_store *s);
+const char *uat_store_table_name(enum uat_store_table t);
+
+/* The ops of the open backend, with argument checks (ids, sizes) done once here. */
+UAT_MUST_USE uat_err uat_store_ready(uat_store *s);
+UAT_MUST_USE uat_err uat_store_nonce_use(uat_store *s, const char *nonce_id, int64_t expires_at,
+                                         int64_t now);
+UAT_MUST_USE uat_err uat_store_put(uat_store *s, enum uat_store_table t, const char *id,
+                                   const char *body, size_t n, int64_t now, int *created);
+UAT_MUST_USE uat_err uat_store_get(uat_store *s, enum uat_store_table t, const char *id,
+                                   uat_buf *out);
+UAT_MUST_USE uat_err uat_store_del(uat_store *s, enum uat_store_table t, const char *id);
+UAT_MUST_USE uat_err uat_store_list(uat_store *s, enum uat_store_table t, uat_store_each_fn fn,
+                                    void *user);
+int uat_store_schema_version(uat_store *s);
+
+#endif
