@@ -49,7 +49,7 @@ typedef struct uat_ratls_opts {
     int legacy;                  /* also accept legacy Gramine / rats-tls / SGX SDK extensions */
 } uat_ratls_opts;
 
-/* Verifies an RA-TLS certificate (DER): validity at opts->cert_time, the evidence extension, the
+/* Verifies an RA-TLS certificate (DER, or PEM: the first certificate): validity at opts->cert_time, the evidence extension, the
  * key binding (pubkey-hash and report_data), the evidence (uat_verify with opts->verifier) and,
  * with a policy, the appraisal. claims and ear may be NULL; *ear is NULL without a policy.
  * The certificate's own signature is not checked: the TLS handshake proves possession of the key

@@ -33,5 +33,6 @@ int split_kv(const char *kv, char *key, size_t cap, const char **value);
 int cmd_collect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_token(int argc, char **argv);
+int cmd_ratls(int argc, char **argv);
 
 #endif

@@ -343,8 +343,22 @@ uat_err uat_ratls_verify_cert(const uint8_t *der, size_t n, const uat_ratls_opts
     UAT_ENSURE(n <= MAX_CERT_BYTES, UAT_ERR_RESOURCE_LIMIT, "ratls.verify", "", -1);
     uat_error_clear();
     uat_cert *c = NULL;
-    UAT_TRY(uat_cert_parse(uat_span_of(der, n), &c));
-    uat_err rc = verify_parsed(c, opts, claims, ear);
+    uat_der_list pem = {NULL, 0, 0};
+    uat_span in = uat_span_of(der, n);
+    if (n > 10 && memcmp(der, "-----BEGIN", 10) == 0) {
+        /* a PEM certificate (the first block) for callers that keep certificates as text */
+        uat_err prc = uat_pem_certs_strict(in, &pem);
+        if (prc != UAT_OK) {
+            uat_der_list_free(&pem);
+            return prc;
+        }
+        in = uat_buf_span(&pem.items[0]);
+    }
+    uat_err rc = uat_cert_parse(in, &c);
+    if (rc == UAT_OK) {
+        rc = verify_parsed(c, opts, claims, ear);
+    }
     uat_cert_free(c);
+    uat_der_list_free(&pem);
     return rc;
 }
