@@ -194,7 +194,7 @@ static void test_ec_header(void **state)
         parts p;
         memset(&p, 0, sizeof(p));
         split(jwe, &p);
-        char *hdr = strndup((const char *)p.bytes[0].p, p.bytes[0].len);
+        char *hdr = uat_strndup((const char *)p.bytes[0].p, p.bytes[0].len);
         assert_non_null(strstr(hdr, "\"alg\":\"ECDH-ES+A256KW\""));
         assert_non_null(strstr(hdr, "\"enc\":\"A256GCM\""));
         assert_non_null(strstr(hdr, "\"epk\""));
