@@ -142,3 +142,24 @@ uat_err uat_trust_load_keys(const char *trust_dir, const char *tee, uat_key_list
     *out = l;
     return UAT_OK;
 }
+
+uat_err uat_collateral_each_file(const char *root, const char *tee,
+                                 uat_err (*fn)(void *ud, const char *path), void *ud)
+{
+    char *dir = uat_tee_dir(root, tee);
+    if (dir == NULL) {
+        return UAT_NOMEM("collateral.load");
+    }
+    uat_path_list files = {NULL, 0};
+    uat_err rc = uat_dir_files(dir, UAT_MAX_TRUST_FILES, &files);
+    if (rc == UAT_ERR_IO_NOT_FOUND) {
+        rc = UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, "collateral.load", tee, -1,
+                       "no collateral directory %s", dir);
+    }
+    for (size_t i = 0; rc == UAT_OK && i < files.n; i++) {
+        rc = fn(ud, files.paths[i]);
+    }
+    uat_path_list_free(&files);
+    free(dir);
+    return rc;
+}

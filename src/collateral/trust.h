@@ -25,4 +25,10 @@ UAT_MUST_USE uat_err uat_trust_load_keys(const char *trust_dir, const char *tee,
                                          uat_key_list *out);
 void uat_key_list_free(uat_key_list *l);
 
+/* Calls fn for every file of uat_tee_dir(root, tee), in name order, stopping at the first error;
+ * VERIFY_COLLATERAL when the directory does not exist. */
+UAT_MUST_USE uat_err uat_collateral_each_file(const char *root, const char *tee,
+                                              uat_err (*fn)(void *ud, const char *path),
+                                              void *ud);
+
 #endif

@@ -195,23 +195,14 @@ static uat_err add_path(snp_store *s, const char *path)
     return rc;
 }
 
+static uat_err add_one(void *ud, const char *path)
+{
+    return add_path((snp_store *)ud, path);
+}
+
 static uat_err load_collateral(snp_store *s, const char *root)
 {
-    char *dir = uat_tee_dir(root, "snp");
-    if (dir == NULL) {
-        return UAT_NOMEM(CHECK);
-    }
-    uat_path_list files = {NULL, 0};
-    uat_err rc = uat_dir_files(dir, UAT_MAX_TRUST_FILES, &files);
-    if (rc == UAT_ERR_IO_NOT_FOUND) {
-        rc = UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, CHECK, "", -1, "no collateral directory %s", dir);
-    }
-    for (size_t i = 0; rc == UAT_OK && i < files.n; i++) {
-        rc = add_path(s, files.paths[i]);
-    }
-    uat_path_list_free(&files);
-    free(dir);
-    return rc;
+    return uat_collateral_each_file(root, "snp", add_one, s);
 }
 
 static uat_err load_trust(snp_store *s, const char *trust_dir)
