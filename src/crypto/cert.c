@@ -51,6 +51,47 @@ fail:
     return rc;
 }
 
+/* A uat_cert for a certificate OpenSSL already decoded (the peer's leaf in a handshake): no
+ * second decode. Takes a reference to x. */
+uat_err uat_cert_from_ossl(X509 *x, uat_cert **out)
+{
+    uat_cert *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return UAT_NOMEM("x509.cert");
+    }
+    uat_buf_init(&c->der, UAT_MAX_FILE_BYTES);
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    uat_err rc = n > 0 ? uat_buf_append(&c->der, der, (size_t)n)
+                       : UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.cert");
+    OPENSSL_free(der);
+    if (rc == UAT_OK && X509_up_ref(x) == 1) {
+        c->x = x;
+    } else if (rc == UAT_OK) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "x509.cert");
+    }
+    if (rc == UAT_OK && uat_ossl_name_cn(X509_get_subject_name(x), c->cn, sizeof(c->cn),
+                                         "x509.cert") != UAT_OK) {
+        c->cn[0] = '\0';
+        uat_error_clear();
+    }
+    if (rc == UAT_OK) {
+        rc = uat_ossl_asn1_time(X509_get0_notBefore(x), &c->not_before);
+    }
+    if (rc == UAT_OK) {
+        rc = uat_ossl_asn1_time(X509_get0_notAfter(x), &c->not_after);
+    }
+    if (rc == UAT_OK && (c->key.pkey = X509_get_pubkey(x)) == NULL) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.cert");
+    }
+    if (rc != UAT_OK) {
+        uat_cert_free(c);
+        return rc;
+    }
+    *out = c;
+    return UAT_OK;
+}
+
 void uat_cert_free(uat_cert *c)
 {
     if (c != NULL) {

@@ -171,7 +171,7 @@ UAT_MUST_USE uat_err uat_key_rsa_pkcs1(const uat_key *k, uat_buf *out);
 /* tls.c: TLS 1.3 contexts whose peer verification is a caller-given check of the peer's leaf
  * certificate (DER) instead of X.509 path building; a check that fails aborts the handshake and
  * its error is what accept/connect return. Blocking sockets; the caller owns and closes fd. */
-typedef uat_err (*uat_tls_peer_check)(void *user, const uint8_t *der, size_t n);
+typedef uat_err (*uat_tls_peer_check)(void *user, const uat_cert *leaf);
 typedef struct uat_tls_ctx uat_tls_ctx;
 typedef struct uat_tls_conn uat_tls_conn;
 /* Server: cert_der and key_pem required; check NULL = no client certificate requested,

@@ -35,12 +35,14 @@ static int check_leaf(X509_STORE_CTX *xs, void *arg)
         X509_STORE_CTX_set_error(xs, X509_V_ERR_UNSPECIFIED);
         return 0;
     }
-    unsigned char *der = NULL;
-    int n = i2d_X509(leaf, &der);
-    c->peer_err = n > 0 ? c->ctx->check(c->user, der, (size_t)n)
-                        : UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "tls.peer");
+    /* the certificate OpenSSL decoded for the handshake is the one checked: no second decode */
+    uat_cert *cert = NULL;
+    c->peer_err = uat_cert_from_ossl(leaf, &cert);
+    if (c->peer_err == UAT_OK) {
+        c->peer_err = c->ctx->check(c->user, cert);
+    }
+    uat_cert_free(cert);
     c->checked = 1;
-    OPENSSL_free(der);
     if (c->peer_err != UAT_OK) {
         X509_STORE_CTX_set_error(xs, X509_V_ERR_APPLICATION_VERIFICATION);
         return 0;

@@ -89,4 +89,8 @@ UAT_MUST_USE uat_err uat_cbor_put_head(uat_buf *b, enum uat_cbor_major major, ui
 UAT_MUST_USE uat_err uat_cbor_put_string(uat_buf *b, enum uat_cbor_major major, const void *p,
                                          size_t n);
 
+/* verify.c: uat_ratls_verify_cert for a certificate already decoded (the TLS peer's leaf). */
+UAT_MUST_USE uat_err uat_ratls_verify_parsed(const uat_cert *c, const uat_ratls_opts *o,
+                                             uat_claims **claims, uat_ear **ear);
+
 #endif

@@ -27,11 +27,12 @@ static void conn_results_free(uat_ratls_conn *c)
 }
 
 /* The handshake's peer check: the peer's leaf certificate must be a verified RA-TLS certificate. */
-static uat_err peer_check(void *user, const uint8_t *der, size_t n)
+static uat_err peer_check(void *user, const uat_cert *leaf)
 {
     uat_ratls_conn *c = user;
     conn_results_free(c);
-    return uat_ratls_verify_cert(der, n, c->opts, &c->claims, c->opts->policy ? &c->ear : NULL);
+    uat_error_clear();
+    return uat_ratls_verify_parsed(leaf, c->opts, &c->claims, c->opts->policy ? &c->ear : NULL);
 }
 
 static uat_err tls_new(int is_server, const uint8_t *cert_der, size_t cert_len,

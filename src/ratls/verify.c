@@ -302,7 +302,7 @@ static uat_err appraise(const uat_ratls_opts *o, const uat_cert *c, const uat_cl
     return rc;
 }
 
-static uat_err verify_parsed(const uat_cert *c, const uat_ratls_opts *o, uat_claims **claims_out,
+uat_err uat_ratls_verify_parsed(const uat_cert *c, const uat_ratls_opts *o, uat_claims **claims_out,
                              uat_ear **ear_out)
 {
     const char *oid = NULL;
@@ -356,7 +356,7 @@ uat_err uat_ratls_verify_cert(const uint8_t *der, size_t n, const uat_ratls_opts
     }
     uat_err rc = uat_cert_parse(in, &c);
     if (rc == UAT_OK) {
-        rc = verify_parsed(c, opts, claims, ear);
+        rc = uat_ratls_verify_parsed(c, opts, claims, ear);
     }
     uat_cert_free(c);
     uat_der_list_free(&pem);

@@ -76,5 +76,6 @@ const uat_tee_ops uat_tee_sim = {
     .sniff = uat_sim_sniff,
     .inspect = uat_sim_inspect,
     .verify = uat_sim_verify,
+    .cache_free = uat_sim_cache_free,
     .collect = uat_sim_collect,
 };

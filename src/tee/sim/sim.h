@@ -53,6 +53,8 @@ struct uat_key;
 UAT_MUST_USE uat_err uat_sim_key_id(const struct uat_key *k, uint8_t id[32]);
 UAT_MUST_USE uat_err uat_sim_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *claims,
                                     uat_verify_out *out);
+/* The trust anchors cached per verifier (ops cache_free). */
+void uat_sim_cache_free(void *cache);
 /* attest.c */
 UAT_MUST_USE uat_err uat_sim_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
                                      uat_buf *out);

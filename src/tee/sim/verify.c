@@ -1,4 +1,5 @@
 /* sim report verification: the signature first (over the raw signed bytes), then strict parsing. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "collateral/trust.h"
@@ -18,20 +19,64 @@ uat_err uat_sim_key_id(const uat_key *k, uint8_t id[32])
     return rc;
 }
 
-/* The configured sim key whose SPKI hash equals key_id. */
-static uat_err find_anchor(const uat_key_list *anchors, const uint8_t *key_id, const uat_key **out)
+/* The sim keys of the trust directory and their key ids, loaded once per verifier. */
+typedef struct sim_anchors {
+    uat_key_list keys;
+    uint8_t (*ids)[32];
+} sim_anchors;
+
+void uat_sim_cache_free(void *p)
 {
-    for (size_t i = 0; i < anchors->n; i++) {
-        uint8_t id[32];
-        UAT_TRY(uat_sim_key_id(anchors->keys[i], id));
-        if (uat_ct_equal(id, key_id, sizeof(id))) {
-            *out = anchors->keys[i];
+    sim_anchors *a = p;
+    if (a != NULL) {
+        uat_key_list_free(&a->keys);
+        free(a->ids);
+        free(a);
+    }
+}
+
+static uat_err load_anchors(const uat_verify_ctx *ctx, sim_anchors **out)
+{
+    if (ctx->cache != NULL && *ctx->cache != NULL) {
+        *out = *ctx->cache;
+        return UAT_OK;
+    }
+    sim_anchors *a = calloc(1, sizeof(*a));
+    if (a == NULL) {
+        return UAT_NOMEM("sim.key");
+    }
+    uat_err rc = uat_trust_load_keys(ctx->trust_dir, "sim", &a->keys);
+    if (rc == UAT_OK && (a->ids = calloc(a->keys.n, sizeof(*a->ids))) == NULL) {
+        rc = UAT_NOMEM("sim.key");
+    }
+    for (size_t i = 0; rc == UAT_OK && i < a->keys.n; i++) {
+        rc = uat_sim_key_id(a->keys.keys[i], a->ids[i]);
+    }
+    if (rc != UAT_OK || ctx->cache == NULL) {
+        if (rc == UAT_OK) {
+            *out = a; /* no cache slot: the caller frees it */
+            return UAT_OK;
+        }
+        uat_sim_cache_free(a);
+        return rc;
+    }
+    *ctx->cache = a;
+    *out = a;
+    return UAT_OK;
+}
+
+/* The configured sim key whose SPKI hash equals key_id. */
+static uat_err find_anchor(const sim_anchors *anchors, const uint8_t *key_id, const uat_key **out)
+{
+    for (size_t i = 0; i < anchors->keys.n; i++) {
+        if (uat_ct_equal(anchors->ids[i], key_id, 32)) {
+            *out = anchors->keys.keys[i];
             return UAT_OK;
         }
     }
     return UAT_FAILF(UAT_ERR_VERIFY_UNTRUSTED_KEY, "sim.key", "key_id", 176,
                      "the report's signing key is not among the %zu configured sim keys",
-                     anchors->n);
+                     anchors->keys.n);
 }
 
 static uat_err fill_claims(const uat_sim_report *r, uat_claims *claims)
@@ -48,15 +93,15 @@ static uat_err fill_claims(const uat_sim_report *r, uat_claims *claims)
 uat_err uat_sim_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *claims,
                        uat_verify_out *out)
 {
-    uat_key_list anchors = {NULL, 0};
+    sim_anchors *anchors = NULL;
     uat_err rc;
     /* authenticate before interpreting: the length is the only thing read unsigned */
     UAT_ENSURE(in.len == UAT_SIM_REPORT_SIZE,
                in.len < UAT_SIM_REPORT_SIZE ? UAT_ERR_PARSE_TRUNCATED : UAT_ERR_PARSE_TRAILING_BYTES,
                "sim.report", "", (int64_t)in.len);
-    UAT_TRY(uat_trust_load_keys(ctx->trust_dir, "sim", &anchors));
+    UAT_TRY(load_anchors(ctx, &anchors));
     const uat_key *key = NULL;
-    UAT_TRY_GOTO(rc, find_anchor(&anchors, in.p + 176, &key), out);
+    UAT_TRY_GOTO(rc, find_anchor(anchors, in.p + 176, &key), out);
     rc = uat_sig_verify(key, UAT_SIG_ES256, uat_span_of(in.p, UAT_SIM_SIGNED_SIZE),
                         uat_span_of(in.p + UAT_SIM_SIGNED_SIZE, UAT_SIM_SIG_SIZE), "sim.signature");
     if (rc == UAT_ERR_VERIFY_SIGNATURE) {
@@ -72,6 +117,8 @@ uat_err uat_sim_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *claim
     out->report_data_len = sizeof(r.report_data);
     out->valid_until = 0;
 out:
-    uat_key_list_free(&anchors);
+    if (ctx->cache == NULL) {
+        uat_sim_cache_free(anchors);
+    }
     return rc;
 }
