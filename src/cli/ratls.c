@@ -32,6 +32,7 @@ static void ratls_help(void)
            "       %s ratls verify [--trust DIR] [--collateral DIR] [--at TIME] [--cert-at TIME]\n"
            "                      [--legacy] [--reference-values P --policy FILE] CERT\n"
            "       %s ratls server (--listen PORT | --port-file FILE) [--tee NAME] [--trust DIR]\n"
+           "                      [--reference-values P [--policy FILE]]\n"
            "       %s ratls client HOST PORT --trust DIR [--tee NAME] [--message TEXT]\n"
            "cert: a key pair and a self-signed certificate carrying evidence of this machine's TEE\n"
            "(extension 2.23.133.5.4.9) bound to the key. verify: check a certificate (PEM or DER)\n"
@@ -40,7 +41,8 @@ static void ratls_help(void)
            "client: connect, verify the server's certificate, print its claims, send --message and\n"
            "expect it echoed; with --tee it presents its own RA-TLS certificate.\n"
            "--state-dir DIR as for collect. --legacy accepts the legacy Gramine / rats-tls /\n"
-           "Intel SGX SDK extensions.\n",
+           "Intel SGX SDK extensions. --reference-values P [--policy FILE] (verify, and for the\n"
+           "peer in server/client) appraise the peer: a contraindicated peer is refused.\n",
            prog, prog, prog, prog);
 }
 
@@ -146,29 +148,74 @@ static int set_time(const char *text, int64_t *out)
     return text == NULL || uat_time_from_rfc3339(text, out) == UAT_OK ? 0 : -1;
 }
 
-/* The verifier and options for checking a peer or a certificate. */
-static int peer_opts(const struct ratls_opts *o, uat_verifier **v, uat_ratls_opts *ro)
+/* What checks a peer or a certificate: the verifier and, with --reference-values or --policy,
+ * an appraisal (the default policy when only reference values are given). */
+struct peer {
+    uat_verifier *v;
+    uat_refvals *rv;
+    uat_policy *pol;
+    uat_ratls_opts ro;
+};
+
+static void peer_free(struct peer *p)
+{
+    uat_policy_free(p->pol);
+    uat_refvals_free(p->rv);
+    uat_verifier_free(p->v);
+}
+
+static int peer_appraisal(const struct ratls_opts *o, struct peer *p)
+{
+    uat_err e = uat_refvals_new(&p->rv);
+    e = e == UAT_OK && o->refvals ? uat_refvals_add_path(p->rv, o->refvals) : e;
+    if (e != UAT_OK) {
+        return fail("reference values", e);
+    }
+    if (o->policy == NULL) {
+        e = uat_policy_default(&p->pol);
+    } else {
+        uint8_t *text = NULL;
+        size_t tn = 0;
+        int rc = read_input(o->policy, &text, &tn);
+        if (rc != 0) {
+            return rc;
+        }
+        e = uat_policy_parse((const char *)text, tn, &p->pol);
+        free(text);
+    }
+    if (e != UAT_OK) {
+        return fail("policy", e);
+    }
+    p->ro.refvals = p->rv;
+    p->ro.policy = p->pol;
+    return 0;
+}
+
+static int peer_opts(const struct ratls_opts *o, struct peer *p)
 {
     int64_t at = 0, cert_at = 0;
+    memset(p, 0, sizeof(*p));
     if (set_time(o->at, &at) != 0 || set_time(o->cert_at, &cert_at) != 0) {
         return usage_error("ratls", "--at and --cert-at take RFC 3339 times");
     }
     const char *trust = o->trust ? o->trust : getenv("UATTEST_TRUST_DIR");
-    uat_err e = uat_verifier_new(v);
+    uat_err e = uat_verifier_new(&p->v);
     if (e == UAT_OK) {
-        e = uat_verifier_set_trust_dir(*v, trust ? trust : "/etc/uattest/trust");
+        e = uat_verifier_set_trust_dir(p->v, trust ? trust : "/etc/uattest/trust");
     }
     if (e == UAT_OK && o->collateral != NULL) {
-        e = uat_verifier_set_collateral_dir(*v, o->collateral);
+        e = uat_verifier_set_collateral_dir(p->v, o->collateral);
     }
     if (e == UAT_OK && o->at != NULL) {
-        uat_verifier_set_time(*v, at);
+        uat_verifier_set_time(p->v, at);
     }
-    memset(ro, 0, sizeof(*ro));
-    ro->verifier = *v;
-    ro->cert_time = o->cert_at ? cert_at : o->at ? at : 0;
-    ro->legacy = o->legacy;
-    return e == UAT_OK ? 0 : fail("ratls", e);
+    p->ro.verifier = p->v;
+    p->ro.cert_time = o->cert_at ? cert_at : o->at ? at : 0;
+    p->ro.legacy = o->legacy;
+    if (e != UAT_OK) {
+        return fail("ratls", e);
+    }
+    return o->policy != NULL || o->refvals != NULL ? peer_appraisal(o, p) : 0;
 }
 
 static int print_claims(const uat_claims *c)
@@ -191,33 +238,15 @@ static int ratls_verify(const struct ratls_opts *o, const char *path)
     if (rc != 0) {
         return rc;
     }
-    uat_verifier *v = NULL;
-    uat_ratls_opts ro;
-    uat_refvals *rv = NULL;
-    uat_policy *p = NULL;
-    rc = peer_opts(o, &v, &ro);
-    if (rc == 0 && o->policy != NULL) {
-        uint8_t *text = NULL;
-        size_t tn = 0;
-        uat_err e = uat_refvals_new(&rv);
-        e = e == UAT_OK && o->refvals ? uat_refvals_add_path(rv, o->refvals) : e;
-        rc = e != UAT_OK ? fail("reference values", e) : read_input(o->policy, &text, &tn);
-        if (rc == 0 && (e = uat_policy_parse((const char *)text, tn, &p)) != UAT_OK) {
-            rc = fail("policy", e);
-        }
-        free(text);
-        ro.refvals = rv;
-        ro.policy = p;
-    }
+    struct peer p;
+    rc = peer_opts(o, &p);
     uat_claims *claims = NULL;
     if (rc == 0) {
-        uat_err e = uat_ratls_verify_cert(der, n, &ro, &claims, NULL);
+        uat_err e = uat_ratls_verify_cert(der, n, &p.ro, &claims, NULL);
         rc = e == UAT_OK ? print_claims(claims) : fail("ratls verify", e);
     }
     uat_claims_free(claims);
-    uat_policy_free(p);
-    uat_refvals_free(rv);
-    uat_verifier_free(v);
+    peer_free(&p);
     free(der);
     return rc;
 }
@@ -303,14 +332,14 @@ static int cmd_server(const struct ratls_opts *o)
     size_t n = 0;
     char *key = NULL;
     int rc = make_cert(o, &der, &n, &key);
-    uat_verifier *v = NULL;
-    uat_ratls_opts ro;
+    struct peer p;
+    memset(&p, 0, sizeof(p));
     if (rc == 0 && o->trust != NULL) {
-        rc = peer_opts(o, &v, &ro);
+        rc = peer_opts(o, &p);
     }
     uat_ratls_tls *t = NULL;
     if (rc == 0) {
-        uat_err e = uat_ratls_tls_server(der, n, key, v ? &ro : NULL, &t);
+        uat_err e = uat_ratls_tls_server(der, n, key, p.v ? &p.ro : NULL, &t);
         rc = e == UAT_OK ? 0 : fail("ratls server", e);
     }
     if (rc == 0) {
@@ -321,7 +350,7 @@ static int cmd_server(const struct ratls_opts *o)
         }
     }
     uat_ratls_tls_free(t);
-    uat_verifier_free(v);
+    peer_free(&p);
     free(der);
     if (key != NULL) {
         memset(key, 0, strlen(key));
@@ -397,14 +426,14 @@ static int cmd_client(const struct ratls_opts *o, const char *host, const char *
     size_t n = 0;
     char *key = NULL;
     int rc = o->tee != NULL ? make_cert(o, &der, &n, &key) : 0;
-    uat_verifier *v = NULL;
-    uat_ratls_opts ro;
+    struct peer p;
+    memset(&p, 0, sizeof(p));
     if (rc == 0) {
-        rc = peer_opts(o, &v, &ro);
+        rc = peer_opts(o, &p);
     }
     uat_ratls_tls *t = NULL;
     if (rc == 0) {
-        uat_err e = uat_ratls_tls_client(der, n, key, &ro, &t);
+        uat_err e = uat_ratls_tls_client(der, n, key, &p.ro, &t);
         rc = e == UAT_OK ? 0 : fail("ratls client", e);
     }
     if (rc == 0) {
@@ -415,7 +444,7 @@ static int cmd_client(const struct ratls_opts *o, const char *host, const char *
         }
     }
     uat_ratls_tls_free(t);
-    uat_verifier_free(v);
+    peer_free(&p);
     free(der);
     if (key != NULL) {
         memset(key, 0, strlen(key));

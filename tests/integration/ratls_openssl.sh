@@ -168,3 +168,31 @@ set +e
 set -e
 [ "$code" -eq 4 ] && grep -q VERIFY_EXPIRED "$work/verify3.out" || fail "expired r3: $(cat "$work/verify3.out")"
 echo "ok - uattest ratls verify: uattest-made and rats-tls certificates; an expired certificate is refused"
+
+# 5. mutual RA-TLS with appraisal: the server accepts the client only when the client's evidence
+#    matches its reference values (sim measurement = SHA-384 of the "measure" option)
+m=$(printf 'ratls-test' | "$OPENSSL" dgst -sha384 -r | cut -d' ' -f1)
+printf '{"id":"peer","tee":"sim","values":{"measurement":["%s"]}}' "$m" >"$work/rv-ok.json"
+printf '{"id":"peer","tee":"sim","values":{"measurement":["%s"]}}' "$(printf '%096d' 0)" >"$work/rv-bad.json"
+start srv7 server "$work/port7" "$work/A" --trust "$work/B/trust" --reference-values "$work/rv-ok.json"
+srv=$last
+port=$(wait_port "$work/port7")
+timeout 30 "$U" ratls client 127.0.0.1 "$port" $(peer "$work/B") --trust "$work/A/trust" \
+    --reference-values "$work/rv-ok.json" --message "appraised" >"$work/client7.out" 2>&1 ||
+    fail "appraised mutual client: $(cat "$work/client7.out")"
+finish "$srv"
+[ "$code" -eq 0 ] || fail "appraised mutual server exit $code"
+echo "ok - mutual RA-TLS with both peers appraised against their reference values"
+start srv8 server "$work/port8" "$work/A" --trust "$work/B/trust" --reference-values "$work/rv-bad.json"
+srv=$last
+port=$(wait_port "$work/port8")
+set +e
+timeout 30 "$U" ratls client 127.0.0.1 "$port" $(peer "$work/B") --trust "$work/A/trust" \
+    --message "hello" >"$work/client8.out" 2>&1
+ccode=$?
+set -e
+finish "$srv"
+[ "$code" -eq 4 ] && grep -q VERIFY_POLICY "$work/srv8.out" ||
+    fail "server accepted a client whose measurement its reference values refuse: $(cat "$work/srv8.out")"
+[ "$ccode" -ne 0 ] || fail "client completed an exchange the server refused"
+echo "ok - mutual RA-TLS fails when the client's evidence does not match the server's reference values"
