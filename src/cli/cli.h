@@ -30,6 +30,10 @@ const char *default_state_dir(char *buf, size_t len);
 /* Splits "KEY=VALUE" into key (cap bytes) and *value; 0 on success. */
 int split_kv(const char *kv, char *key, size_t cap, const char **value);
 
+/* Sets the attester's state directory (given or default) and its -O KEY=VALUE options. */
+int attester_configure(const char *cmd, uat_attester *a, const char *state,
+                       const char *const *kv, size_t nkv);
+
 int cmd_collect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_token(int argc, char **argv);

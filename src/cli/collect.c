@@ -84,18 +84,10 @@ int cmd_collect(int argc, char **argv)
     if (e != UAT_OK) {
         return fail("collect", e);
     }
-    char sbuf[4096];
-    e = uat_attester_set_option(a, "state-dir", state ? state : default_state_dir(sbuf, sizeof(sbuf)));
-    for (size_t i = 0; e == UAT_OK && i < nkv; i++) {
-        char key[128];
-        const char *eq = strchr(kv[i], '=');
-        if (eq == NULL || eq == kv[i] || (size_t)(eq - kv[i]) >= sizeof(key)) {
-            uat_attester_free(a);
-            return usage_error("collect", "--opt takes KEY=VALUE");
-        }
-        memcpy(key, kv[i], (size_t)(eq - kv[i]));
-        key[eq - kv[i]] = '\0';
-        e = uat_attester_set_option(a, key, eq + 1);
+    rc = attester_configure("collect", a, state, kv, nkv);
+    if (rc != 0) {
+        uat_attester_free(a);
+        return rc;
     }
     uat_cmw *cmw = NULL;
     if (e == UAT_OK) {

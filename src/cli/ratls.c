@@ -102,26 +102,26 @@ static int parse(int argc, char **argv, struct ratls_opts *o)
 static int make_cert(const struct ratls_opts *o, uint8_t **der, size_t *n, char **key)
 {
     uat_attester *a = NULL;
-    char sbuf[4096];
     uat_err e = uat_attester_new(o->tee, "/", &a);
-    if (e == UAT_OK) {
-        e = uat_attester_set_option(a, "state-dir", o->state ? o->state
-                                                             : default_state_dir(sbuf, sizeof(sbuf)));
+    if (e != UAT_OK) {
+        return fail("ratls cert", e);
     }
-    for (size_t i = 0; e == UAT_OK && i < o->nkv; i++) {
-        char k[128];
-        const char *v = NULL;
-        if (split_kv(o->kv[i], k, sizeof(k), &v) != 0) {
-            uat_attester_free(a);
-            return usage_error("ratls", "-O takes KEY=VALUE");
-        }
-        e = uat_attester_set_option(a, k, v);
-    }
-    if (e == UAT_OK) {
-        e = uat_ratls_cert_new(a, o->key, NULL, 0, 0, 0, der, n, key);
+    int rc = attester_configure("ratls", a, o->state, o->kv, o->nkv);
+    if (rc == 0 && (e = uat_ratls_cert_new(a, o->key, NULL, 0, 0, 0, der, n, key)) != UAT_OK) {
+        rc = fail("ratls cert", e);
     }
     uat_attester_free(a);
-    return e == UAT_OK ? 0 : fail("ratls cert", e);
+    return rc;
+}
+
+/* Frees what make_cert made; the private key is wiped first. */
+static void cert_free(uint8_t *der, char *key)
+{
+    free(der);
+    if (key != NULL) {
+        memset(key, 0, strlen(key));
+    }
+    free(key);
 }
 
 static int ratls_cert(const struct ratls_opts *o)
@@ -138,8 +138,7 @@ static int ratls_cert(const struct ratls_opts *o)
                     (strcmp(o->key_out, "-") != 0 && chmod(o->key_out, 0600) != 0))) {
         rc = uat_err_exit_code(UAT_ERR_IO_WRITE);
     }
-    free(der);
-    free(key);
+    cert_free(der, key);
     return rc;
 }
 
@@ -351,11 +350,7 @@ static int cmd_server(const struct ratls_opts *o)
     }
     uat_ratls_tls_free(t);
     peer_free(&p);
-    free(der);
-    if (key != NULL) {
-        memset(key, 0, strlen(key));
-    }
-    free(key);
+    cert_free(der, key);
     return rc;
 }
 
@@ -445,11 +440,7 @@ static int cmd_client(const struct ratls_opts *o, const char *host, const char *
     }
     uat_ratls_tls_free(t);
     peer_free(&p);
-    free(der);
-    if (key != NULL) {
-        memset(key, 0, strlen(key));
-    }
-    free(key);
+    cert_free(der, key);
     return rc;
 }
 

@@ -161,3 +161,20 @@ int split_kv(const char *kv, char *key, size_t cap, const char **value)
     *value = eq + 1;
     return 0;
 }
+
+int attester_configure(const char *cmd, uat_attester *a, const char *state,
+                       const char *const *kv, size_t nkv)
+{
+    char sbuf[4096];
+    uat_err e = uat_attester_set_option(a, "state-dir",
+                                        state ? state : default_state_dir(sbuf, sizeof(sbuf)));
+    for (size_t i = 0; e == UAT_OK && i < nkv; i++) {
+        char key[128];
+        const char *value = NULL;
+        if (split_kv(kv[i], key, sizeof(key), &value) != 0) {
+            return usage_error(cmd, "-O takes KEY=VALUE");
+        }
+        e = uat_attester_set_option(a, key, value);
+    }
+    return e == UAT_OK ? 0 : fail(cmd, e);
+}
