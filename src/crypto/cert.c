@@ -110,7 +110,7 @@ const uat_key *uat_cert_key(const uat_cert *c) { return &c->key; }
 
 uat_err uat_cert_extension(const uat_cert *c, const char *oid, uat_buf *out)
 {
-    return uat_x509_extension(uat_cert_der(c), oid, out);
+    return uat_ossl_extension(c->x, oid, out); /* the decoded certificate: no second decode */
 }
 
 static uat_err add_crls(X509_STORE *store, const uat_der_list *crls)

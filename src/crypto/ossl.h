@@ -21,7 +21,8 @@ UAT_MUST_USE uat_err uat_key_wrap(EVP_PKEY *pkey, uat_key **out); /* takes pkey 
 /* x509.c internals shared with cert.c */
 X509 *uat_ossl_d2i_cert(uat_span der); /* exact: no trailing bytes */
 uat_err uat_ossl_asn1_time(const ASN1_TIME *t, uat_time *out);
-uat_err uat_cert_from_ossl(X509 *x, uat_cert **out); /* takes a reference, no second decode */
+uat_err uat_cert_from_ossl(X509 *x, uat_cert **out);
+uat_err uat_ossl_extension(X509 *x, const char *oid, uat_buf *out); /* see uat_x509_extension */ /* takes a reference, no second decode */
 uat_err uat_ossl_name_cn(const X509_NAME *name, char *out, size_t cap, const char *check);
 
 #endif

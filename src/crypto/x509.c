@@ -8,6 +8,7 @@
 #include <openssl/x509_vfy.h>
 #include <string.h>
 
+#include "core/der.h"
 #include "core/limits.h"
 
 void uat_der_list_free(uat_der_list *l)
@@ -94,24 +95,57 @@ static int looks_like_pem(uat_span s)
     return 0;
 }
 
+/* Skips the next element when it has the tag; 1 when it did. */
+static int skip_if(uat_reader *r, uint8_t tag)
+{
+    uat_reader inner;
+    return uat_der_peek_tag(r) == tag && uat_der_element(r, tag, "", &inner) == UAT_OK;
+}
+
+/* spec: RFC 5280 §4.1: TBSCertificate = [0] version?, serial INTEGER, signature AlgorithmIdentifier,
+ * issuer Name, validity SEQUENCE, ... — a CRL (§5.1) has a time where a certificate has validity.
+ * A shallow walk: the certificate is decoded (once) where it is used. */
+static int looks_like_cert(uat_span der)
+{
+    uat_reader r, cert, tbs;
+    uat_rd_init(&r, der, "x509.cert");
+    int ok = uat_der_element(&r, UAT_DER_SEQUENCE, "", &cert) == UAT_OK &&
+             uat_der_element(&cert, UAT_DER_SEQUENCE, "", &tbs) == UAT_OK;
+    if (ok) {
+        (void)skip_if(&tbs, 0xa0);
+        ok = skip_if(&tbs, UAT_DER_INTEGER) && skip_if(&tbs, UAT_DER_SEQUENCE) &&
+             skip_if(&tbs, UAT_DER_SEQUENCE) && uat_der_peek_tag(&tbs) == UAT_DER_SEQUENCE;
+    }
+    uat_error_clear();
+    return ok;
+}
+
 static uat_err load_any(uat_span bytes, const char *label, int is_crl, uat_der_list *out)
 {
     if (looks_like_pem(bytes)) {
         return uat_pem_decode_all(bytes, label, out);
     }
+    if (!is_crl) {
+        /* a certificate is decoded where it is used (uat_cert_parse: once, it is slow in OpenSSL
+         * 3.0); here only its outer DER SEQUENCE must span the bytes exactly */
+        uat_reader r, body;
+        uat_rd_init(&r, bytes, "x509.cert");
+        if (!looks_like_cert(bytes) ||
+            uat_der_element(&r, UAT_DER_SEQUENCE, "certificate", &body) != UAT_OK) {
+            return UAT_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.cert", "certificate", 0);
+        }
+        UAT_ENSURE(uat_rd_left(&r) == 0, UAT_ERR_PARSE_TRAILING_BYTES, "x509.cert", "",
+                   uat_rd_pos(&r));
+        return uat_der_list_add(out, bytes);
+    }
     const unsigned char *p = bytes.p;
-    void *obj = is_crl ? (void *)d2i_X509_CRL(NULL, &p, (long)bytes.len)
-                       : (void *)d2i_X509(NULL, &p, (long)bytes.len);
-    if (obj == NULL) {
-        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, is_crl ? "x509.crl" : "x509.cert");
+    X509_CRL *crl = d2i_X509_CRL(NULL, &p, (long)bytes.len);
+    if (crl == NULL) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.crl");
     }
-    if (is_crl) {
-        X509_CRL_free(obj);
-    } else {
-        X509_free(obj);
-    }
-    UAT_ENSURE((size_t)(p - bytes.p) == bytes.len, UAT_ERR_PARSE_TRAILING_BYTES,
-               is_crl ? "x509.crl" : "x509.cert", "", (int64_t)(p - bytes.p));
+    X509_CRL_free(crl);
+    UAT_ENSURE((size_t)(p - bytes.p) == bytes.len, UAT_ERR_PARSE_TRAILING_BYTES, "x509.crl", "",
+               (int64_t)(p - bytes.p));
     return uat_der_list_add(out, bytes);
 }
 
@@ -239,6 +273,13 @@ uat_err uat_x509_extension(uat_span cert_der, const char *oid, uat_buf *out)
     if (x == NULL) {
         return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.extension");
     }
+    uat_err rc = uat_ossl_extension(x, oid, out);
+    X509_free(x);
+    return rc;
+}
+
+uat_err uat_ossl_extension(X509 *x, const char *oid, uat_buf *out)
+{
     ASN1_OBJECT *obj = OBJ_txt2obj(oid, 1);
     uat_err rc = UAT_OK;
     int idx = obj ? X509_get_ext_by_OBJ(x, obj, -1) : -1;
@@ -252,7 +293,6 @@ uat_err uat_x509_extension(uat_span cert_der, const char *oid, uat_buf *out)
         rc = uat_buf_append(out, ASN1_STRING_get0_data(v), (size_t)ASN1_STRING_length(v));
     }
     ASN1_OBJECT_free(obj);
-    X509_free(x);
     ERR_clear_error();
     return rc;
 }
