@@ -108,6 +108,10 @@ typedef struct uat_chain_args {
 /* VERIFY_CHAIN, VERIFY_REVOKED or VERIFY_EXPIRED on failure; PARSE_BAD_CERT on bad DER. */
 UAT_MUST_USE uat_err uat_x509_verify_chain(const uat_chain_args *a);
 UAT_MUST_USE uat_err uat_x509_public_key(uat_span cert_der, uat_key **out);
+/* Without decoding the certificate (a shallow DER walk, RFC 5280 §4.1): the DER of its issuer and
+ * subject names and its validity. For choosing among certificates before decoding any. */
+UAT_MUST_USE uat_err uat_x509_peek(uat_span der, uat_span *issuer, uat_span *subject,
+                                   uat_time *not_before, uat_time *not_after);
 /* notBefore / notAfter of a certificate as seconds since the epoch. */
 UAT_MUST_USE uat_err uat_x509_validity(uat_span cert_der, uat_time *not_before,
                                        uat_time *not_after);

@@ -466,3 +466,54 @@ uat_err uat_pem_certs_strict(uat_span t, uat_der_list *out)
     UAT_ENSURE(blocks > 0, UAT_ERR_PARSE_BAD_CERT, "pem", "BEGIN", 0);
     return UAT_OK;
 }
+
+/* UTCTime YYMMDDHHMMSSZ (years 1950-2049) or GeneralizedTime YYYYMMDDHHMMSSZ (RFC 5280 §4.1.2.5). */
+static uat_err der_time(uat_reader *r, uat_time *out)
+{
+    uint8_t tag = uat_der_peek_tag(r);
+    uat_reader t;
+    UAT_ENSURE(tag == 0x17 || tag == 0x18, UAT_ERR_PARSE_BAD_CERT, "x509.peek", "validity", -1);
+    UAT_TRY(uat_der_element(r, tag, "validity", &t));
+    size_t n = uat_rd_left(&t), yl = tag == 0x17 ? 2 : 4;
+    UAT_ENSURE(n == yl + 11 && t.p[n - 1] == 'Z', UAT_ERR_PARSE_BAD_CERT, "x509.peek", "validity",
+               -1);
+    unsigned v[7] = {0};
+    size_t at = 0;
+    for (size_t f = 0; f < 6; f++) {
+        size_t w = f == 0 ? yl : 2;
+        for (size_t k = 0; k < w; k++, at++) {
+            UAT_ENSURE(t.p[at] >= '0' && t.p[at] <= '9', UAT_ERR_PARSE_BAD_CERT, "x509.peek",
+                       "validity", -1);
+            v[f] = v[f] * 10 + (unsigned)(t.p[at] - '0');
+        }
+    }
+    int64_t year = tag == 0x17 ? (v[0] >= 50 ? 1900 + v[0] : 2000 + v[0]) : v[0];
+    UAT_ENSURE(v[1] >= 1 && v[1] <= 12 && v[2] >= 1 && v[2] <= 31 && v[3] < 24 && v[4] < 60 &&
+                   v[5] < 61,
+               UAT_ERR_PARSE_BAD_CERT, "x509.peek", "validity", -1);
+    *out = uat_days_from_civil(year, v[1], v[2]) * 86400 + v[3] * 3600 + v[4] * 60 + v[5];
+    return UAT_OK;
+}
+
+uat_err uat_x509_peek(uat_span der, uat_span *issuer, uat_span *subject, uat_time *not_before,
+                      uat_time *not_after)
+{
+    uat_reader r, cert, tbs, val;
+    uat_rd_init(&r, der, "x509.peek");
+    UAT_TRY(uat_der_element(&r, UAT_DER_SEQUENCE, "certificate", &cert));
+    UAT_TRY(uat_der_element(&cert, UAT_DER_SEQUENCE, "tbsCertificate", &tbs));
+    (void)skip_if(&tbs, 0xa0);
+    UAT_ENSURE(skip_if(&tbs, UAT_DER_INTEGER) && skip_if(&tbs, UAT_DER_SEQUENCE),
+               UAT_ERR_PARSE_BAD_CERT, "x509.peek", "tbsCertificate", -1);
+    uat_reader name;
+    int64_t is = uat_rd_pos(&tbs);
+    UAT_TRY(uat_der_element(&tbs, UAT_DER_SEQUENCE, "issuer", &name));
+    *issuer = uat_span_of(der.p + is, (size_t)(uat_rd_pos(&tbs) - is));
+    UAT_TRY(uat_der_element(&tbs, UAT_DER_SEQUENCE, "validity", &val));
+    UAT_TRY(der_time(&val, not_before));
+    UAT_TRY(der_time(&val, not_after));
+    int64_t ss = uat_rd_pos(&tbs);
+    UAT_TRY(uat_der_element(&tbs, UAT_DER_SEQUENCE, "subject", &name));
+    *subject = uat_span_of(der.p + ss, (size_t)(uat_rd_pos(&tbs) - ss));
+    return UAT_OK;
+}

@@ -92,7 +92,7 @@ static int same_der(const uat_cert *c, uat_span der)
 }
 
 /* The parsed certificate for der: parsed once per distinct DER (OpenSSL 3 decodes slowly). */
-static uat_err parsed(intel_store *s, uat_span der, uat_cert **out)
+uat_err intel_store_cert(intel_store *s, uat_span der, uat_cert **out)
 {
     for (size_t i = 0; i < s->nowned; i++) {
         if (same_der(s->owned[i], der)) {
@@ -136,42 +136,64 @@ const uat_cert *intel_anchor_by_der(const intel_store *s, uat_span der)
     return NULL;
 }
 
+static int self_signed(uat_span der)
+{
+    uat_span issuer, subject;
+    uat_time nb = 0, na = 0;
+    int yes = uat_x509_peek(der, &issuer, &subject, &nb, &na) == UAT_OK &&
+              issuer.len == subject.len && memcmp(issuer.p, subject.p, issuer.len) == 0;
+    uat_error_clear();
+    return yes;
+}
+
+/* The roots: the self-signed certificates of the trust folder (it may also hold TCB signing
+ * certificates, which are candidates that chain to a root, not anchors). */
 static uat_err pick_anchors(intel_store *s)
 {
     for (size_t i = 0; i < s->anchor_der.n; i++) {
+        uat_span der = uat_buf_span(&s->anchor_der.items[i]);
+        if (!self_signed(der)) {
+            continue;
+        }
         uat_cert *c = NULL;
-        UAT_TRY(parsed(s, uat_buf_span(&s->anchor_der.items[i]), &c));
+        UAT_TRY(intel_store_cert(s, der, &c));
         UAT_TRY(add_unique(&s->anchors, &s->nanchors, c));
     }
     return UAT_OK;
 }
 
-/* The TCB signing candidates: certificates named "Intel SGX TCB Signing". Only DER that holds the
- * name's bytes is decoded; the name is then checked on the decoded subject. */
+static uat_err add_signer(intel_store *s, uat_span der)
+{
+    for (size_t i = 0; i < s->nsigners; i++) {
+        if (s->signers[i].der.len == der.len && memcmp(s->signers[i].der.p, der.p, der.len) == 0) {
+            return UAT_OK;
+        }
+    }
+    intel_signer sg;
+    memset(&sg, 0, sizeof(sg));
+    uat_span issuer, subject;
+    UAT_TRY(uat_x509_peek(der, &issuer, &subject, &sg.not_before, &sg.not_after));
+    intel_signer *ns = realloc(s->signers, (s->nsigners + 1) * sizeof(*ns));
+    if (ns == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    sg.der = der;
+    ns[s->nsigners++] = sg;
+    s->signers = ns;
+    return UAT_OK;
+}
+
+/* The TCB signing candidates: certificates whose DER holds the name "Intel SGX TCB Signing"; the
+ * decoded subject is checked when one is used. */
 static uat_err pick_signing(intel_store *s)
 {
     static const char name[] = TCB_SIGNING_CN;
     for (size_t i = 0; i < s->certs.n; i++) {
         uat_span der = uat_buf_span(&s->certs.items[i]);
-        if (memmem(der.p, der.len, name, sizeof(name) - 1) == NULL) {
-            continue;
-        }
-        uat_cert *c = NULL;
-        UAT_TRY(parsed(s, der, &c));
-        if (strcmp(uat_cert_cn(c), TCB_SIGNING_CN) == 0) {
-            UAT_TRY(add_unique(&s->signing, &s->nsigning, c));
+        if (memmem(der.p, der.len, name, sizeof(name) - 1) != NULL) {
+            UAT_TRY(add_signer(s, der));
         }
     }
-    /* windows of candidates already known are kept; new ones start unverified */
-    intel_window *nw = realloc(s->signing_w, (s->nsigning + 1) * sizeof(*nw));
-    if (nw == NULL) {
-        return UAT_NOMEM(CHECK);
-    }
-    for (size_t i = s->nsigning_w; i <= s->nsigning; i++) {
-        memset(&nw[i], 0, sizeof(nw[i]));
-    }
-    s->signing_w = nw;
-    s->nsigning_w = s->nsigning;
     return UAT_OK;
 }
 
@@ -197,8 +219,8 @@ uat_err intel_store_refresh(intel_store *s)
     UAT_TRY(crl_window(s));
     uat_x509_store_free(s->x509);
     s->x509 = NULL;
-    for (size_t i = 0; i < s->nsigning; i++) {
-        s->signing_w[i].ok = 0; /* the CRLs changed: chains are checked again */
+    for (size_t i = 0; i < s->nsigners; i++) {
+        s->signers[i].w.ok = 0; /* the CRLs changed: chains are checked again */
     }
     return uat_x509_store_new(s->anchors, s->nanchors, &s->crls, &s->x509);
 }
@@ -231,8 +253,7 @@ void intel_store_free(void *p)
     }
     free(s->owned);
     free(s->anchors);
-    free(s->signing);
-    free(s->signing_w);
+    free(s->signers);
     uat_x509_store_free(s->x509);
     uat_der_list_free(&s->crls);
     for (size_t i = 0; i < s->ntcb; i++) {

@@ -12,6 +12,14 @@ typedef struct intel_window {
     uat_time lo, hi;
 } intel_window;
 
+/* A TCB signing candidate: chosen by its validity (read without decoding), decoded when used. */
+typedef struct intel_signer {
+    uat_span der;   /* in intel_store.certs */
+    uat_cert *cert; /* NULL until used; owned by intel_store.owned */
+    uat_time not_before, not_after;
+    intel_window w; /* its chain verification window */
+} intel_signer;
+
 typedef struct intel_pck {
     uint8_t chain_hash[32];
     intel_window w;
@@ -28,9 +36,8 @@ typedef struct intel_store {
     size_t nowned;
     uat_cert **anchors;      /* borrowed from owned */
     size_t nanchors;
-    uat_cert **signing;      /* "Intel SGX TCB Signing" candidates, borrowed from owned */
-    intel_window *signing_w; /* each candidate's chain verification window */
-    size_t nsigning, nsigning_w;
+    intel_signer *signers;   /* "Intel SGX TCB Signing" candidates */
+    size_t nsigners;
     uat_x509_store *x509;    /* anchors + CRLs */
     intel_window crl_w;      /* where every CRL is current */
     size_t ntcb, nid, npck;
@@ -59,6 +66,9 @@ UAT_MUST_USE uat_err intel_fetch_tcb_info(intel_store *s, const char *base, cons
 UAT_MUST_USE uat_err intel_fetch_identity(intel_store *s, const char *base, int tdx);
 int intel_store_has_tcb_info(const intel_store *s, const uint8_t fmspc[6], int tdx);
 int intel_store_has_identity(const intel_store *s, const char *id);
+
+/* The decoded certificate for der, decoded once per store. */
+UAT_MUST_USE uat_err intel_store_cert(intel_store *s, uat_span der, uat_cert **out);
 
 /* The configured anchor with exactly these DER bytes, or NULL. */
 const uat_cert *intel_anchor_by_der(const intel_store *s, uat_span der);

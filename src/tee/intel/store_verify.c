@@ -32,49 +32,60 @@ static void cert_window(const uat_cert *c, intel_window *w)
     window_narrow(w, uat_cert_not_before(c), uat_cert_not_after(c));
 }
 
-/* A TCB signing candidate's chain to the root (with the root CRL), once per window. */
-static uat_err signing_chain(const intel_store *s, size_t i, uat_time at)
+/* A TCB signing candidate valid at `at`, decoded, named right and chained to a root (with the
+ * root CRL) — once per window. */
+static uat_err signing_chain(intel_store *s, intel_signer *sg, uat_time at)
 {
-    intel_window *w = &s->signing_w[i];
-    if (window_holds(w, at)) {
+    if (window_holds(&sg->w, at)) {
         return UAT_OK;
     }
-    UAT_TRY(uat_x509_store_verify(s->x509, s->signing[i], NULL, 0, 1, at,
-                                  "intel.tcb_signing_chain"));
+    if (at < sg->not_before || at >= sg->not_after) {
+        char a[32] = "", b[32] = "";
+        if (uat_time_format(sg->not_before, a) != UAT_OK || uat_time_format(sg->not_after, b) != UAT_OK) {
+            a[0] = b[0] = '\0';
+        }
+        return UAT_FAILF(UAT_ERR_VERIFY_EXPIRED, "intel.tcb_signing_chain", "certificate", -1,
+                         "the TCB signing certificate is valid from %s to %s", a, b);
+    }
+    if (sg->cert == NULL) {
+        UAT_TRY(intel_store_cert(s, sg->der, &sg->cert));
+    }
+    UAT_ENSURE(strcmp(uat_cert_cn(sg->cert), TCB_SIGNING_CN) == 0, UAT_ERR_VERIFY_COLLATERAL,
+               "intel.tcb_signing_chain", "subject", -1);
+    UAT_TRY(uat_x509_store_verify(s->x509, sg->cert, NULL, 0, 1, at, "intel.tcb_signing_chain"));
     intel_window nw = {1, INT64_MIN, INT64_MAX};
-    cert_window(s->signing[i], &nw);
+    cert_window(sg->cert, &nw);
     narrow_by_crls(s, &nw);
     for (size_t k = 0; k < s->nanchors; k++) {
-        /* the roots it chains to (the trust folder may also hold TCB signing certificates) */
-        if (strcmp(uat_cert_cn(s->anchors[k]), TCB_SIGNING_CN) != 0) {
-            cert_window(s->anchors[k], &nw);
-        }
+        cert_window(s->anchors[k], &nw);
     }
-    *w = nw;
+    sg->w = nw;
     return UAT_OK;
 }
 
 /* Verifies a PCS signature (ES256, raw r||s over the exact member text) with the TCB signing
- * certificate valid at `at`: Intel re-issued it with the same key, so validity picks the one. */
-static uat_err verify_pcs_signature(const intel_store *s, uat_span body, const uint8_t sig[64],
+ * certificate valid at `at`: Intel re-issued it with the same key, so validity picks the one.
+ * Candidates not valid at `at` are not even decoded. */
+static uat_err verify_pcs_signature(intel_store *s, uat_span body, const uint8_t sig[64],
                                     uat_time at, const char *what, intel_window *w)
 {
     uat_err last = UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, CHECK, what, -1,
                              "no \"%s\" certificate among the trust anchors and collateral",
                              TCB_SIGNING_CN);
-    for (size_t i = 0; i < s->nsigning; i++) {
-        uat_err rc = signing_chain(s, i, at);
+    for (size_t i = 0; i < s->nsigners; i++) {
+        intel_signer *sg = &s->signers[i];
+        uat_err rc = signing_chain(s, sg, at);
         if (rc != UAT_OK) {
             last = rc;
             continue;
         }
-        rc = uat_sig_verify(uat_cert_key(s->signing[i]), UAT_SIG_ES256, body, uat_span_of(sig, 64),
+        rc = uat_sig_verify(uat_cert_key(sg->cert), UAT_SIG_ES256, body, uat_span_of(sig, 64),
                             "intel.collateral_signature");
         if (rc != UAT_OK) {
             return UAT_FAILF(rc, "intel.collateral_signature", what, -1,
                              "the %s signature does not verify with the TCB signing key", what);
         }
-        window_narrow(w, s->signing_w[i].lo, s->signing_w[i].hi);
+        window_narrow(w, sg->w.lo, sg->w.hi);
         return UAT_OK;
     }
     return last;
@@ -93,7 +104,7 @@ static uat_err check_dates(uat_time issue, uat_time next, uat_time at, const cha
     return UAT_OK;
 }
 
-static uat_err verify_item(const intel_store *s, uat_span body, const uint8_t sig[64],
+static uat_err verify_item(intel_store *s, uat_span body, const uint8_t sig[64],
                            uat_time issue, uat_time next, uat_time at, const char *what,
                            intel_window *w)
 {
