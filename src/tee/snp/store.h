@@ -48,6 +48,8 @@ void snp_store_free(void *store);
  * KDS fetch would (origin names it in errors). */
 UAT_MUST_USE uat_err snp_store_add_der(snp_store *s, uat_span der, const char *origin);
 UAT_MUST_USE uat_err snp_store_add_file(snp_store *s, uat_span bytes, const char *origin);
+/* kds.c: the VCEK for r and its chain from an AMD KDS compatible base URL. */
+UAT_MUST_USE uat_err snp_kds_fetch(snp_store *s, const char *base, const uat_snp_report *r);
 
 /* The VCEK/VLEK carried by evidence (cached by the hash of its DER). */
 UAT_MUST_USE uat_err snp_store_evidence_vek(snp_store *s, uat_span der, snp_vek **out);

@@ -49,6 +49,16 @@ static void collateral_candidates(snp_store *s, candidates *c)
     }
 }
 
+static int any_matches(const candidates *c, const uat_snp_report *r)
+{
+    for (size_t i = 0; i < c->n; i++) {
+        if (uat_snp_vek_matches(&c->v[i]->ext, r)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* No certificate of the report's kind at hand. */
 static uat_err no_key(const candidates *c, const uat_snp_report *r)
 {
@@ -177,8 +187,15 @@ static uat_err verify_report(uat_span in, const uat_verify_ctx *ctx, snp_store *
     c.n = 0;
     UAT_TRY(evidence_candidates(s, &t, &c));
     collateral_candidates(s, &c);
-    /* A KDS fetch hook (uat_verify_fetch_url(ctx, "amd")) would add the missing VCEK/VLEK and chain
-     * here with snp_store_add_der / snp_store_add_file when no candidate matches. */
+    const char *kds = uat_verify_fetch_url(ctx, "amd");
+    if (kds != NULL && !any_matches(&c, &r)) {
+        /* nothing at hand signed this report: ask the KDS the caller allowed, then look again
+         * (the store may have moved its entries) */
+        UAT_TRY(snp_kds_fetch(s, kds, &r));
+        c.n = 0;
+        UAT_TRY(evidence_candidates(s, &t, &c));
+        collateral_candidates(s, &c);
+    }
     snp_vek *v = NULL;
     UAT_TRY(select_signer(s, &c, in, &r, ctx->at, &v));
     UAT_TRY(uat_snp_check_kind(&v->ext, &r));

@@ -1,0 +1,64 @@
+/* Fetching a VCEK and its chain from an AMD KDS compatible service, when the caller allowed it
+ * (uat_verifier_set_fetch(v, "amd", url)). spec: AMD 57230 (VCEK Certificate and KDS Interface)
+ * §4: GET {base}/vcek/v1/{product}/{hwid}?blSPL=&teeSPL=&snpSPL=&ucodeSPL=[&fmcSPL=] (DER) and
+ * {base}/vcek/v1/{product}/cert_chain (PEM: ASK, ARK). What comes back is verified like local
+ * collateral: the ARK must still be a configured trust anchor. VLEKs are not served publicly. */
+#include <stdio.h>
+#include <string.h>
+
+#include "collateral/fetch.h"
+#include "core/limits.h"
+#include "tee/snp/store.h"
+
+#define CHECK "snp.fetch"
+
+static uat_err fetch_into(snp_store *s, const char *url, int chain)
+{
+    uat_http_response r;
+    UAT_TRY(uat_http_get(url, UAT_MAX_FILE_BYTES, &r));
+    uat_err rc = chain ? snp_store_add_file(s, uat_buf_span(&r.body), url)
+                       : snp_store_add_der(s, uat_buf_span(&r.body), url);
+    uat_http_response_free(&r);
+    return rc;
+}
+
+static uat_err fetch_product(snp_store *s, const char *base, const uat_snp_report *r,
+                             enum uat_snp_product p)
+{
+    uat_snp_tcb t;
+    uat_snp_tcb_decode(r->reported_tcb, p, &t);
+    /* spec: 57230 §4.1: hwID is the chip id in hex: 64 bytes, 8 on Turin */
+    size_t idlen = p == UAT_SNP_PRODUCT_TURIN ? 8 : 64;
+    char hwid[129], url[1024], fmc[24] = "";
+    uat_hex_encode(r->chip_id, idlen, hwid);
+    if (p == UAT_SNP_PRODUCT_TURIN) {
+        snprintf(fmc, sizeof(fmc), "&fmcSPL=%u", t.fmc);
+    }
+    const char *name = uat_snp_product_name(p);
+    snprintf(url, sizeof(url), "%s/vcek/v1/%s/%s?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u%s", base,
+             name, hwid, t.boot_loader, t.tee, t.snp, t.microcode, fmc);
+    UAT_TRY(fetch_into(s, url, 0));
+    snprintf(url, sizeof(url), "%s/vcek/v1/%s/cert_chain", base, name);
+    return fetch_into(s, url, 1);
+}
+
+uat_err snp_kds_fetch(snp_store *s, const char *base, const uat_snp_report *r)
+{
+    UAT_ENSURE(r->signing_key == UAT_SNP_KEY_VCEK, UAT_ERR_VERIFY_COLLATERAL, CHECK, "signing_key",
+               -1);
+    enum uat_snp_product p = uat_snp_product_from_cpuid(r);
+    static const enum uat_snp_product all[] = {UAT_SNP_PRODUCT_MILAN, UAT_SNP_PRODUCT_GENOA,
+                                               UAT_SNP_PRODUCT_TURIN};
+    /* a version 2 report does not say its product: KDS answers 404 for the wrong ones */
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++) {
+        if (p != UAT_SNP_PRODUCT_UNKNOWN && all[i] != p) {
+            continue;
+        }
+        uat_err rc = fetch_product(s, base, r, all[i]);
+        if (rc != UAT_ERR_IO_NOT_FOUND) {
+            return rc;
+        }
+    }
+    return UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, CHECK, "chip_id", -1,
+                     "the key distribution service has no VCEK for this chip and TCB");
+}
