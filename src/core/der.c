@@ -145,42 +145,35 @@ size_t uat_der_oid_encode(const char *dotted, uint8_t *out, size_t cap)
     return at;
 }
 
-uat_err uat_der_uint(uat_reader *r, uint8_t tag, const char *field, uint64_t *out)
+/* The public reads advance only on success: a failed read puts the reader back. */
+static uat_err restore_on_failure(uat_reader *r, const uat_reader *save, uat_err rc)
 {
-    uat_reader save = *r; /* advance only on success */
-    uat_err rc = der_uint_inner(r, tag, field, out);
     if (rc != UAT_OK) {
-        *r = save;
+        *r = *save;
     }
     return rc;
+}
+
+uat_err uat_der_uint(uat_reader *r, uint8_t tag, const char *field, uint64_t *out)
+{
+    uat_reader save = *r;
+    return restore_on_failure(r, &save, der_uint_inner(r, tag, field, out));
 }
 
 uat_err uat_der_bool(uat_reader *r, const char *field, int *out)
 {
-    uat_reader save = *r; /* advance only on success */
-    uat_err rc = der_bool_inner(r, field, out);
-    if (rc != UAT_OK) {
-        *r = save;
-    }
-    return rc;
+    uat_reader save = *r;
+    return restore_on_failure(r, &save, der_bool_inner(r, field, out));
 }
 
 uat_err uat_der_octets(uat_reader *r, size_t n, const char *field, uint8_t *out)
 {
-    uat_reader save = *r; /* advance only on success */
-    uat_err rc = der_octets_inner(r, n, field, out);
-    if (rc != UAT_OK) {
-        *r = save;
-    }
-    return rc;
+    uat_reader save = *r;
+    return restore_on_failure(r, &save, der_octets_inner(r, n, field, out));
 }
 
 uat_err uat_der_oid(uat_reader *r, const char *field, uat_span *out)
 {
-    uat_reader save = *r; /* advance only on success */
-    uat_err rc = der_oid_inner(r, field, out);
-    if (rc != UAT_OK) {
-        *r = save;
-    }
-    return rc;
+    uat_reader save = *r;
+    return restore_on_failure(r, &save, der_oid_inner(r, field, out));
 }
