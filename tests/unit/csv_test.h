@@ -32,12 +32,7 @@
 #define CSV_HRK CSV_TRUST "/hrk.cert"
 #define CSV_CHIP "KPA64911240507"
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
-#define assert_ok(expr) assert_err((expr), UAT_OK)
+#include "uat_assert.h"
 
 static inline void put16(uint8_t *p, uint16_t v)
 {

@@ -26,12 +26,7 @@
 #include "uattest/uattest.h"
 #include "uattest/ratls.h"
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
-#define assert_ok(expr) assert_err((expr), UAT_OK)
+#include "uat_assert.h"
 
 #define RATLS UAT_CORPUS_DIR "/ra-tls"
 #define SGX_TRUST UAT_CORPUS_DIR "/intel-sgx-dcap/trust"

@@ -33,12 +33,7 @@
 #define END_N2 1895507906 /* 2030-01-24T17:58:26Z */
 #define END_N3 1765404861 /* 2025-12-10T22:14:21Z */
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
-#define assert_ok(expr) assert_err((expr), UAT_OK)
+#include "uat_assert.h"
 #define assert_fail(expr, want, check_name, field_name)                                            \
     do {                                                                                           \
         assert_err((expr), (want));                                                                \

@@ -20,12 +20,7 @@
 #include "core/limits.h"
 #include "evidence/cmw_int.h"
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
-#define assert_ok(expr) assert_err((expr), UAT_OK)
+#include "uat_assert.h"
 
 /* Marks a regression test of a bug found in src/ (all fixed). */
 #define KNOWN_BUG() ((void)0)

@@ -20,12 +20,7 @@
 #include "core/buf.h"
 #include "core/codec.h"
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
-#define assert_ok(expr) assert_err((expr), UAT_OK)
+#include "uat_assert.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

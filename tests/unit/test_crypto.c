@@ -101,12 +101,7 @@
 
 #define PSS_MSG "uattest RSASSA-PSS interop"
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
-#define assert_ok(expr) assert_err((expr), UAT_OK)
+#include "uat_assert.h"
 /* Fails with want, and uat_last_error() names the check that failed. */
 #define assert_fail(expr, want, check_name)                                                        \
     do {                                                                                           \

@@ -19,11 +19,7 @@
 
 #include "core/check.h"
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
+#include "uat_assert.h"
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 

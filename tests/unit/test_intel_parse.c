@@ -39,12 +39,7 @@
 #define ZERO32 "0000000000000000000000000000000000000000000000000000000000000000"
 #define ZERO48 ZERO32 "00000000000000000000000000000000"
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
-#define assert_ok(expr) assert_err((expr), UAT_OK)
+#include "uat_assert.h"
 /* Fails with want, and uat_last_error() names the check and the field that failed. */
 #define assert_fail(expr, want, check_name, field_name)                                            \
     do {                                                                                           \

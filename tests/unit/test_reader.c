@@ -18,12 +18,7 @@
 
 #define CHECK "t.reader"
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
-#define assert_ok(expr) assert_err((expr), UAT_OK)
+#include "uat_assert.h"
 
 /* The last recorded error is exactly (err, CHECK, field, offset). */
 static void assert_last(uat_err err, const char *field, int64_t offset)

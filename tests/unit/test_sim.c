@@ -26,12 +26,7 @@
 #include "tee/sim/sim.h"
 #include "uattest/uattest.h"
 
-#define assert_err(expr, want)                                                                     \
-    do {                                                                                           \
-        uat_err got_ = (expr);                                                                     \
-        assert_string_equal(uat_err_name(got_), uat_err_name(want));                               \
-    } while (0)
-#define assert_ok(expr) assert_err((expr), UAT_OK)
+#include "uat_assert.h"
 
 #define MEASURE "uattest unit test workload v1"
 #define SVN 7u
