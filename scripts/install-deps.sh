@@ -13,6 +13,8 @@ PKGS=(
   libjose-dev jose liblua5.4-dev
   libmicrohttpd-dev libsqlite3-dev sqlite3 curl
   xxd
+  libtss2-dev swtpm swtpm-tools tpm2-tools
+  libpq-dev postgresql haproxy wrk
 )
 
 missing=()
