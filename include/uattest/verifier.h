@@ -23,6 +23,10 @@ UAT_API UAT_MUST_USE uat_err uat_verifier_set_collateral_dir(uat_verifier *v, co
  * with the vendor's (Intel PCS v4 / PCCS, AMD KDS). Nothing is fetched unless allowed. */
 UAT_API UAT_MUST_USE uat_err uat_verifier_set_fetch(uat_verifier *v, const char *vendor,
                                                     const char *base_url);
+/* Reference values whose `signer` lists pin evidence keys that have no vendor certificate chain
+ * (a TPM attestation key pinned by its Name). Borrowed: rv must outlive the verifier's use. */
+typedef struct uat_refvals uat_refvals;
+UAT_API void uat_verifier_set_reference_values(uat_verifier *v, const uat_refvals *rv);
 /* Evaluation time in seconds since the epoch (default: now at each call). */
 UAT_API void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds);
 

@@ -16,6 +16,9 @@ struct uat_refvals {
 /* The documents for one TEE (borrowed references into r). */
 size_t uat_refvals_for_tee(const uat_refvals *r, const char *tee, json_t **out, size_t cap);
 
+/* True when a document for tee lists value (case-insensitively) among the accepted values of path. */
+int uat_refvals_pins(const uat_refvals *r, const char *tee, const char *path, const char *value);
+
 /* The claim at a dotted path ("tee_claims.mr_enclave"), or NULL. */
 json_t *uat_claim_at(json_t *claims, const char *path);
 

@@ -214,6 +214,29 @@ size_t uat_refvals_for_tee(const uat_refvals *r, const char *tee, json_t **out, 
     return n;
 }
 
+int uat_refvals_pins(const uat_refvals *r, const char *tee, const char *path, const char *value)
+{
+    size_t i, j;
+    json_t *d, *v;
+    if (r == NULL || tee == NULL || path == NULL || value == NULL) {
+        return 0;
+    }
+    json_array_foreach(r->docs, i, d)
+    {
+        if (strcmp(json_string_value(json_object_get(d, "tee")), tee) != 0) {
+            continue;
+        }
+        json_t *list = json_object_get(json_object_get(d, "values"), path);
+        json_array_foreach(list, j, v)
+        {
+            if (json_is_string(v) && strcasecmp(json_string_value(v), value) == 0) {
+                return 1;
+            }
+        }
+    }
+    return 0;
+}
+
 json_t *uat_claim_at(json_t *claims, const char *path)
 {
     char part[129];

@@ -139,16 +139,20 @@ static int print_json(char *json)
     return 0;
 }
 
-/* The appraisal inputs: reference values, the policy, the bound runtime key. */
-static int load_appraisal(const struct verify_opts *o, uat_refvals **rv, uat_policy **p, char **key)
+/* The reference values: they also pin evidence keys that have no vendor chain. */
+static int load_refvals(const struct verify_opts *o, uat_refvals **rv)
 {
     uat_err e = uat_refvals_new(rv);
     for (size_t i = 0; e == UAT_OK && i < o->nrefvals; i++) {
         e = uat_refvals_add_path(*rv, o->refvals[i]);
     }
-    if (e != UAT_OK) {
-        return fail("reference values", e);
-    }
+    return e != UAT_OK ? fail("reference values", e) : 0;
+}
+
+/* The other appraisal inputs: the policy, the bound runtime key. */
+static int load_appraisal(const struct verify_opts *o, uat_policy **p, char **key)
+{
+    uat_err e;
     if (o->policy != NULL) {
         uint8_t *text = NULL;
         size_t n = 0;
@@ -203,14 +207,13 @@ static int emit_token(const struct verify_opts *o, const uat_ear *ear, int64_t n
     return 0;
 }
 
-static int appraise(const struct verify_opts *o, const uat_claims *claims, const uint8_t *nonce,
-                    size_t nonce_len, int64_t now)
+static int appraise(const struct verify_opts *o, const uat_refvals *rv, const uat_claims *claims,
+                    const uint8_t *nonce, size_t nonce_len, int64_t now)
 {
-    uat_refvals *rv = NULL;
     uat_policy *p = NULL;
     char *key = NULL, *json = NULL;
     uat_ear *ear = NULL;
-    int rc = load_appraisal(o, &rv, &p, &key);
+    int rc = load_appraisal(o, &p, &key);
     if (rc == 0) {
         uat_appraisal_ctx ctx = {now, nonce, nonce_len, key};
         uat_err e = uat_appraise(p, rv, claims, &ctx, &ear);
@@ -230,11 +233,11 @@ static int appraise(const struct verify_opts *o, const uat_claims *claims, const
     free(key);
     uat_ear_free(ear);
     uat_policy_free(p);
-    uat_refvals_free(rv);
     return rc;
 }
 
-static int verify_input(const struct verify_opts *o, uat_verifier *v, const uint8_t *rd, int have)
+static int verify_input(const struct verify_opts *o, uat_verifier *v, const uat_refvals *rv,
+                        const uint8_t *rd, int have)
 {
     uint8_t *in = NULL;
     size_t n = 0;
@@ -258,7 +261,7 @@ static int verify_input(const struct verify_opts *o, uat_verifier *v, const uint
             now = (int64_t)time(NULL);
         }
         const char *nonce = o->b.nonce;
-        rc = appraise(o, claims, (const uint8_t *)nonce, nonce ? strlen(nonce) : 0, now);
+        rc = appraise(o, rv, claims, (const uint8_t *)nonce, nonce ? strlen(nonce) : 0, now);
     } else {
         char *json = NULL;
         e = uat_claims_to_json(claims, !o->compact, &json);
@@ -289,10 +292,16 @@ int cmd_verify(int argc, char **argv)
     if (e != UAT_OK) {
         return fail("verify", e);
     }
+    uat_refvals *rv = NULL;
     rc = configure(&o, v);
     if (rc == 0) {
-        rc = verify_input(&o, v, rd, have);
+        rc = load_refvals(&o, &rv);
+    }
+    if (rc == 0) {
+        uat_verifier_set_reference_values(v, rv);
+        rc = verify_input(&o, v, rv, rd, have);
     }
     uat_verifier_free(v);
+    uat_refvals_free(rv);
     return rc;
 }

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "appraisal/appraisal_int.h"
 #include "tee/csv/csv.h"
 #include "tee/intel/intel.h"
 #include "tee/intel/epid.h"
@@ -100,6 +101,11 @@ const char *uat_attest_opt(const uat_attest_ctx *ctx, const char *key)
         }
     }
     return NULL;
+}
+
+int uat_verify_signer_pinned(const uat_verify_ctx *ctx, const char *tee, const char *signer_hex)
+{
+    return ctx->refvals != NULL && uat_refvals_pins(ctx->refvals, tee, "signer", signer_hex);
 }
 
 const char *uat_verify_fetch_url(const uat_verify_ctx *ctx, const char *vendor)

@@ -16,7 +16,12 @@ typedef struct uat_verify_ctx {
     size_t nfetch;              /* collateral sources the caller allowed: vendor name -> base URL */
     const char *const *fetch_names;
     const char *const *fetch_urls;
+    const struct uat_refvals *refvals; /* reference values the caller pins keys with; may be NULL */
 } uat_verify_ctx;
+
+/* True when the caller's reference values for this TEE list signer_hex as an accepted `signer`:
+ * how evidence keys without a vendor chain (TPM attestation keys) are pinned (docs/appraisal.md). */
+int uat_verify_signer_pinned(const uat_verify_ctx *ctx, const char *tee, const char *signer_hex);
 
 /* The base URL the caller allowed fetching collateral of vendor (e.g. "intel") from, or NULL. */
 const char *uat_verify_fetch_url(const uat_verify_ctx *ctx, const char *vendor);
@@ -53,6 +58,14 @@ typedef struct uat_tee_ops {
     void (*cache_free)(void *cache);
     /* Produce evidence carrying report_data (64 bytes); NULL when there is no attester. */
     uat_err (*collect)(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out);
+    /* Key enrolment by credential activation (TPM: MakeCredential / ActivateCredential); both NULL
+     * when the TEE has none. Verifier side: ev names the endorsement key (with its certificate,
+     * checked against the trust directory) and the key to enrol; the challenge can be opened only
+     * by the device holding both, and *secret is what a correct response must return. */
+    uat_err (*enrol_challenge)(uat_span ev, const uat_verify_ctx *ctx, uat_buf *challenge,
+                               uat_buf *secret);
+    /* Attester side: opens a challenge made by enrol_challenge and returns the secret. */
+    uat_err (*enrol_respond)(const uat_attest_ctx *ctx, uat_span challenge, uat_buf *secret);
 } uat_tee_ops;
 
 size_t uat_registry_count(void);

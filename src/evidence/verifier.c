@@ -18,6 +18,7 @@ struct uat_verifier {
     char *fetch_urls[MAX_FETCH];
     int has_time;
     uat_time at;
+    const uat_refvals *refvals; /* borrowed: pins evidence keys that have no vendor chain */
 };
 
 uat_err uat_verifier_new(uat_verifier **out)
@@ -115,6 +116,11 @@ uat_err uat_verifier_set_fetch(uat_verifier *v, const char *vendor, const char *
     return UAT_OK;
 }
 
+void uat_verifier_set_reference_values(uat_verifier *v, const uat_refvals *rv)
+{
+    v->refvals = rv;
+}
+
 void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds)
 {
     v->has_time = 1;
@@ -156,7 +162,8 @@ static uat_err verify_record(uat_verifier *v, const uat_cmw *c, const uint8_t *e
                           cache_slot(v, ops),
                           v->nfetch,
                           (const char *const *)v->fetch_names,
-                          (const char *const *)v->fetch_urls};
+                          (const char *const *)v->fetch_urls,
+                          v->refvals};
     uat_verify_out vo;
     memset(&vo, 0, sizeof(vo));
     uat_claims *claims = NULL;

@@ -161,7 +161,12 @@ static uat_err verify(uat_svc *s, attest_job *j)
     UAT_TRY(uat_report_data_bind((const uint8_t *)j->nonce, j->nonce_len, j->runtime.p,
                                  j->runtime.len, binding));
     UAT_TRY(uat_svc_verifier(s, &v));
+    /* the reference values also pin evidence keys without a vendor chain: read them under the lock */
+    pthread_rwlock_rdlock(&s->refvals_lock);
+    uat_verifier_set_reference_values(v, s->refvals);
     uat_err rc = uat_verify(v, j->evidence.p, j->evidence.len, binding, &j->claims);
+    uat_verifier_set_reference_values(v, NULL);
+    pthread_rwlock_unlock(&s->refvals_lock);
     if (rc != UAT_OK) {
         uat_metrics_verification(s->metrics, "unknown", "error",
                                  uat_err_category_name(uat_err_category(rc)));
