@@ -222,7 +222,7 @@ static uat_err run_verify(X509_STORE_CTX *ctx, int has_crls, int require_crls, u
 
 uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_cert *leaf,
                               uat_cert *const *intermediates, size_t n, int require_crls,
-                              uat_time at, const char *check)
+                              size_t depth, uat_time at, const char *check)
 {
     check = check ? check : "x509.chain";
     UAT_ENSURE(n <= UAT_MAX_CERT_CHAIN, UAT_ERR_RESOURCE_LIMIT, check, "intermediates", -1);
@@ -249,6 +249,14 @@ uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_cert *leaf,
         has_crls |= X509_OBJECT_get_type(sk_X509_OBJECT_value(objs, i)) == X509_LU_CRL;
     }
     rc = run_verify(ctx, has_crls, require_crls, at, check);
+    if (rc == UAT_OK && depth != 0) {
+        int got = sk_X509_num(X509_STORE_CTX_get0_chain(ctx));
+        if (got < 0 || (size_t)got != depth) {
+            rc = UAT_FAILF(UAT_ERR_VERIFY_CHAIN, check, "depth", -1,
+                           "the certificate path holds %d certificates where %zu are required", got,
+                           depth);
+        }
+    }
 out:
     X509_STORE_CTX_free(ctx);
     sk_X509_free(untrusted); /* the certificates belong to their uat_cert */

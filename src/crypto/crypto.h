@@ -135,9 +135,13 @@ UAT_MUST_USE uat_err uat_x509_store_new(uat_cert *const *anchors, size_t nanchor
                                         const uat_der_list *crls, uat_x509_store **out);
 void uat_x509_store_free(uat_x509_store *s);
 /* As uat_x509_verify_chain, with a parsed leaf and intermediates. */
+/* depth: the number of certificates the verified path must hold, leaf and anchor included
+ * (VERIFY_CHAIN otherwise: a vendor leaf signed straight by the root is not a vendor chain);
+ * 0 accepts any length. */
 UAT_MUST_USE uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_cert *leaf,
                                            uat_cert *const *intermediates, size_t n,
-                                           int require_crls, uat_time at, const char *check);
+                                           int require_crls, size_t depth, uat_time at,
+                                           const char *check);
 
 /* The DER value (contents of the extnValue OCTET STRING) of the extension with the dotted OID.
  * PARSE_BAD_CERT when the certificate has no such extension or has it twice. Appends to out. */
@@ -219,5 +223,34 @@ UAT_MUST_USE uat_err uat_aes_gcm_encrypt(uat_span key, uat_span iv, uat_span aad
                                          uat_buf *ct, uint8_t tag[16]);
 UAT_MUST_USE uat_err uat_aes_gcm_decrypt(uat_span key, uat_span iv, uat_span aad, uat_span ct,
                                          const uint8_t tag[16], uat_buf *pt);
+
+/* kdf.c: the TPM's key derivations and credential protection (enrolment by credential activation).
+ * spec: TPM 2.0 Library Part 1 rev 1.59 §11.4.10.2 KDFa (SP 800-108 counter mode, HMAC),
+ * §11.4.10.3 KDFe (SP 800-56A concatenation KDF), §24 (credential protection), Part 4 CryptSym
+ * (AES-CFB with a full-block feedback). label is a C string: its terminating NUL is part of the
+ * input, as the TPM adds one. bits is a multiple of 8; out holds bits / 8 bytes. */
+UAT_MUST_USE uat_err uat_kdfa(enum uat_hash_alg h, uat_span key, const char *label,
+                              uat_span context_u, uat_span context_v, size_t bits, uint8_t *out);
+UAT_MUST_USE uat_err uat_kdfe(enum uat_hash_alg h, uat_span z, const char *label,
+                              uat_span party_u, uat_span party_v, size_t bits, uint8_t *out);
+/* AES-128/192/256 in CFB mode with 128-bit feedback (SP 800-38A §6.3); out holds in.len bytes. */
+UAT_MUST_USE uat_err uat_aes_cfb_encrypt(uat_span key, uat_span iv, uat_span in, uint8_t *out);
+UAT_MUST_USE uat_err uat_aes_cfb_decrypt(uat_span key, uat_span iv, uat_span in, uint8_t *out);
+/* RSAES-OAEP with h for OAEP and MGF1 and a label (the TPM: "IDENTITY\0", "DUPLICATE\0"...,
+ * label.len counts the NUL). Appended to out; a failed decryption is VERIFY_SIGNATURE. */
+UAT_MUST_USE uat_err uat_rsa_oaep_label_encrypt(const uat_key *k, enum uat_hash_alg h,
+                                                uat_span label, uat_span pt, uat_buf *out);
+UAT_MUST_USE uat_err uat_rsa_oaep_label_decrypt(const uat_key *k, enum uat_hash_alg h,
+                                                uat_span label, uat_span ct, uat_buf *out);
+/* ECDH (SP 800-56A C(1e, 1s)): a fresh key on peer's curve; appends the shared x coordinate Z
+ * and the ephemeral public point (x, y), each the curve's field size, to z, x and y. */
+UAT_MUST_USE uat_err uat_ecdh_ephemeral(const uat_key *peer, uat_buf *z, uat_buf *x, uat_buf *y);
+/* ECDH with a private key: appends Z (the field size). */
+UAT_MUST_USE uat_err uat_ecdh(const uat_key *priv, const uat_key *peer, uat_buf *z);
+/* The uncompressed point of an EC key: x and y, each *len (the field size) bytes; cap per buffer. */
+UAT_MUST_USE uat_err uat_key_ec_point(const uat_key *k, uint8_t *x, uint8_t *y, size_t cap,
+                                      size_t *len);
+/* Modulus or field size in bits; 0 for other keys. */
+size_t uat_key_bits(const uat_key *k);
 
 #endif

@@ -212,7 +212,7 @@ uat_err uat_x509_verify_chain(const uat_chain_args *a)
     UAT_TRY_GOTO(rc, parse_certs(a->anchors, &anchors, &na), out);
     UAT_TRY_GOTO(rc, parse_certs(a->intermediates, &inter, &ni), out);
     UAT_TRY_GOTO(rc, uat_x509_store_new(anchors, na, a->crls, &store), out);
-    rc = uat_x509_store_verify(store, leaf, inter, ni, a->require_crls, a->at, check);
+    rc = uat_x509_store_verify(store, leaf, inter, ni, a->require_crls, 0, a->at, check);
 out:
     if (rc != UAT_OK && strcmp(uat_last_error()->check, check) != 0) {
         /* name the chain that failed, keep the cause */

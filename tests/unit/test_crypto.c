@@ -1056,6 +1056,33 @@ static void test_bug_amd_vcek_chain(void **state)
     expect_chain(&a, UAT_ERR_VERIFY_CHAIN);
 }
 
+/* A path must have the length the vendor's PKI gives it: the ASK straight under the ARK is a
+ * valid two-certificate path, but not a three-certificate VCEK path. */
+static void test_store_verify_depth(void **state)
+{
+    (void)state;
+    uat_der_list *ask_ark = certs_from(SNP_DIR "/trust/ask_ark_milan.pem");
+    uat_cert *ask = NULL, *ark = NULL, *vcek = NULL;
+    uat_x509_store *x = NULL;
+    assert_ok(uat_cert_parse(item(ask_ark, 0), &ask));
+    assert_ok(uat_cert_parse(item(ask_ark, 1), &ark));
+    assert_ok(uat_cert_parse(item(certs_from(SNP_DIR "/n1-gosevguest-milan-vcek/vcek.der"), 0),
+                             &vcek));
+    assert_ok(uat_x509_store_new(&ark, 1, NULL, &x));
+    assert_ok(uat_x509_store_verify(x, vcek, &ask, 1, 0, 3, T_2025_06_20, "t"));
+    assert_ok(uat_x509_store_verify(x, vcek, &ask, 1, 0, 0, T_2025_06_20, "t"));
+    assert_err(uat_x509_store_verify(x, vcek, &ask, 1, 0, 4, T_2025_06_20, "t"),
+               UAT_ERR_VERIFY_CHAIN);
+    assert_string_equal(uat_last_error()->field, "depth");
+    assert_ok(uat_x509_store_verify(x, ask, NULL, 0, 0, 2, T_2025_06_20, "t"));
+    assert_err(uat_x509_store_verify(x, ask, NULL, 0, 0, 3, T_2025_06_20, "t"),
+               UAT_ERR_VERIFY_CHAIN);
+    uat_x509_store_free(x);
+    uat_cert_free(ask);
+    uat_cert_free(ark);
+    uat_cert_free(vcek);
+}
+
 /* ---- runner ---------------------------------------------------------------------------------- */
 
 static int keys_setup(void **state)
@@ -1121,6 +1148,7 @@ int main(void)
         T(test_sig_kat_es256_rfc7515_a3),
         T(test_sig_kat_rs256_rfc7515_a2),
         T(test_sig_kat_eddsa_rfc8032_rfc8037),
+        T(test_store_verify_depth),
         T(test_key_generate),
         T(test_key_pem_round_trip),
         T(test_key_pem_certificate_and_garbage),

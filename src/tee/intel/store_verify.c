@@ -52,7 +52,8 @@ static uat_err signing_chain(intel_store *s, intel_signer *sg, uat_time at)
     }
     UAT_ENSURE(strcmp(uat_cert_cn(sg->cert), TCB_SIGNING_CN) == 0, UAT_ERR_VERIFY_COLLATERAL,
                "intel.tcb_signing_chain", "subject", -1);
-    UAT_TRY(uat_x509_store_verify(s->x509, sg->cert, NULL, 0, 1, at, "intel.tcb_signing_chain"));
+    UAT_TRY(uat_x509_store_verify(s->x509, sg->cert, NULL, 0, 1, 2, at,
+                                  "intel.tcb_signing_chain"));
     intel_window nw = {1, INT64_MIN, INT64_MAX};
     cert_window(sg->cert, &nw);
     narrow_by_crls(s, &nw);
@@ -181,11 +182,9 @@ uat_err intel_identity(intel_store *s, const char *id, uat_time at,
 
 /* spec: PCK Certificate and CRL Profile: leaf "Intel SGX PCK Certificate" issued by the
  * "Intel SGX PCK Platform CA" or "Intel SGX PCK Processor CA", issued by the Intel SGX Root CA */
-/* spec: PCK Certificate and CRL Profile: leaf "Intel SGX PCK Certificate" issued by the
- * "Intel SGX PCK Platform CA" or "Intel SGX PCK Processor CA", issued by the Intel SGX Root CA */
 static uat_err check_pck(uat_cert *const *chain, const intel_store *s, uat_time at, intel_pck *p)
 {
-    UAT_TRY(uat_x509_store_verify(s->x509, chain[0], chain + 1, 1, 1, at, "intel.pck_chain"));
+    UAT_TRY(uat_x509_store_verify(s->x509, chain[0], chain + 1, 1, 1, 3, at, "intel.pck_chain"));
     const char *cn = uat_cert_cn(chain[1]);
     UAT_ENSURE(strcmp(cn, "Intel SGX PCK Platform CA") == 0 ||
                    strcmp(cn, "Intel SGX PCK Processor CA") == 0,

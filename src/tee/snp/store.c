@@ -419,7 +419,7 @@ uat_err snp_vek_chain(snp_store *s, snp_vek *v, uat_time at)
             continue;
         }
         /* only the issuer of this kind and product: a VCEK never chains through an ASVK */
-        rc = uat_x509_store_verify(x, v->cert, &s->inter[i], 1, 0, at, "snp.chain");
+        rc = uat_x509_store_verify(x, v->cert, &s->inter[i], 1, 0, 3, at, "snp.chain");
         if (rc == UAT_OK) {
             v->w = chain_window(s, v, s->inter[i], ark);
             return UAT_OK;
