@@ -14,7 +14,8 @@ extern "C" {
 
 /* tcg-dice-conceptual-message-wrapper (DICE Attestation Architecture): the evidence extension */
 #define UAT_RATLS_OID_EVIDENCE "2.23.133.5.4.9"
-/* tcg-dice-endorsement-manifest: optional endorsements (not read or written yet) */
+/* tcg-dice-endorsement-manifest: optional endorsements, the collateral of the evidence in its
+ * TEE's endorsement format (Intel: the SGX/TDX endorsement array), non-critical */
 #define UAT_RATLS_OID_ENDORSEMENTS "2.23.133.5.4.2"
 /* Legacy extensions holding a raw SGX quote (verified only with uat_ratls_opts.legacy) */
 #define UAT_RATLS_OID_LEGACY "1.2.840.113741.1337.6"
@@ -39,6 +40,15 @@ UAT_API UAT_MUST_USE uat_err uat_ratls_cert_new(uat_attester *a, enum uat_ratls_
                                                 uint8_t **cert_der, size_t *cert_len,
                                                 char **key_pem);
 
+/* As uat_ratls_cert_new, plus the endorsements extension: the collateral the evidence needs,
+ * found by endorser (its collateral directory and allowed fetches) after verifying the evidence
+ * with it (uat_verifier_endorsements). UNSUPPORTED_FEATURE for a TEE with no endorsement format. */
+UAT_API UAT_MUST_USE uat_err uat_ratls_cert_new_endorsed(uat_attester *a, uat_verifier *endorser,
+                                                         enum uat_ratls_key_kind kind,
+                                                         const uint8_t *nonce, size_t nonce_len,
+                                                         int64_t not_before, int64_t not_after,
+                                                         uint8_t **cert_der, size_t *cert_len,
+                                                         char **key_pem);
 typedef struct uat_ratls_opts {
     uat_verifier *verifier;      /* required: trust anchors, collateral, evidence time */
     const uat_refvals *refvals;  /* optional, used with policy */

@@ -37,6 +37,20 @@ UAT_API void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds);
 UAT_API UAT_MUST_USE uat_err uat_verify(uat_verifier *v, const uint8_t *evidence, size_t n,
                                         const uint8_t *expected_report_data, uat_claims **out);
 
+/* As uat_verify, with collateral that travelled with the evidence (the RA-TLS endorsements
+ * extension: the TEE's endorsement format, e.g. the Intel collateral array). It is checked like
+ * collateral from the directory (vendor signatures, chains to the configured anchors, validity)
+ * and used instead of the verifier's cached collateral for this call. */
+UAT_API UAT_MUST_USE uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence,
+                                                        size_t n, const uint8_t *collateral,
+                                                        size_t collateral_len,
+                                                        const uint8_t *expected_report_data,
+                                                        uat_claims **out);
+/* The collateral a verifier of this evidence needs, in the TEE's endorsement format (what
+ * uat_verify_with_collateral accepts), from this verifier's collateral directory and allowed
+ * fetches. *out is malloc'd. UNSUPPORTED_FEATURE for TEEs without an endorsement format. */
+UAT_API UAT_MUST_USE uat_err uat_verifier_endorsements(uat_verifier *v, const uint8_t *evidence,
+                                                       size_t n, uint8_t **out, size_t *out_len);
 /* Parses evidence without verifying anything and returns its fields as JSON (free()). */
 UAT_API UAT_MUST_USE uat_err uat_inspect(const uint8_t *evidence, size_t n, char **json_out);
 

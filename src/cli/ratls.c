@@ -23,12 +23,13 @@ struct ratls_opts {
     size_t nkv;
     enum uat_ratls_key_kind key;
     int legacy;
+    const char *endorse; /* collateral directory for the endorsements extension, or NULL */
 };
 
 static void ratls_help(void)
 {
     printf("usage: %s ratls cert [--tee NAME] [-O KEY=VALUE]... [--key p256|p384|rsa] --out CERT\n"
-           "                      --key-out KEY.pem\n"
+           "                      --key-out KEY.pem [--endorse COLLATERAL_DIR [--trust DIR]]\n"
            "       %s ratls verify [--trust DIR] [--collateral DIR] [--at TIME] [--cert-at TIME]\n"
            "                      [--legacy] [--reference-values P --policy FILE] CERT\n"
            "       %s ratls server (--listen PORT | --port-file FILE) [--tee NAME] [--trust DIR]\n"
@@ -40,6 +41,8 @@ static void ratls_help(void)
            "certificate and echo; with --trust the client must present one (mutual RA-TLS).\n"
            "client: connect, verify the server's certificate, print its claims, send --message and\n"
            "expect it echoed; with --tee it presents its own RA-TLS certificate.\n"
+           "--endorse DIR (cert, server) adds the endorsements extension (2.23.133.5.4.2): the\n"
+           "collateral in DIR that verifies the evidence (with --trust), so peers need none.\n"
            "--state-dir DIR as for collect. --legacy accepts the legacy Gramine / rats-tls /\n"
            "Intel SGX SDK extensions. --reference-values P [--policy FILE] (verify, and for the\n"
            "peer in server/client) appraise the peer: a contraindicated peer is refused.\n",
@@ -57,7 +60,8 @@ static int parse(int argc, char **argv, struct ratls_opts *o)
         {"listen", required_argument, NULL, 'l'},     {"key", required_argument, NULL, 'k'},
         {"legacy", no_argument, NULL, 'L'},           {"opt", required_argument, NULL, 'O'},
         {"policy", required_argument, NULL, 'P'},     {"reference-values", required_argument, NULL, 'V'},
-        {"help", no_argument, NULL, 'h'},             {NULL, 0, NULL, 0},
+        {"endorse", required_argument, NULL, 'E'},    {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     o->key = UAT_RATLS_KEY_P256;
@@ -75,6 +79,7 @@ static int parse(int argc, char **argv, struct ratls_opts *o)
         case 'p': o->port_file = optarg; break;
         case 'l': o->listen = optarg; break;
         case 'L': o->legacy = 1; break;
+        case 'E': o->endorse = optarg; break;
         case 'P': o->policy = optarg; break;
         case 'V': o->refvals = optarg; break;
         case 'k':
@@ -107,9 +112,20 @@ static int make_cert(const struct ratls_opts *o, uint8_t **der, size_t *n, char 
         return fail("ratls cert", e);
     }
     int rc = attester_configure("ratls", a, o->state, o->kv, o->nkv);
-    if (rc == 0 && (e = uat_ratls_cert_new(a, o->key, NULL, 0, 0, 0, der, n, key)) != UAT_OK) {
+    uat_verifier *endorser = NULL;
+    if (rc == 0 && o->endorse != NULL) {
+        /* the collateral is verified with the evidence before it goes into the certificate */
+        const char *trust = o->trust ? o->trust : getenv("UATTEST_TRUST_DIR");
+        e = uat_verifier_new(&endorser);
+        e = e != UAT_OK ? e : uat_verifier_set_trust_dir(endorser, trust ? trust : "/etc/uattest/trust");
+        e = e != UAT_OK ? e : uat_verifier_set_collateral_dir(endorser, o->endorse);
+        rc = e != UAT_OK ? fail("ratls cert", e) : 0;
+    }
+    if (rc == 0 && (e = uat_ratls_cert_new_endorsed(a, endorser, o->key, NULL, 0, 0, 0, der, n,
+                                                    key)) != UAT_OK) {
         rc = fail("ratls cert", e);
     }
+    uat_verifier_free(endorser);
     uat_attester_free(a);
     return rc;
 }

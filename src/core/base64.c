@@ -113,3 +113,24 @@ uat_err uat_b64_decode(const char *s, size_t slen, enum uat_b64 v, uat_buf *out)
     out->len += k;
     return UAT_OK;
 }
+
+/* spec: RFC 7468 §2: "-----BEGIN label-----", base64 in lines of 64 characters, "-----END label-----" */
+uat_err uat_pem_encode(const char *label, uat_span der, uat_buf *out)
+{
+    uat_buf b64;
+    uat_buf_init(&b64, der.len / 3 * 4 + 8);
+    uat_err rc = uat_b64_encode(der.p, der.len, UAT_B64_STD, &b64);
+    rc = rc != UAT_OK ? rc : uat_buf_append_str(out, "-----BEGIN ");
+    rc = rc != UAT_OK ? rc : uat_buf_append_str(out, label);
+    rc = rc != UAT_OK ? rc : uat_buf_append_str(out, "-----\n");
+    for (size_t i = 0; rc == UAT_OK && i < b64.len; i += 64) {
+        size_t n = b64.len - i < 64 ? b64.len - i : 64;
+        rc = uat_buf_append(out, b64.p + i, n);
+        rc = rc != UAT_OK ? rc : uat_buf_append_str(out, "\n");
+    }
+    rc = rc != UAT_OK ? rc : uat_buf_append_str(out, "-----END ");
+    rc = rc != UAT_OK ? rc : uat_buf_append_str(out, label);
+    rc = rc != UAT_OK ? rc : uat_buf_append_str(out, "-----\n");
+    uat_buf_free(&b64);
+    return rc;
+}

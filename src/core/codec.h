@@ -22,6 +22,9 @@ UAT_MUST_USE uat_err uat_b64_encode(const uint8_t *p, size_t n, enum uat_b64 v, 
 /* Strict: no whitespace, canonical trailing bits, padding per variant. Appends to out. */
 UAT_MUST_USE uat_err uat_b64_decode(const char *s, size_t slen, enum uat_b64 v, uat_buf *out);
 
+/* Appends der as PEM (RFC 7468) with the given label ("CERTIFICATE") to out. */
+UAT_MUST_USE uat_err uat_pem_encode(const char *label, uat_span der, uat_buf *out);
+
 /* Seconds since 1970-01-01T00:00:00Z. */
 typedef int64_t uat_time;
 /* RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM); fraction truncated. */

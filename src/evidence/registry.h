@@ -17,6 +17,8 @@ typedef struct uat_verify_ctx {
     const char *const *fetch_names;
     const char *const *fetch_urls;
     const struct uat_refvals *refvals; /* reference values the caller pins keys with; may be NULL */
+    uat_span inband; /* collateral that came with the evidence (RA-TLS endorsements extension), in
+                      * the TEE's endorsement format: as untrusted as the evidence; empty = none */
 } uat_verify_ctx;
 
 /* True when the caller's reference values for this TEE list signer_hex as an accepted `signer`:
@@ -58,6 +60,10 @@ typedef struct uat_tee_ops {
     void (*cache_free)(void *cache);
     /* Produce evidence carrying report_data (64 bytes); NULL when there is no attester. */
     uat_err (*collect)(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out);
+    /* The collateral ev needs, from what ctx reaches (collateral directory, allowed fetches),
+     * encoded in this TEE's endorsement format for the RA-TLS endorsements extension (the value
+     * a verifier accepts as ctx->inband); NULL when the TEE has no such format. */
+    uat_err (*endorse)(uat_span ev, const uat_verify_ctx *ctx, uat_buf *out);
     /* Key enrolment by credential activation (TPM: MakeCredential / ActivateCredential); both NULL
      * when the TEE has none. Verifier side: ev names the endorsement key (with its certificate,
      * checked against the trust directory) and the key to enrol; the challenge can be opened only

@@ -150,20 +150,31 @@ static void **cache_slot(uat_verifier *v, const uat_tee_ops *ops)
     return NULL;
 }
 
-static uat_err verify_record(uat_verifier *v, const uat_cmw *c, const uint8_t *expected,
-                             uat_claims **out)
+/* What a TEE verifier sees of this verifier; in-band collateral bypasses the cache, so what one
+ * peer sent never stays for the next. */
+static uat_verify_ctx make_ctx(uat_verifier *v, const uat_tee_ops *ops, uat_span inband)
+{
+    uat_verify_ctx ctx = {v->trust_dir,
+                          v->collateral_dir,
+                          v->has_time ? v->at : uat_time_now(),
+                          inband.len > 0 ? NULL : cache_slot(v, ops),
+                          v->nfetch,
+                          (const char *const *)v->fetch_names,
+                          (const char *const *)v->fetch_urls,
+                          v->refvals,
+                          inband};
+    return ctx;
+}
+
+static uat_err verify_record(uat_verifier *v, const uat_cmw *c, uat_span inband,
+                             const uint8_t *expected, uat_claims **out)
 {
     const uat_tee_ops *ops = NULL;
     uat_span value = {NULL, 0};
     UAT_TRY(uat_resolve_record(c, &ops, &value));
-    uat_verify_ctx ctx = {v->trust_dir,
-                          v->collateral_dir,
-                          v->has_time ? v->at : uat_time_now(),
-                          cache_slot(v, ops),
-                          v->nfetch,
-                          (const char *const *)v->fetch_names,
-                          (const char *const *)v->fetch_urls,
-                          v->refvals};
+    UAT_ENSURE(inband.len == 0 || ops->endorse != NULL, UAT_ERR_UNSUPPORTED_FEATURE,
+               "verify.collateral", ops->name, -1);
+    uat_verify_ctx ctx = make_ctx(v, ops, inband);
     uat_verify_out vo;
     memset(&vo, 0, sizeof(vo));
     uat_claims *claims = NULL;
@@ -185,15 +196,55 @@ fail:
     return rc;
 }
 
-uat_err uat_verify(uat_verifier *v, const uint8_t *evidence, size_t n,
-                   const uint8_t *expected_report_data, uat_claims **out)
+uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, size_t n,
+                                   const uint8_t *collateral, size_t collateral_len,
+                                   const uint8_t *expected_report_data, uat_claims **out)
 {
-    UAT_ENSURE(v != NULL && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "verify", "", -1);
+    UAT_ENSURE(v != NULL && out != NULL && (collateral != NULL || collateral_len == 0),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "verify", "", -1);
+    UAT_ENSURE(collateral_len <= UAT_MAX_CMW_TEXT_BYTES, UAT_ERR_RESOURCE_LIMIT,
+               "verify.collateral", "collateral", -1);
     uat_error_clear();
     uat_cmw *c = NULL;
     UAT_TRY(uat_resolve_input(evidence, n, &c));
-    uat_err rc = verify_record(v, c, expected_report_data, out);
+    uat_err rc = verify_record(v, c, uat_span_of(collateral, collateral_len),
+                               expected_report_data, out);
     uat_cmw_free(c);
+    return rc;
+}
+
+uat_err uat_verify(uat_verifier *v, const uint8_t *evidence, size_t n,
+                   const uint8_t *expected_report_data, uat_claims **out)
+{
+    return uat_verify_with_collateral(v, evidence, n, NULL, 0, expected_report_data, out);
+}
+
+uat_err uat_verifier_endorsements(uat_verifier *v, const uint8_t *evidence, size_t n,
+                                  uint8_t **out, size_t *out_len)
+{
+    UAT_ENSURE(v != NULL && out != NULL && out_len != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
+               "endorsements", "", -1);
+    uat_error_clear();
+    uat_cmw *c = NULL;
+    const uat_tee_ops *ops = NULL;
+    uat_span value = {NULL, 0};
+    uat_buf b;
+    uat_buf_init(&b, UAT_MAX_CMW_TEXT_BYTES);
+    UAT_TRY(uat_resolve_input(evidence, n, &c));
+    uat_err rc = uat_resolve_record(c, &ops, &value);
+    if (rc == UAT_OK && ops->endorse == NULL) {
+        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "endorsements", "tee", -1,
+                       "%s evidence has no endorsement format", ops->name);
+    }
+    if (rc == UAT_OK) {
+        uat_verify_ctx ctx = make_ctx(v, ops, uat_span_of(NULL, 0));
+        rc = ops->endorse(value, &ctx, &b);
+    }
+    uat_cmw_free(c);
+    if (rc == UAT_OK) {
+        uat_buf_take(&b, out, out_len);
+    }
+    uat_buf_free(&b);
     return rc;
 }
 

@@ -57,7 +57,8 @@ uat_err uat_ratls_ext_build(uint64_t tag, const char *media_type, uat_span evide
 }
 
 /* Collects evidence whose report_data binds the claims-buffer and writes the extension value. */
-static uat_err evidence_ext(uat_attester *a, uat_span claims, uat_buf *ext)
+static uat_err evidence_ext(uat_attester *a, uat_verifier *endorser, uat_span claims, uat_buf *ext,
+                           uat_buf *endorsements)
 {
     /* spec: SGX/TDX doc: report data = SHA-256(claims-buffer); the rest of report_data is zero */
     uint8_t rd[UAT_REPORT_DATA_LEN] = {0};
@@ -75,32 +76,45 @@ static uat_err evidence_ext(uat_attester *a, uat_span claims, uat_buf *ext)
         size_t n = 0;
         uat_cmw_value(cmw, &p, &n);
         rc = uat_ratls_ext_build(ops->cbor_tag, mt, uat_span_of(p, n), claims, ext);
+        if (rc == UAT_OK && endorser != NULL) {
+            uint8_t *e = NULL;
+            size_t elen = 0;
+            rc = uat_verifier_endorsements(endorser, p, n, &e, &elen);
+            rc = rc != UAT_OK ? rc : uat_buf_append(endorsements, e, elen);
+            free(e);
+        }
     }
     uat_cmw_free(cmw);
     return rc;
 }
 
-static uat_err make_cert(uat_attester *a, const uat_key *k, const uint8_t *nonce, size_t nonce_len,
-                         uat_time nb, uat_time na, uat_buf *der)
+static uat_err make_cert(uat_attester *a, uat_verifier *endorser, const uat_key *k,
+                         const uint8_t *nonce, size_t nonce_len, uat_time nb, uat_time na,
+                         uat_buf *der)
 {
     static const uint8_t not_a_ca[] = {0x30, 0x00}; /* BasicConstraints SEQUENCE {}: cA FALSE */
-    uat_buf spki, claims, ext;
+    uat_buf spki, claims, ext, endorsements;
     uat_buf_init(&spki, 4096);
     uat_buf_init(&claims, UAT_RATLS_MAX_CLAIMS_BYTES);
     uat_buf_init(&ext, UAT_RATLS_MAX_EXT_BYTES);
+    uat_buf_init(&endorsements, UAT_RATLS_MAX_EXT_BYTES);
     uat_err rc;
     UAT_TRY_GOTO(rc, uat_key_spki_der(k, &spki), out);
     UAT_TRY_GOTO(rc, uat_ratls_claims_build(uat_buf_span(&spki), nonce, nonce_len, &claims), out);
-    UAT_TRY_GOTO(rc, evidence_ext(a, uat_buf_span(&claims), &ext), out);
+    UAT_TRY_GOTO(rc, evidence_ext(a, endorser, uat_buf_span(&claims), &ext, &endorsements), out);
+    /* spec: cert doc: both extensions non-critical */
     const uat_x509_ext_spec exts[] = {
         {"2.5.29.19", 0, uat_span_of(not_a_ca, sizeof(not_a_ca))},
-        {UAT_RATLS_OID_EVIDENCE, 0, uat_buf_span(&ext)}, /* spec: cert doc: non-critical */
+        {UAT_RATLS_OID_EVIDENCE, 0, uat_buf_span(&ext)},
+        {UAT_RATLS_OID_ENDORSEMENTS, 0, uat_buf_span(&endorsements)},
     };
-    rc = uat_x509_self_signed(k, SUBJECT_CN, nb, na, exts, sizeof(exts) / sizeof(exts[0]), der);
+    size_t nexts = sizeof(exts) / sizeof(exts[0]) - (endorser == NULL ? 1 : 0);
+    rc = uat_x509_self_signed(k, SUBJECT_CN, nb, na, exts, nexts, der);
 out:
     uat_buf_free(&spki);
     uat_buf_free(&claims);
     uat_buf_free(&ext);
+    uat_buf_free(&endorsements);
     return rc;
 }
 
@@ -138,6 +152,15 @@ uat_err uat_ratls_cert_new(uat_attester *a, enum uat_ratls_key_kind kind, const 
                            size_t nonce_len, int64_t not_before, int64_t not_after,
                            uint8_t **cert_der, size_t *cert_len, char **key_pem)
 {
+    return uat_ratls_cert_new_endorsed(a, NULL, kind, nonce, nonce_len, not_before, not_after,
+                                       cert_der, cert_len, key_pem);
+}
+
+uat_err uat_ratls_cert_new_endorsed(uat_attester *a, uat_verifier *endorser,
+                                    enum uat_ratls_key_kind kind, const uint8_t *nonce,
+                                    size_t nonce_len, int64_t not_before, int64_t not_after,
+                                    uint8_t **cert_der, size_t *cert_len, char **key_pem)
+{
     UAT_ENSURE(a != NULL && cert_der != NULL && cert_len != NULL && key_pem != NULL &&
                    (nonce != NULL || nonce_len == 0) && nonce_len <= MAX_NONCE_BYTES,
                UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
@@ -152,7 +175,7 @@ uat_err uat_ratls_cert_new(uat_attester *a, enum uat_ratls_key_kind kind, const 
     uat_buf_init(&der, MAX_CERT_BYTES);
     uat_buf_init(&pem, 16384);
     uat_err rc;
-    UAT_TRY_GOTO(rc, make_cert(a, k, nonce, nonce_len, nb, na, &der), out);
+    UAT_TRY_GOTO(rc, make_cert(a, endorser, k, nonce, nonce_len, nb, na, &der), out);
     UAT_TRY_GOTO(rc, uat_key_private_pem(k, &pem), out);
     size_t pem_len = 0;
     uat_buf_take(&der, cert_der, cert_len);

@@ -236,3 +236,32 @@ uat_err uat_ratls_ext_parse(uat_span in, uat_ratls_ext *out)
     *out = e;
     return UAT_OK;
 }
+
+/* spec: cert doc, "Endorsement (optional)": tcg-dice-endorsement-manifest holds tagged CBOR with
+ * the evidence extension's tag; the same DICE wrapper is accepted. The item is returned whole
+ * (tag included) for the TEE's endorsement reader, which checks what is inside and that
+ * nothing follows. */
+uat_err uat_ratls_endorsements_parse(uat_span in, uint64_t evidence_tag, uat_span *out)
+{
+    UAT_ENSURE(in.len > 0, UAT_ERR_PARSE_TRUNCATED, "ratls.endorsements", "", 0);
+    UAT_ENSURE(in.len <= UAT_RATLS_MAX_EXT_BYTES, UAT_ERR_RESOURCE_LIMIT, "ratls.endorsements", "",
+               -1);
+    uat_reader r, body;
+    uat_rd_init(&r, in, "ratls.endorsements");
+    body = r;
+    if (in.p[0] == UAT_DER_SEQUENCE) {
+        UAT_TRY(dice_unwrap(&r, &body));
+    }
+    uat_reader item = body;
+    uint64_t tag = 0;
+    UAT_TRY(uat_cbor_expect(&item, UAT_CBOR_TAG, "tag", &tag));
+    if (evidence_tag != 0 && tag != evidence_tag) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "ratls.endorsements", "tag", uat_rd_pos(&body),
+                         "the endorsements carry CBOR tag %llu, the evidence tag %llu",
+                         (unsigned long long)tag, (unsigned long long)evidence_tag);
+    }
+    /* the rest is the TEE's format, read (to its end) by the TEE: rats-tls writes a 32-bit
+     * VERSION the strict reader here would refuse */
+    *out = uat_span_of(body.p + body.off, body.len - body.off);
+    return UAT_OK;
+}

@@ -7,6 +7,7 @@
 #ifndef UAT_RATLS_RATLS_H
 #define UAT_RATLS_RATLS_H
 
+#include "core/cbor.h"
 #include "core/limits.h"
 #include "core/reader.h"
 #include "crypto/crypto.h"
@@ -16,7 +17,6 @@
 #define UAT_RATLS_MAX_EXT_BYTES UAT_MAX_CMW_TEXT_BYTES /* one extension value */
 #define UAT_RATLS_MAX_CLAIMS_BYTES (64u * 1024u)       /* the claims-buffer */
 #define UAT_RATLS_MAX_CLAIMS 64u                        /* entries in the claims-buffer map */
-#define UAT_RATLS_MAX_DEPTH 16u                         /* nesting inside an unknown claim */
 
 /* IANA CBOR tag of Intel TEE quotes (SGX/TDX doc): the only tag legacy extensions may hold */
 #define UAT_RATLS_TAG_INTEL_QUOTE 60000u
@@ -51,6 +51,11 @@ UAT_MUST_USE uat_err uat_ratls_ext_parse(uat_span in, uat_ratls_ext *out);
  * unknown_claims set (form, evidence and tag empty); written only on success. */
 UAT_MUST_USE uat_err uat_ratls_claims_parse(uat_span claims, uat_ratls_ext *out);
 
+/* The endorsements extension's value: the tagged CBOR item (tag included, DICE wrapper removed),
+ * whose tag must be evidence_tag when that is not 0. */
+UAT_MUST_USE uat_err uat_ratls_endorsements_parse(uat_span in, uint64_t evidence_tag,
+                                                  uat_span *out);
+
 /* cert.c: the claims-buffer and the extension value uat_ratls_cert_new writes. */
 UAT_MUST_USE uat_err uat_ratls_claims_build(uat_span spki_der, const uint8_t *nonce,
                                             size_t nonce_len, uat_buf *out);
@@ -62,32 +67,6 @@ UAT_MUST_USE uat_err uat_ratls_ext_build(uint64_t tag, const char *media_type, u
  * certificate's key that the legacy format oid allows. VERIFY_BINDING when none matches. */
 UAT_MUST_USE uat_err uat_ratls_legacy_binding(const uat_cert *c, const char *oid,
                                               const uint8_t *report_data, size_t n);
-
-/* cbor.c: a strict reader (RFC 8949: definite lengths, preferred serialization of every head,
- * well-formed simple values) and a writer with the shortest heads. */
-enum uat_cbor_major {
-    UAT_CBOR_UINT = 0,
-    UAT_CBOR_NEGINT = 1,
-    UAT_CBOR_BSTR = 2,
-    UAT_CBOR_TSTR = 3,
-    UAT_CBOR_ARRAY = 4,
-    UAT_CBOR_MAP = 5,
-    UAT_CBOR_TAG = 6,
-    UAT_CBOR_SIMPLE = 7,
-};
-/* The major type of the next item (-1 at the end); reads nothing. */
-int uat_cbor_peek(const uat_reader *r);
-/* A head of the given major type; its argument in *arg. Advances only on success. */
-UAT_MUST_USE uat_err uat_cbor_expect(uat_reader *r, enum uat_cbor_major major, const char *field,
-                                     uint64_t *arg);
-/* A byte or text string of at most max bytes (a view into the input). */
-UAT_MUST_USE uat_err uat_cbor_string(uat_reader *r, enum uat_cbor_major major, size_t max,
-                                     const char *field, uat_span *out);
-/* Skips one well-formed item, nested at most UAT_RATLS_MAX_DEPTH - depth deep. */
-UAT_MUST_USE uat_err uat_cbor_skip(uat_reader *r, unsigned depth, const char *field);
-UAT_MUST_USE uat_err uat_cbor_put_head(uat_buf *b, enum uat_cbor_major major, uint64_t arg);
-UAT_MUST_USE uat_err uat_cbor_put_string(uat_buf *b, enum uat_cbor_major major, const void *p,
-                                         size_t n);
 
 /* verify.c: uat_ratls_verify_cert for a certificate already decoded (the TLS peer's leaf). */
 UAT_MUST_USE uat_err uat_ratls_verify_parsed(const uat_cert *c, const uat_ratls_opts *o,

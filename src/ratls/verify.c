@@ -135,10 +135,11 @@ static uat_err tee_of(const uat_ratls_ext *e, const uat_tee_ops **ops, uat_span 
 }
 
 static uat_err verify_evidence(const uat_ratls_opts *o, const uat_tee_ops *ops, uat_span input,
-                               uat_claims **out)
+                               uat_span endorsements, uat_claims **out)
 {
     uat_claims *claims = NULL;
-    UAT_TRY(uat_verify(o->verifier, input.p, input.len, NULL, &claims));
+    UAT_TRY(uat_verify_with_collateral(o->verifier, input.p, input.len, endorsements.p,
+                                       endorsements.len, NULL, &claims));
     if (strcmp(uat_claims_tee(claims), ops->name) != 0) {
         uat_claims_free(claims);
         return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "ratls.tee", "tee", -1,
@@ -186,7 +187,14 @@ static uat_err verify_interop(const uat_cert *c, uat_span value, const uat_ratls
     UAT_TRY(check_pubkey_hash(c, &e));
     UAT_TRY(check_nonce(o, &e));
     UAT_TRY(tee_of(&e, &ops, &input));
-    UAT_TRY(verify_evidence(o, ops, input, &claims));
+    uat_span endorsements = {NULL, 0}, value_e = {NULL, 0};
+    int has_endorsements = 0;
+    UAT_TRY(find_one(c, UAT_RATLS_OID_ENDORSEMENTS, &value_e, &has_endorsements));
+    if (has_endorsements) {
+        UAT_TRY(uat_ratls_endorsements_parse(value_e, e.form == UAT_RATLS_FORM_TAGGED ? e.tag : 0,
+                                             &endorsements));
+    }
+    UAT_TRY(verify_evidence(o, ops, input, endorsements, &claims));
     uat_err rc = check_claims_binding(claims, e.claims);
     if (rc != UAT_OK) {
         uat_claims_free(claims);
@@ -256,7 +264,7 @@ static uat_err verify_legacy(const uat_cert *c, const char *oid, uat_span value,
     UAT_ENSURE(ops != NULL && ops->cbor_tag == UAT_RATLS_TAG_INTEL_QUOTE, UAT_ERR_UNSUPPORTED_TEE,
                "ratls.legacy", oid, -1);
     uat_claims *claims = NULL;
-    UAT_TRY(verify_evidence(o, ops, value, &claims));
+    UAT_TRY(verify_evidence(o, ops, value, uat_span_of(NULL, 0), &claims));
     uat_buf rd;
     uat_buf_init(&rd, 2 * UAT_REPORT_DATA_LEN);
     uat_err rc = report_data_of(claims, &rd);

@@ -2,6 +2,10 @@
  * and rats-tls (r3) interoperable certificates verified with the s3 SGX collateral at pinned times,
  * the legacy formats (r1's mis-encoded Gramine OID, rats-tls r4/r5 PKCS#1 bindings, the SGX SDK
  * PEM binding), every single-byte change of the real extensions, a swapped public key, policy. */
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
+
 #include "ratls_test.h"
 
 static void test_r1_gramine_interop(void **state)
@@ -248,12 +252,94 @@ static void test_policy(void **state)
     uat_buf_free(&der);
 }
 
+/* r3 with an endorsements extension added (the fixture is re-signed by a throwaway key with
+ * OpenSSL: RA-TLS verification does not check a certificate's own signature, docs/ratls.md). */
+static void r3_with_endorsements(const uat_buf *r3, uat_span value, uat_buf *out)
+{
+    const unsigned char *p = r3->p;
+    X509 *x = d2i_X509(NULL, &p, (long)r3->len);
+    assert_non_null(x);
+    ASN1_OBJECT *oid = OBJ_txt2obj(UAT_RATLS_OID_ENDORSEMENTS, 1);
+    ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+    assert_true(oid != NULL && os != NULL && ASN1_OCTET_STRING_set(os, value.p, (int)value.len));
+    X509_EXTENSION *ext = X509_EXTENSION_create_by_OBJ(NULL, oid, 0, os);
+    assert_true(ext != NULL && X509_add_ext(x, ext, -1) == 1);
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    assert_true(k != NULL && X509_sign(x, k, EVP_sha256()) > 0);
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    assert_true(n > 0);
+    uat_buf_init(out, 1 << 20);
+    assert_ok(uat_buf_append(out, der, (size_t)n));
+    OPENSSL_free(der);
+    EVP_PKEY_free(k);
+    X509_EXTENSION_free(ext);
+    ASN1_OCTET_STRING_free(os);
+    ASN1_OBJECT_free(oid);
+    X509_free(x);
+}
+
+/* The endorsements extension carries the s3 collateral: a verifier with trust anchors only
+ * verifies r3 with it and fails without it; a wrong tag is refused. */
+static void test_r3_endorsements(void **state)
+{
+    (void)state;
+    uat_buf der, with, quote;
+    load_cert("r3-rats-tls-interop.pem", &der);
+    size_t off = 0, len = 0;
+    ext_at(&der, UAT_RATLS_OID_EVIDENCE, &off, &len);
+    uat_ratls_ext e;
+    assert_ok(uat_ratls_ext_parse(uat_span_of(der.p + off, len), &e));
+    uat_buf_init(&quote, 1 << 20);
+    assert_ok(uat_buf_append(&quote, e.evidence.p, e.evidence.len));
+    uint8_t *end = NULL;
+    size_t elen = 0;
+    assert_ok(uat_verifier_endorsements(g_sgx, quote.p, quote.len, &end, &elen));
+    r3_with_endorsements(&der, uat_span_of(end, elen), &with);
+
+    uat_verifier *bare = NULL;
+    assert_ok(uat_verifier_new(&bare));
+    assert_ok(uat_verifier_set_trust_dir(bare, SGX_TRUST));
+    uat_verifier_set_time(bare, T_COLLATERAL);
+    uat_ratls_opts o = sgx_opts(T_R3_CERT, 0);
+    o.verifier = bare;
+    uat_claims *c = NULL;
+    assert_err(verify_buf(&der, &o, NULL), UAT_ERR_VERIFY_COLLATERAL);
+    assert_ok(verify_buf(&with, &o, &c));
+    expect_sgx(c, MR_R3);
+    /* the same item in the DICE wrapper SEQUENCE { OCTET STRING } */
+    uat_buf wrapped, with2;
+    uat_buf_init(&wrapped, 1 << 20);
+    assert_true(elen < 65536);
+    const uint8_t hdr[] = {0x30, 0x82, (uint8_t)((elen + 4) >> 8), (uint8_t)(elen + 4), 0x04, 0x82,
+                           (uint8_t)(elen >> 8), (uint8_t)elen};
+    assert_ok(uat_buf_append(&wrapped, hdr, sizeof(hdr)));
+    assert_ok(uat_buf_append(&wrapped, end, elen));
+    r3_with_endorsements(&der, uat_buf_span(&wrapped), &with2);
+    assert_ok(verify_buf(&with2, &o, &c));
+    expect_sgx(c, MR_R3);
+    uat_buf_free(&with2);
+    /* tag 60001 where the evidence has 60000 */
+    end[2] = 0x61;
+    r3_with_endorsements(&der, uat_span_of(end, elen), &with2);
+    assert_err(verify_buf(&with2, &o, NULL), UAT_ERR_VERIFY_BINDING);
+    assert_string_equal(uat_last_error()->check, "ratls.endorsements");
+    uat_buf_free(&with2);
+    uat_buf_free(&wrapped);
+    uat_verifier_free(bare);
+    free(end);
+    uat_buf_free(&with);
+    uat_buf_free(&quote);
+    uat_buf_free(&der);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_changed_public_key),
         cmocka_unit_test(test_r1_gramine_interop),
         cmocka_unit_test(test_r3_rats_tls_interop),
+        cmocka_unit_test(test_r3_endorsements),
         cmocka_unit_test(test_legacy_r1_gramine),
         cmocka_unit_test(test_legacy_binding_forms),
         cmocka_unit_test(test_legacy_sgx_sdk_binding),

@@ -228,7 +228,8 @@ uat_err intel_store_refresh(intel_store *s)
 static uat_err store_load(const uat_verify_ctx *ctx, intel_store *s)
 {
     int fetch = uat_verify_fetch_url(ctx, "intel") != NULL;
-    UAT_ENSURE(ctx->collateral_dir != NULL || fetch, UAT_ERR_VERIFY_COLLATERAL, CHECK, "", -1);
+    UAT_ENSURE(ctx->collateral_dir != NULL || fetch || ctx->inband.len > 0,
+               UAT_ERR_VERIFY_COLLATERAL, CHECK, "", -1);
     UAT_TRY(uat_trust_load_certs(ctx->trust_dir, "intel", &s->anchor_der));
     for (size_t i = 0; i < s->anchor_der.n; i++) {
         UAT_TRY(uat_der_list_add(&s->certs, uat_buf_span(&s->anchor_der.items[i])));

@@ -59,6 +59,15 @@ UAT_MUST_USE uat_err intel_store_refresh(intel_store *s);
 /* True when a CRL issued by the CA with this commonName is loaded. */
 int intel_store_has_crl(const intel_store *s, const char *issuer_cn);
 
+/* endorse.c: the SGX/TDX endorsement format (RA-TLS endorsements extension) */
+/* Adds the collateral of an endorsement item (untrusted: verified when used) and refreshes. */
+UAT_MUST_USE uat_err intel_store_add_endorsements(intel_store *s, uat_span in);
+/* Writes the endorsement item for a verified quote from the collateral that verified it. */
+UAT_MUST_USE uat_err intel_endorsements_write(intel_store *s, const uat_intel_quote *q,
+                                              const intel_pck *pck, const uat_tcb_info *tcb,
+                                              const uat_enclave_identity *qe, uat_time at,
+                                              uat_buf *out);
+
 /* pcs.c: fetching what is missing from an Intel PCS v4 / PCCS compatible service */
 UAT_MUST_USE uat_err intel_fetch_crls(intel_store *s, const char *base);
 UAT_MUST_USE uat_err intel_fetch_tcb_info(intel_store *s, const char *base, const uint8_t fmspc[6],

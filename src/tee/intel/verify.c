@@ -154,12 +154,52 @@ static uat_err verify_quote(uat_span in, const uat_verify_ctx *ctx, int want_tdx
     return UAT_OK;
 }
 
+/* The store for this call: the cached one, or with in-band endorsements a fresh one of the
+ * trust anchors and collateral directory plus what the evidence brought (never cached). */
+static uat_err store_for(const uat_verify_ctx *ctx, intel_store **s)
+{
+    UAT_TRY(intel_store_get(ctx, s));
+    uat_err rc = ctx->inband.len > 0 ? intel_store_add_endorsements(*s, ctx->inband) : UAT_OK;
+    if (rc != UAT_OK && ctx->cache == NULL) {
+        intel_store_free(*s);
+        *s = NULL;
+    }
+    return rc;
+}
+
 static uat_err intel_verify(uat_span in, const uat_verify_ctx *ctx, int want_tdx,
                             uat_claims *claims, uat_verify_out *out)
 {
     intel_store *s = NULL;
-    UAT_TRY(intel_store_get(ctx, &s));
+    UAT_TRY(store_for(ctx, &s));
     uat_err rc = verify_quote(in, ctx, want_tdx, claims, out, s);
+    if (ctx->cache == NULL) {
+        intel_store_free(s);
+    }
+    return rc;
+}
+
+/* The endorsements of a quote: verified first, so only collateral that verifies it is exported. */
+static uat_err intel_endorse(uat_span in, const uat_verify_ctx *ctx, uat_buf *out)
+{
+    intel_store *s = NULL;
+    uat_claims *claims = NULL;
+    uat_verify_out vo;
+    uat_intel_quote q;
+    UAT_TRY(uat_intel_quote_parse(in, &q));
+    int tdx = q.body_type != 1;
+    UAT_TRY(store_for(ctx, &s));
+    uat_err rc = uat_claims_new(tdx ? "tdx" : "sgx", &claims);
+    rc = rc != UAT_OK ? rc : verify_quote(in, ctx, tdx, claims, &vo, s);
+    const intel_pck *pck = NULL;
+    const uat_tcb_info *t = NULL;
+    const uat_enclave_identity *e = NULL;
+    uat_time hi = 0;
+    rc = rc != UAT_OK ? rc : intel_pck_chain(s, q.pck_chain_pem, ctx->at, &pck);
+    rc = rc != UAT_OK ? rc : intel_tcb_info(s, pck->ext.fmspc, tdx, ctx->at, &t, &hi);
+    rc = rc != UAT_OK ? rc : intel_identity(s, tdx ? "TD_QE" : "QE", ctx->at, &e, &hi);
+    rc = rc != UAT_OK ? rc : intel_endorsements_write(s, &q, pck, t, e, ctx->at, out);
+    uat_claims_free(claims);
     if (ctx->cache == NULL) {
         intel_store_free(s);
     }
@@ -193,6 +233,7 @@ const uat_tee_ops uat_tee_sgx = {
     .verify = sgx_verify,
     .cache_free = intel_store_free,
     .collect = uat_sgx_collect,
+    .endorse = intel_endorse,
 };
 
 const uat_tee_ops uat_tee_tdx = {
@@ -206,4 +247,5 @@ const uat_tee_ops uat_tee_tdx = {
     .verify = tdx_verify,
     .cache_free = intel_store_free,
     .collect = uat_tdx_collect,
+    .endorse = intel_endorse,
 };

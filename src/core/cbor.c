@@ -1,6 +1,7 @@
-/* A strict CBOR reader and writer for the few shapes of RA-TLS (RFC 8949). The reader works on the
- * bounded reader, so every item is charged to its enclosing window and failures carry offsets. */
-#include "ratls/ratls.h"
+/* The strict CBOR reader and writer (core/cbor.h). */
+#include "core/cbor.h"
+
+#include "core/limits.h"
 
 static const char *major_name(unsigned major)
 {
@@ -74,6 +75,28 @@ uat_err uat_cbor_expect(uat_reader *r, enum uat_cbor_major major, const char *fi
     return rc;
 }
 
+uat_err uat_cbor_uint_any_width(uat_reader *r, const char *field, uint64_t *out)
+{
+    uat_reader save = *r;
+    int64_t at = uat_rd_pos(r);
+    uint8_t ib = 0;
+    UAT_TRY(uat_rd_u8(r, field, &ib));
+    uint8_t ai = ib & 31u;
+    uat_err rc = UAT_OK;
+    if ((ib >> 5) != UAT_CBOR_UINT || ai > 27) {
+        rc = UAT_FAILF(UAT_ERR_PARSE_BAD_CBOR, r->check, field, at,
+                       "expected an unsigned integer, found a %s", major_name(ib >> 5));
+    } else if (ai < 24) {
+        *out = ai;
+    } else {
+        rc = head_arg(r, ai, field, out);
+    }
+    if (rc != UAT_OK) {
+        *r = save;
+    }
+    return rc;
+}
+
 /* spec: RFC 3629 §4: well-formed UTF-8 (no overlong forms, no surrogates, nothing > U+10FFFF) */
 static int utf8_ok(const uint8_t *p, size_t n)
 {
@@ -134,7 +157,7 @@ uat_err uat_cbor_string(uat_reader *r, enum uat_cbor_major major, size_t max, co
 
 static uat_err skip_inner(uat_reader *r, unsigned depth, const char *field)
 {
-    UAT_ENSURE(depth < UAT_RATLS_MAX_DEPTH, UAT_ERR_PARSE_TOO_DEEP, r->check, field, uat_rd_pos(r));
+    UAT_ENSURE(depth < UAT_CBOR_MAX_DEPTH, UAT_ERR_PARSE_TOO_DEEP, r->check, field, uat_rd_pos(r));
     int64_t at = uat_rd_pos(r);
     uint8_t major = 0;
     uint64_t arg = 0;
@@ -143,7 +166,7 @@ static uat_err skip_inner(uat_reader *r, unsigned depth, const char *field)
     switch (major) {
     case UAT_CBOR_BSTR:
     case UAT_CBOR_TSTR:
-        return string_body(r, major, arg, UAT_RATLS_MAX_EXT_BYTES, field, at, &s);
+        return string_body(r, major, arg, UAT_MAX_CMW_TEXT_BYTES, field, at, &s);
     case UAT_CBOR_ARRAY:
     case UAT_CBOR_MAP:
         /* each item takes a byte at least: a count past the input stops at the first gap */
