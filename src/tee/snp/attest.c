@@ -1,12 +1,25 @@
-/* SEV-SNP attester: the report through configfs-tsm (provider "sev_guest", Linux 6.7+), with the
- * VCEK or VLEK of the host's certificate table (auxblob) passed along after it. Options: vmpl (0-3:
- * the configfs-tsm privlevel, i.e. the VMPL the report is requested for), tsm-entry (the report
- * entry name; default uattest-<pid>). /dev/sev-guest (SNP_GET_REPORT / SNP_GET_EXT_REPORT ioctls)
- * is only used for detection. */
+/* SEV-SNP attester: the report through configfs-tsm (provider "sev_guest", Linux 6.7+) or through
+ * /dev/sev-guest (SNP_GET_EXT_REPORT, falling back to SNP_GET_REPORT where the host has no
+ * certificates to give), with the VCEK or VLEK of the host's certificate table passed along after
+ * it. Options: vmpl (0-3: the VMPL the report is requested for), tsm-entry (the configfs-tsm
+ * report entry name; default uattest-<pid>), interface (tsm | ioctl; default: tsm when
+ * configfs-tsm is there, else ioctl).
+ *
+ * spec: linux/sev-guest.h (struct snp_guest_request_ioctl, snp_ext_report_req; exitinfo2 bits
+ *       63:32 = VMM error, SNP_GUEST_VMM_ERR_INVALID_LEN: certs_len now holds the size needed);
+ *       56860 table "MSG_REPORT_RSP": status (0 = success), report_size, 24 reserved bytes, report.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/sev-guest.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "core/limits.h"
+#include "core/reader.h"
 #include "evidence/tsm.h"
 #include "tee/snp/snp.h"
 
@@ -68,16 +81,9 @@ static uat_err check_report(uat_span rep, const uint8_t *report_data, int vmpl)
     return UAT_OK;
 }
 
-uat_err uat_snp_collect(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out)
+static uat_err collect_tsm(const uat_attest_ctx *ctx, const uint8_t *report_data, int vmpl,
+                           uat_buf *out)
 {
-    if (!uat_tsm_available(ctx->root)) {
-        return UAT_FAILF(UAT_ERR_PLATFORM_DEVICE, CHECK, "", -1,
-                         "no configfs-tsm under %s: SEV-SNP reports are collected through "
-                         "configfs-tsm (Linux 6.7 or later, configfs mounted)",
-                         ctx->root);
-    }
-    int vmpl = -1;
-    UAT_TRY(vmpl_opt(ctx, &vmpl));
     uat_tsm_request req = {ctx->root,           uat_attest_opt(ctx, "tsm-entry"),
                            "sev_guest",         report_data,
                            UAT_REPORT_DATA_LEN, vmpl};
@@ -97,4 +103,144 @@ uat_err uat_snp_collect(const uat_attest_ctx *ctx, const uint8_t *report_data, u
     uat_buf_free(&rep);
     uat_buf_free(&aux);
     return rc;
+}
+
+/* ---- /dev/sev-guest ---------------------------------------------------------------------- */
+
+#define MSG_VERSION 1u
+#define RSP_HEADER 0x20u   /* MSG_REPORT_RSP: status, report_size, reserved */
+#define CERTS_START 16384u /* the certificate buffer: pages, grown once to what the host asks */
+#define CERTS_MAX (1u << 20)
+
+static int ioctl_request(void *user, const char *path, int ext, struct snp_guest_request_ioctl *io)
+{
+    (void)user;
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        return errno;
+    }
+    int r = ioctl(fd, ext ? SNP_GET_EXT_REPORT : SNP_GET_REPORT, io);
+    int err = r != 0 ? errno : 0;
+    close(fd);
+    return err;
+}
+
+const uat_snp_transport uat_snp_ioctl_transport = {ioctl_request, NULL};
+
+static uat_err request_failed(const char *path, int ext, int err,
+                              const struct snp_guest_request_ioctl *io)
+{
+    return UAT_FAILF(UAT_ERR_PLATFORM_DEVICE, CHECK, ext ? "SNP_GET_EXT_REPORT" : "SNP_GET_REPORT",
+                     -1, "%s on %s failed: %s (firmware error 0x%x, VMM error 0x%x)",
+                     ext ? "SNP_GET_EXT_REPORT" : "SNP_GET_REPORT", path, strerror(err),
+                     (unsigned)(io->exitinfo2 & 0xffffffffu), (unsigned)(io->exitinfo2 >> 32));
+}
+
+/* One request; ext with a certificate buffer that grows once when the host says it is short. */
+static uat_err guest_request(const uat_snp_transport *t, const char *path, int ext,
+                             struct snp_ext_report_req *req, struct snp_report_resp *resp,
+                             uat_buf *certs, int *errno_out)
+{
+    for (int attempt = 0; attempt < 2; attempt++) {
+        struct snp_guest_request_ioctl io;
+        memset(&io, 0, sizeof(io));
+        io.msg_version = MSG_VERSION;
+        io.req_data = (uint64_t)(uintptr_t)(ext ? (void *)req : (void *)&req->data);
+        io.resp_data = (uint64_t)(uintptr_t)resp;
+        if (ext) {
+            req->certs_address = (uint64_t)(uintptr_t)certs->p;
+            req->certs_len = (uint32_t)certs->len;
+        }
+        int err = t->request(t->user, path, ext, &io);
+        *errno_out = err;
+        if (err == 0) {
+            UAT_ENSURE(io.exitinfo2 == 0, UAT_ERR_PLATFORM_DEVICE, CHECK, "exitinfo2", -1);
+            return UAT_OK;
+        }
+        /* the host has more certificates than fit: certs_len says how many bytes they need */
+        if (ext && attempt == 0 && (io.exitinfo2 >> 32) == SNP_GUEST_VMM_ERR_INVALID_LEN &&
+            req->certs_len > certs->len && req->certs_len <= CERTS_MAX) {
+            size_t need = req->certs_len;
+            UAT_TRY(uat_buf_put_zeros(certs, need - certs->len));
+            continue;
+        }
+        return request_failed(path, ext, err, &io);
+    }
+    return UAT_FAIL(UAT_ERR_PLATFORM_DEVICE, CHECK, "certs_len", -1);
+}
+
+/* MSG_REPORT_RSP: status 0 and a report of the size this ABI knows. */
+static uat_err report_of(const struct snp_report_resp *resp, uat_span *report)
+{
+    uat_reader r;
+    uint32_t status = 0, size = 0;
+    uat_rd_init(&r, uat_span_of(resp->data, sizeof(resp->data)), CHECK);
+    UAT_TRY(uat_rd_u32le(&r, "status", &status));
+    UAT_TRY(uat_rd_u32le(&r, "report_size", &size));
+    if (status != 0) {
+        return UAT_FAILF(UAT_ERR_PLATFORM_DEVICE, CHECK, "status", 0,
+                         "the firmware refused the report request (status 0x%x)", status);
+    }
+    UAT_ENSURE(size == UAT_SNP_REPORT_SIZE, UAT_ERR_PLATFORM_DEVICE, CHECK, "report_size", 4);
+    UAT_TRY(uat_rd_skip(&r, RSP_HEADER - 8, "reserved"));
+    return uat_rd_span(&r, size, "report", report);
+}
+
+uat_err uat_snp_collect_via(const uat_snp_transport *t, const uat_attest_ctx *ctx,
+                            const uint8_t *report_data, uat_buf *out)
+{
+    int vmpl = -1;
+    UAT_TRY(vmpl_opt(ctx, &vmpl));
+    char path[UAT_MAX_PATH_LEN];
+    int n = snprintf(path, sizeof(path), "%s/dev/sev-guest", ctx->root);
+    UAT_ENSURE(n > 0 && (size_t)n < sizeof(path), UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "root",
+               -1);
+    struct snp_ext_report_req req;
+    memset(&req, 0, sizeof(req));
+    memcpy(req.data.user_data, report_data, UAT_REPORT_DATA_LEN);
+    req.data.vmpl = vmpl < 0 ? 0 : (uint32_t)vmpl;
+    struct snp_report_resp *resp = calloc(1, sizeof(*resp));
+    uat_buf certs;
+    uat_buf_init(&certs, CERTS_MAX);
+    uat_err rc = resp != NULL ? uat_buf_put_zeros(&certs, CERTS_START) : UAT_NOMEM(CHECK);
+    int ext = 1, err = 0;
+    if (rc == UAT_OK) {
+        rc = guest_request(t, path, 1, &req, resp, &certs, &err);
+        /* a driver without extended requests: the plain report, no certificates */
+        if (rc != UAT_OK && err == ENOTTY) {
+            ext = 0;
+            memset(resp, 0, sizeof(*resp));
+            rc = guest_request(t, path, 0, &req, resp, &certs, &err);
+        }
+    }
+    uat_span rep = {NULL, 0};
+    rc = rc != UAT_OK ? rc : report_of(resp, &rep);
+    rc = rc != UAT_OK ? rc : check_report(rep, report_data, vmpl);
+    rc = rc != UAT_OK ? rc : uat_buf_append(out, rep.p, rep.len);
+    /* the buffer: the host's table, then zeros (unreferenced bytes, which the table parser
+     * requires to be zero); all zeros when the host has no certificates */
+    rc = rc != UAT_OK || !ext ? rc : pass_veks(uat_buf_span(&certs), out);
+    uat_buf_free(&certs);
+    free(resp);
+    return rc;
+}
+
+uat_err uat_snp_collect(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out)
+{
+    const char *iface = uat_attest_opt(ctx, "interface");
+    UAT_ENSURE(iface == NULL || strcmp(iface, "tsm") == 0 || strcmp(iface, "ioctl") == 0,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "interface", -1);
+    int tsm = iface != NULL ? strcmp(iface, "tsm") == 0 : uat_tsm_available(ctx->root);
+    if (!tsm) {
+        return uat_snp_collect_via(&uat_snp_ioctl_transport, ctx, report_data, out);
+    }
+    if (!uat_tsm_available(ctx->root)) {
+        return UAT_FAILF(UAT_ERR_PLATFORM_DEVICE, CHECK, "", -1,
+                         "no configfs-tsm under %s (Linux 6.7 or later, configfs mounted); "
+                         "interface=ioctl uses /dev/sev-guest",
+                         ctx->root);
+    }
+    int vmpl = -1;
+    UAT_TRY(vmpl_opt(ctx, &vmpl));
+    return collect_tsm(ctx, report_data, vmpl, out);
 }

@@ -182,7 +182,18 @@ UAT_MUST_USE uat_err uat_snp_check_hwid(const uat_snp_vek_ext *e, const uat_snp_
 /* True when e can have signed r: same kind, product, TCB and chip (the checks above, quietly). */
 int uat_snp_vek_matches(const uat_snp_vek_ext *e, const uat_snp_report *r);
 
-/* attest.c */
+/* attest.c: configfs-tsm, or /dev/sev-guest through a transport tests replace. The transport
+ * performs one guest request ioctl (ext: SNP_GET_EXT_REPORT, else SNP_GET_REPORT) on the device at
+ * path with io as the kernel's struct snp_guest_request_ioctl (linux/sev-guest.h) and returns 0
+ * or the errno value; io->exitinfo2 is as the kernel left it. */
+struct snp_guest_request_ioctl;
+typedef struct uat_snp_transport {
+    int (*request)(void *user, const char *path, int ext, struct snp_guest_request_ioctl *io);
+    void *user;
+} uat_snp_transport;
+extern const uat_snp_transport uat_snp_ioctl_transport;
+UAT_MUST_USE uat_err uat_snp_collect_via(const uat_snp_transport *t, const uat_attest_ctx *ctx,
+                                         const uint8_t *report_data, uat_buf *out);
 UAT_MUST_USE uat_err uat_snp_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
                                      uat_buf *out);
 

@@ -222,7 +222,7 @@ static uat_err snp_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *cl
 }
 
 static const char *const snp_detect[] = {"dev/sev-guest", NULL};
-static const char *const snp_options[] = {"vmpl", "tsm-entry", NULL};
+static const char *const snp_options[] = {"vmpl", "tsm-entry", "interface", NULL};
 
 const uat_tee_ops uat_tee_snp = {
     .name = "snp",
