@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """A loopback AMD KDS look-alike: serves one VCEK (DER) under /vcek/v1/Milan/<hwid>?<SPLs> and the
-Milan cert_chain (PEM), 404 for anything else; logs every request path.
-usage: kds_server.py VCEK_DER CHAIN_PEM PORT_FILE LOG_FILE"""
+Milan cert_chain (PEM) and, when given, a CRL under /vcek/v1/Milan/crl; 404 for anything else;
+logs every request path.
+usage: kds_server.py VCEK_DER CHAIN_PEM PORT_FILE LOG_FILE [CRL_DER]"""
 import http.server
 import os
 import sys
 import urllib.parse
 
 vcek, chain, port_file, log_file = sys.argv[1:5]
+crl = sys.argv[5] if len(sys.argv) > 5 else None
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -18,6 +20,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(u.query)
         if u.path == "/vcek/v1/Milan/cert_chain":
             body = open(chain, "rb").read()
+        elif u.path == "/vcek/v1/Milan/crl" and crl:
+            body = open(crl, "rb").read()
         elif u.path.startswith("/vcek/v1/Milan/") and all(k in q for k in
                                                           ("blSPL", "teeSPL", "snpSPL", "ucodeSPL")):
             body = open(vcek, "rb").read()

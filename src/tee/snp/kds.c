@@ -1,8 +1,11 @@
 /* Fetching a VCEK and its chain from an AMD KDS compatible service, when the caller allowed it
  * (uat_verifier_set_fetch(v, "amd", url)). spec: AMD 57230 (VCEK Certificate and KDS Interface)
  * §4: GET {base}/vcek/v1/{product}/{hwid}?blSPL=&teeSPL=&snpSPL=&ucodeSPL=[&fmcSPL=] (DER) and
- * {base}/vcek/v1/{product}/cert_chain (PEM: ASK, ARK). What comes back is verified like local
- * collateral: the ARK must still be a configured trust anchor. VLEKs are not served publicly. */
+ * {base}/vcek/v1/{product}/cert_chain (PEM: ASK, ARK) and {base}/vcek/v1/{product}/crl (DER, the
+ * ARK's CRL revoking ASKs). What comes back is verified like local collateral: the ARK must still
+ * be a configured trust anchor, and a CRL takes part in the chain check (its signature by the ARK
+ * and its dates at the evaluation time). A service without a CRL (404) is tolerated: the chain is
+ * then checked without one, as with local collateral. VLEKs are not served publicly. */
 #include <stdio.h>
 #include <string.h>
 
@@ -12,12 +15,41 @@
 
 #define CHECK "snp.fetch"
 
-static uat_err fetch_into(snp_store *s, const char *url, int chain)
+/* A CRL from the service must be the configured ARK's: anything else is refused, not ignored. */
+static uat_err check_crl(const snp_store *s, uat_span body, const char *ark, const char *url)
+{
+    uat_der_list l = {NULL, 0, 0};
+    uat_err rc = uat_der_list_load_crls(body, &l);
+    for (size_t i = 0; rc == UAT_OK && i < l.n; i++) {
+        int signed_by_ark = 0;
+        for (size_t k = 0; k < s->nanchors && !signed_by_ark; k++) {
+            signed_by_ark = strcmp(uat_cert_cn(s->anchors[k]), ark) == 0 &&
+                            uat_crl_signed_by(uat_buf_span(&l.items[i]),
+                                              uat_cert_der(s->anchors[k]));
+        }
+        if (!signed_by_ark) {
+            rc = UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, CHECK, "crl", -1,
+                           "the CRL from %s is not signed by the configured %s", url, ark);
+        }
+    }
+    uat_der_list_free(&l);
+    return rc;
+}
+
+static uat_err fetch_into(snp_store *s, const char *url, int chain, const char *ark)
 {
     uat_http_response r;
-    UAT_TRY(uat_http_get(url, UAT_MAX_FILE_BYTES, &r));
-    uat_err rc = chain ? snp_store_add_file(s, uat_buf_span(&r.body), url)
-                       : snp_store_add_der(s, uat_buf_span(&r.body), url);
+    uat_err got = uat_http_get(url, UAT_MAX_FILE_BYTES, &r);
+    if (got == UAT_ERR_IO_NOT_FOUND && chain == 2) {
+        uat_error_clear(); /* no CRL published there */
+        return UAT_OK;
+    }
+    UAT_TRY(got);
+    uat_err rc = chain == 2 ? check_crl(s, uat_buf_span(&r.body), ark, url) : UAT_OK;
+    if (rc == UAT_OK) {
+        rc = chain ? snp_store_add_file(s, uat_buf_span(&r.body), url)
+                   : snp_store_add_der(s, uat_buf_span(&r.body), url);
+    }
     uat_http_response_free(&r);
     return rc;
 }
@@ -37,9 +69,13 @@ static uat_err fetch_product(snp_store *s, const char *base, const uat_snp_repor
     const char *name = uat_snp_product_name(p);
     snprintf(url, sizeof(url), "%s/vcek/v1/%s/%s?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u%s", base,
              name, hwid, t.boot_loader, t.tee, t.snp, t.microcode, fmc);
-    UAT_TRY(fetch_into(s, url, 0));
+    char ark[32];
+    snprintf(ark, sizeof(ark), "ARK-%s", name);
+    UAT_TRY(fetch_into(s, url, 0, ark));
     snprintf(url, sizeof(url), "%s/vcek/v1/%s/cert_chain", base, name);
-    return fetch_into(s, url, 1);
+    UAT_TRY(fetch_into(s, url, 1, ark));
+    snprintf(url, sizeof(url), "%s/vcek/v1/%s/crl", base, name);
+    return fetch_into(s, url, 2, ark);
 }
 
 uat_err snp_kds_fetch(snp_store *s, const char *base, const uat_snp_report *r)
