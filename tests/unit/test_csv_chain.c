@@ -5,6 +5,7 @@
  * paths (HSK+CEK in the evidence or in the collateral directory, v1 and v2) and the attester over a
  * fake /dev/csv-guest transport. */
 #include "csv_test.h"
+#include "http_fixture.h"
 
 static csv_hier g_h;
 static char g_dir[64];
@@ -207,6 +208,66 @@ static void test_missing_hsk_cek(void **state)
                UAT_ERR_VERIFY_COLLATERAL);
 }
 
+/* The HSK and CEK from a loopback Hygon KDS look-alike, only when fetching was allowed. */
+static void test_fetch_hsk_cek(void **state)
+{
+    (void)state;
+    uint8_t page[4096];
+    good_page(page, 1);
+    uat_buf ev;
+    write_evidence(page, 1, g_h.pek_cert, NULL, g_h.sn, &ev);
+    http_fixture h;
+    assert_int_equal(http_fixture_start(&h, "/hsk_cek?snumber=", g_h.hsk_cek, sizeof(g_h.hsk_cek)),
+                     0);
+    char url[64];
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d/", h.port);
+    uat_verifier *v = NULL;
+    uat_claims *c = NULL;
+    assert_ok(uat_verifier_new(&v));
+    assert_ok(uat_verifier_set_trust_dir(v, g_trust));
+    /* not allowed: nothing asked */
+    assert_err(uat_verify(v, ev.p, ev.len, NULL, &c), UAT_ERR_VERIFY_COLLATERAL);
+    assert_int_equal(h.requests, 0);
+    assert_ok(uat_verifier_set_fetch(v, "hygon", url));
+    assert_ok(uat_verify(v, ev.p, ev.len, NULL, &c));
+    assert_int_equal(h.requests, 1);
+    assert_string_equal(h.last_path, "/hsk_cek?snumber=" SYN_CHIP);
+    char *json = NULL;
+    assert_ok(uat_claims_to_json(c, 0, &json));
+    assert_non_null(strstr(json, "\"hsk_cek_source\":\"fetched\""));
+    free(json);
+    uat_claims_free(c);
+    uat_verifier_free(v);
+    http_fixture_stop(&h);
+
+    /* the service answers an HSK the HRK did not sign (one byte of its signed body changed) */
+    uint8_t other[sizeof(g_h.hsk_cek)];
+    memcpy(other, g_h.hsk_cek, sizeof(other));
+    other[5] ^= 1; /* in the key id, inside the signed body */
+    assert_int_equal(http_fixture_start(&h, "/hsk_cek?snumber=", other, sizeof(other)), 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", h.port);
+    assert_ok(uat_verifier_new(&v));
+    assert_ok(uat_verifier_set_trust_dir(v, g_trust));
+    assert_ok(uat_verifier_set_fetch(v, "hygon", url));
+    assert_err(uat_verify(v, ev.p, ev.len, NULL, &c), UAT_ERR_VERIFY_CHAIN);
+    assert_string_equal(uat_last_error()->check, "csv.chain");
+    uat_verifier_free(v);
+    http_fixture_stop(&h);
+
+    /* the service does not know the chip (404): the missing chain element, named */
+    assert_int_equal(http_fixture_start(&h, "/nothing-here", NULL, 0), 0);
+    snprintf(url, sizeof(url), "http://127.0.0.1:%d", h.port);
+    assert_ok(uat_verifier_new(&v));
+    assert_ok(uat_verifier_set_trust_dir(v, g_trust));
+    assert_ok(uat_verifier_set_fetch(v, "hygon", url));
+    assert_err(uat_verify(v, ev.p, ev.len, NULL, &c), UAT_ERR_VERIFY_COLLATERAL);
+    assert_non_null(strstr(uat_last_error()->message, "missing chain element"));
+    assert_int_equal(h.requests, 1);
+    uat_verifier_free(v);
+    http_fixture_stop(&h);
+    uat_buf_free(&ev);
+}
+
 static void test_end_to_end(void **state)
 {
     (void)state;
@@ -393,6 +454,7 @@ int main(void)
         cmocka_unit_test(test_wrong_hrk),
         cmocka_unit_test(test_pek_and_report_keys),
         cmocka_unit_test(test_missing_hsk_cek),
+        cmocka_unit_test(test_fetch_hsk_cek),
         cmocka_unit_test(test_attester_negative),
         cmocka_unit_test(test_end_to_end),
         cmocka_unit_test(test_collateral_and_v2),

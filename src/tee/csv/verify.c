@@ -1,7 +1,8 @@
 /* CSV verification: the HRK from the trust directory, the report signature with the PEK, the
- * HSK and CEK of the chip (from the evidence or the collateral directory), the chain
- * HRK -> HSK -> CEK -> PEK; then the claims. Nothing is fetched: without the HSK and CEK the
- * verification fails closed (VERIFY_COLLATERAL), even when every signature it could check holds.
+ * HSK and CEK of the chip (from the evidence, the collateral directory, or a Hygon KDS when the
+ * caller allowed fetching from "hygon"), the chain HRK -> HSK -> CEK -> PEK; then the claims.
+ * Without the HSK and CEK the verification fails closed (VERIFY_COLLATERAL), even when every
+ * signature it could check holds.
  *
  * SM2 rules ([csv-rs] crypto/mod.rs PublicKey::verify, certs/ca/cert/mod.rs and
  * certs/csv/cert/mod.rs Verifiable; [rats-tls] hygoncert.c): a signature is SM2 with SM3 whose
@@ -13,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collateral/fetch.h"
 #include "collateral/trust.h"
 #include "core/file.h"
 #include "tee/csv/csv.h"
@@ -142,19 +144,46 @@ static uat_err load_hrk(const uat_verify_ctx *ctx, uat_buf *b, uat_csv_ca_cert *
     return uat_csv_verify_hrk(hrk);
 }
 
-/* The chip's HSK || CEK: from the evidence, else <collateral>/csv/<chip id>/hsk_cek.cert
- * ([trustee] try_load_hskcek_offline: <dir>/hsk_cek/<chip id>/hsk_cek.cert). */
-static uat_err load_hsk_cek(const uat_verify_ctx *ctx, const uat_csv_evidence *e, uat_buf *b,
-                            int *from_evidence)
+/* spec: Hygon KDS (as [trustee] csv verifier fetches it): GET {base}/hsk_cek?snumber=<chip id>
+ * answers the chip's hsk_cek.cert. Only when the caller allowed fetching from "hygon"; what comes
+ * back is verified like local collateral (HSK under the configured HRK, CEK under the HSK). */
+static uat_err fetch_hsk_cek(const char *base, const char *chip_id, uat_buf *b)
 {
-    *from_evidence = e->has_hsk_cek;
+    for (const char *c = chip_id; *c != '\0'; c++) {
+        UAT_ENSURE((*c >= '0' && *c <= '9') || (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z'),
+                   UAT_ERR_PARSE_BAD_VALUE, "csv.fetch", "serial_number", -1);
+    }
+    char url[1024];
+    int n = snprintf(url, sizeof(url), "%s/hsk_cek?snumber=%s", base, chip_id);
+    UAT_ENSURE(n > 0 && (size_t)n < sizeof(url), UAT_ERR_USAGE_INVALID_ARGUMENT, "csv.fetch", "url",
+               -1);
+    uat_http_response r;
+    UAT_TRY(uat_http_get(url, 64 * 1024, &r));
+    uat_err rc = uat_buf_append(b, r.body.p, r.body.len);
+    uat_http_response_free(&r);
+    return rc;
+}
+
+/* The chip's HSK || CEK: from the evidence, else <collateral>/csv/<chip id>/hsk_cek.cert
+ * ([trustee] try_load_hskcek_offline: <dir>/hsk_cek/<chip id>/hsk_cek.cert), else fetched from
+ * a Hygon KDS when allowed. */
+static uat_err load_hsk_cek(const uat_verify_ctx *ctx, const uat_csv_evidence *e, uat_buf *b,
+                            const char **source)
+{
+    *source = "evidence";
     if (e->has_hsk_cek) {
         return uat_buf_append(b, e->hsk_cek, sizeof(e->hsk_cek));
     }
+    *source = "collateral";
     char *path = NULL;
     uat_err rc = ctx->collateral_dir != NULL
                      ? read_in(ctx->collateral_dir, e->chip_id, UAT_CSV_HSK_CEK_FILE, b, &path)
                      : UAT_ERR_IO_NOT_FOUND;
+    const char *kds = uat_verify_fetch_url(ctx, "hygon");
+    if (rc == UAT_ERR_IO_NOT_FOUND && kds != NULL) {
+        *source = "fetched";
+        rc = fetch_hsk_cek(kds, e->chip_id, b);
+    }
     if (rc == UAT_ERR_IO_NOT_FOUND) {
         rc = UAT_FAILF(UAT_ERR_VERIFY_COLLATERAL, "csv.hsk_cek", "hsk_cek", -1,
                        "missing chain element: the HSK and CEK certificates of chip %s are "
@@ -194,7 +223,7 @@ static uat_err check_signer(const uat_csv_report *r, const uat_csv_evidence *e)
 }
 
 static uat_err fill_claims(const uat_csv_report *r, const uat_csv_evidence *e,
-                           const uat_csv_cert *pek, int from_evidence, uat_claims *claims)
+                           const uat_csv_cert *pek, const char *source, uat_claims *claims)
 {
     json_t *doc = uat_claims_doc(claims);
     UAT_TRY(uat_json_set_hex(doc, "measurement", r->measure, sizeof(r->measure)));
@@ -206,7 +235,7 @@ static uat_err fill_claims(const uat_csv_report *r, const uat_csv_evidence *e,
     UAT_TRY(uat_json_set_str(p, "chip_id", e->chip_id));
     UAT_TRY(uat_json_set_int(p, "pek_api_major", pek->api_major));
     UAT_TRY(uat_json_set_int(p, "pek_api_minor", pek->api_minor));
-    UAT_TRY(uat_json_set_str(p, "hsk_cek_source", from_evidence ? "evidence" : "collateral"));
+    UAT_TRY(uat_json_set_str(p, "hsk_cek_source", source));
     json_t *t = uat_claims_tee_obj(claims);
     UAT_TRY(uat_csv_report_describe(r, t));
     return uat_json_set_str(t, "serial_number", e->chip_id);
@@ -221,7 +250,7 @@ typedef struct csv_state {
 } csv_state;
 
 static uat_err verify_state(uat_span in, const uat_verify_ctx *ctx, csv_state *s,
-                            int *from_evidence)
+                            const char **source)
 {
     UAT_TRY(uat_csv_evidence_parse(in, &s->ev));
     UAT_TRY(uat_csv_report_parse(uat_span_of(s->ev.data, sizeof(s->ev.data)), s->ev.version,
@@ -231,7 +260,7 @@ static uat_err verify_state(uat_span in, const uat_verify_ctx *ctx, csv_state *s
     /* everything the evidence alone allows is checked before the missing collateral is named */
     UAT_TRY(load_hrk(ctx, &s->hrk_file, &s->hrk));
     UAT_TRY(uat_csv_verify_report(&s->rep, &s->pek));
-    UAT_TRY(load_hsk_cek(ctx, &s->ev, &s->hsk_cek_file, from_evidence));
+    UAT_TRY(load_hsk_cek(ctx, &s->ev, &s->hsk_cek_file, source));
     UAT_TRY(uat_csv_hsk_cek_parse(uat_buf_span(&s->hsk_cek_file), &s->hsk, &s->cek));
     return uat_csv_verify_chain(&s->hrk, &s->hsk, &s->cek, &s->pek);
 }
@@ -245,10 +274,10 @@ uat_err uat_csv_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *claim
     }
     uat_buf_init(&s->hrk_file, 64 * 1024);
     uat_buf_init(&s->hsk_cek_file, 64 * 1024);
-    int from_evidence = 0;
-    uat_err rc = verify_state(in, ctx, s, &from_evidence);
+    const char *source = "";
+    uat_err rc = verify_state(in, ctx, s, &source);
     if (rc == UAT_OK) {
-        rc = fill_claims(&s->rep, &s->ev, &s->pek, from_evidence, claims);
+        rc = fill_claims(&s->rep, &s->ev, &s->pek, source, claims);
     }
     if (rc == UAT_OK) {
         memcpy(out->report_data, s->rep.report_data, sizeof(s->rep.report_data));
