@@ -27,6 +27,11 @@ UAT_API UAT_MUST_USE uat_err uat_verifier_set_fetch(uat_verifier *v, const char 
  * (a TPM attestation key pinned by its Name). Borrowed: rv must outlive the verifier's use. */
 typedef struct uat_refvals uat_refvals;
 UAT_API void uat_verifier_set_reference_values(uat_verifier *v, const uat_refvals *rv);
+/* A nonce the evidence must carry in a nonce field of its own, besides the report data binding
+ * (the nonce of an Intel IAS attestation verification report: VERIFY_BINDING when it is absent
+ * or differs). Evidence formats without such a field do not use it. n = 0 clears it. */
+UAT_API UAT_MUST_USE uat_err uat_verifier_set_evidence_nonce(uat_verifier *v, const uint8_t *nonce,
+                                                             size_t n);
 /* Evaluation time in seconds since the epoch (default: now at each call). */
 UAT_API void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds);
 

@@ -14,6 +14,7 @@ struct verify_opts {
     const char *fetch[8];
     size_t nfetch;
     struct binding b;
+    const char *evidence_nonce;
     int compact;
     /* appraisal */
     const char *refvals[16];
@@ -38,6 +39,8 @@ static void verify_help(void)
            "  --report-data HEX     the binding the evidence must carry (zero-padded to 64 bytes)\n"
            "  --nonce TEXT          expect SHA-256(nonce || runtime data) as the binding\n"
            "  --runtime-data FILE   runtime data for --nonce\n"
+           "  --evidence-nonce TEXT a nonce the evidence must carry in a nonce field of its own\n"
+           "                        (the nonce of an Intel IAS report)\n"
            "  --compact             print JSON on one line\n\n"
            "appraisal (docs/appraisal.md):\n"
            "  --reference-values P  a reference value file or directory (repeatable)\n"
@@ -62,7 +65,8 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         {"policy", required_argument, NULL, 'P'},       {"runtime-key", required_argument, NULL, 'K'},
         {"ear", no_argument, NULL, 'E'},                {"token", no_argument, NULL, 'J'},
         {"token-keys", required_argument, NULL, 'k'},   {"ttl", required_argument, NULL, 't'},
-        {"state-dir", required_argument, NULL, 's'},    {NULL, 0, NULL, 0},
+        {"state-dir", required_argument, NULL, 's'},    {"evidence-nonce", required_argument, NULL, 'N'},
+        {NULL, 0, NULL, 0},
     };
     int c;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -72,6 +76,7 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         case 'a': o->at = optarg; break;
         case 'd': o->b.report_data_hex = optarg; break;
         case 'n': o->b.nonce = optarg; break;
+        case 'N': o->evidence_nonce = optarg; break;
         case 'R': o->b.runtime_data_path = optarg; break;
         case 'c': o->compact = 1; break;
         case 'P': o->policy = optarg; break;
@@ -121,6 +126,10 @@ static int configure(const struct verify_opts *o, uat_verifier *v)
             return usage_error("verify", "--fetch takes VENDOR=URL, e.g. intel=https://pccs:8081");
         }
         e = uat_verifier_set_fetch(v, vendor, url);
+    }
+    if (e == UAT_OK && o->evidence_nonce != NULL) {
+        e = uat_verifier_set_evidence_nonce(v, (const uint8_t *)o->evidence_nonce,
+                                            strlen(o->evidence_nonce));
     }
     if (e == UAT_OK && o->at != NULL) {
         int64_t t;

@@ -13,6 +13,7 @@
 #define UAT_MAX_PATH_LEN 4096u
 #define UAT_MAX_CERT_CHAIN 16u                        /* certificates in one chain */
 #define UAT_MAX_OPTIONS 32u                           /* key=value options on an attester */
+#define UAT_MAX_EVIDENCE_NONCE 64u                   /* a nonce field of evidence (IAS: 32) */
 #define UAT_REPORT_DATA_LEN 64u                       /* report_data everywhere (DESIGN.md 4) */
 #define UAT_MAX_EVENTLOG_BYTES (8u * 1024u * 1024u)   /* a TCG PC Client / CCEL event log */
 #define UAT_MAX_EVENTLOG_EVENTS 65536u                /* events in one TCG event log */

@@ -19,6 +19,8 @@ typedef struct uat_verify_ctx {
     const struct uat_refvals *refvals; /* reference values the caller pins keys with; may be NULL */
     uat_span inband; /* collateral that came with the evidence (RA-TLS endorsements extension), in
                       * the TEE's endorsement format: as untrusted as the evidence; empty = none */
+    uat_span nonce;  /* a nonce the evidence must carry in a field of its own besides report data
+                      * (the IAS report's nonce); empty = none asked */
 } uat_verify_ctx;
 
 /* True when the caller's reference values for this TEE list signer_hex as an accepted `signer`:

@@ -19,6 +19,8 @@ struct uat_verifier {
     int has_time;
     uat_time at;
     const uat_refvals *refvals; /* borrowed: pins evidence keys that have no vendor chain */
+    uint8_t nonce[UAT_MAX_EVIDENCE_NONCE];
+    size_t nonce_len;
 };
 
 uat_err uat_verifier_new(uat_verifier **out)
@@ -116,6 +118,18 @@ uat_err uat_verifier_set_fetch(uat_verifier *v, const char *vendor, const char *
     return UAT_OK;
 }
 
+uat_err uat_verifier_set_evidence_nonce(uat_verifier *v, const uint8_t *nonce, size_t n)
+{
+    UAT_ENSURE(v != NULL && (nonce != NULL || n == 0), UAT_ERR_USAGE_INVALID_ARGUMENT,
+               "verifier.nonce", "", -1);
+    UAT_ENSURE(n <= sizeof(v->nonce), UAT_ERR_RESOURCE_LIMIT, "verifier.nonce", "nonce", -1);
+    if (n > 0) {
+        memcpy(v->nonce, nonce, n);
+    }
+    v->nonce_len = n;
+    return UAT_OK;
+}
+
 void uat_verifier_set_reference_values(uat_verifier *v, const uat_refvals *rv)
 {
     v->refvals = rv;
@@ -162,7 +176,8 @@ static uat_verify_ctx make_ctx(uat_verifier *v, const uat_tee_ops *ops, uat_span
                           (const char *const *)v->fetch_names,
                           (const char *const *)v->fetch_urls,
                           v->refvals,
-                          inband};
+                          inband,
+                          uat_span_of(v->nonce, v->nonce_len)};
     return ctx;
 }
 

@@ -61,6 +61,22 @@ static uat_err check_issued(const uat_epid_report *r, uat_time at)
     return UAT_OK;
 }
 
+/* spec: IAS API rev 6 §4.2.1/§4.2.2: the report echoes the nonce of the request; a caller that
+ * sent one requires it back, byte for byte */
+static uat_err check_nonce(const uat_epid_report *r, uat_span want)
+{
+    if (want.len == 0) {
+        return UAT_OK;
+    }
+    size_t n = r->nonce != NULL ? strlen(r->nonce) : 0;
+    if (r->nonce == NULL || n != want.len || !uat_ct_equal(r->nonce, want.p, n)) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK_REPORT, "nonce", -1,
+                         r->nonce == NULL ? "the report carries no nonce, one was expected"
+                                          : "the report's nonce is not the expected one");
+    }
+    return UAT_OK;
+}
+
 static uat_err fill_tcb(const uat_epid_report *r, const char *status, json_t *doc)
 {
     json_t *tcb = json_object();
@@ -101,9 +117,11 @@ uat_err uat_epid_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *clai
     UAT_TRY_GOTO(rc, verify_signature(&ev), done);
     UAT_TRY_GOTO(rc, uat_epid_report_parse(uat_buf_span(&ev.report), &r), done);
     UAT_TRY_GOTO(rc, check_issued(&r, ctx->at), done);
+    UAT_TRY_GOTO(rc, check_nonce(&r, ctx->nonce), done);
     UAT_TRY_GOTO(rc, uat_epid_status_tcb(r.status, &status), done);
     UAT_TRY_GOTO(rc, fill_claims(&r, status, claims), done);
-    /* the generic binding check compares the quote's report_data; the IAS nonce is a claim */
+    /* the generic binding check compares the quote's report_data; the IAS nonce was checked when
+     * the caller gave one, and is a claim */
     memcpy(out->report_data, r.quote.body.report_data, sizeof(r.quote.body.report_data));
     out->report_data_len = sizeof(r.quote.body.report_data);
     out->valid_until = not_after;

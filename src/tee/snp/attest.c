@@ -232,7 +232,17 @@ uat_err uat_snp_collect(const uat_attest_ctx *ctx, const uint8_t *report_data, u
                UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "interface", -1);
     int tsm = iface != NULL ? strcmp(iface, "tsm") == 0 : uat_tsm_available(ctx->root);
     if (!tsm) {
-        return uat_snp_collect_via(&uat_snp_ioctl_transport, ctx, report_data, out);
+        uat_err rc = uat_snp_collect_via(&uat_snp_ioctl_transport, ctx, report_data, out);
+        if (rc != UAT_OK && iface == NULL && uat_err_category(rc) == UAT_CAT_PLATFORM) {
+            /* chosen for want of configfs-tsm: say so, since either would have done */
+            char msg[512], field[64];
+            snprintf(msg, sizeof(msg), "%s", uat_last_error()->message);
+            snprintf(field, sizeof(field), "%s", uat_last_error()->field);
+            return UAT_FAILF(rc, CHECK, field, -1,
+                             "%s; and no configfs-tsm under %s (Linux 6.7 or later)", msg,
+                             ctx->root);
+        }
+        return rc;
     }
     if (!uat_tsm_available(ctx->root)) {
         return UAT_FAILF(UAT_ERR_PLATFORM_DEVICE, CHECK, "", -1,
