@@ -75,11 +75,23 @@ int read_input(const char *path, uint8_t **out, size_t *n)
     return 0;
 }
 
-/* Writes to a temporary file beside path, then renames it: never a half-written file. */
+/* Writes to a temporary file beside path, then renames it: never a half-written file. The library
+ * keeps its own copy (uat_file_write_atomic) behind the public API the CLI links against. */
 int write_output(const char *path, const void *p, size_t n)
 {
     if (path == NULL || strcmp(path, "-") == 0) {
         return fwrite(p, 1, n, stdout) == n && fflush(stdout) == 0 ? 0 : -1;
+    }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        /* a device or FIFO (/dev/null): written in place, never replaced by a rename */
+        FILE *d = fopen(path, "wb");
+        int dok = d != NULL && fwrite(p, 1, n, d) == n;
+        dok = d != NULL && fclose(d) == 0 && dok;
+        if (!dok) {
+            fprintf(stderr, "%s: cannot write %s: %s\n", prog, path, strerror(errno));
+        }
+        return dok ? 0 : -1;
     }
     size_t len = strlen(path) + 16;
     char *tmp = malloc(len);

@@ -78,6 +78,23 @@ uat_err uat_file_write_atomic(const char *path, const void *p, size_t n, unsigne
     if (strcmp(path, "-") == 0) {
         return write_all(STDOUT_FILENO, p, n);
     }
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+        /* A device or pipe (/dev/null, /dev/stdout, a FIFO): written in place, never replaced. */
+        if (S_ISDIR(st.st_mode)) {
+            errno = EISDIR;
+            return io_fail(UAT_ERR_IO_WRITE, "file.write", path);
+        }
+        int dfd = open(path, O_WRONLY | O_CLOEXEC);
+        if (dfd < 0) {
+            return io_fail(UAT_ERR_IO_WRITE, "file.write", path);
+        }
+        uat_err drc = write_all(dfd, p, n);
+        if (close(dfd) != 0 && drc == UAT_OK) {
+            drc = io_fail(UAT_ERR_IO_WRITE, "file.write", path);
+        }
+        return drc;
+    }
     size_t len = strlen(path);
     char *tmp = malloc(len + 16);
     if (tmp == NULL) {

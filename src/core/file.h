@@ -6,7 +6,8 @@
 
 /* Appends the whole file (at most max bytes, else RESOURCE_LIMIT) to out. "-" is stdin. */
 UAT_MUST_USE uat_err uat_file_read(const char *path, size_t max, uat_buf *out);
-/* Writes to a temporary file in the same directory, then renames: never half-written. */
+/* Writes to a temporary file in the same directory, then renames: never half-written. "-" is
+ * stdout; an existing device or FIFO (/dev/null) is written in place, never replaced. */
 UAT_MUST_USE uat_err uat_file_write_atomic(const char *path, const void *p, size_t n,
                                            unsigned mode);
 /* Creates dir and its parents with mode (0700 for key stores). */

@@ -28,6 +28,16 @@ set -e
 [ "$code" -eq 2 ] && grep -q USAGE_NO_TRUST_ANCHOR "$work/err" || fail "missing trust dir: exit $code $(cat "$work/err")"
 echo "ok - CBOR CMW verifies; no trust anchor is a named usage error"
 
+# 2b. -o onto a FIFO (as onto /dev/null) writes into it: the atomic rename is for regular files only
+mkfifo "$work/fifo"
+cat "$work/fifo" >"$work/from-fifo" &
+reader=$!
+"$UATTEST" collect --tee sim --state-dir "$state" --report-data "$rd" -o "$work/fifo"
+wait "$reader"
+[ -p "$work/fifo" ] || fail "-o replaced the FIFO with a regular file"
+"$UATTEST" verify --trust "$state/trust" --report-data "$rd" "$work/from-fifo" >/dev/null || fail "evidence read from the FIFO"
+echo "ok - -o writes into a FIFO in place"
+
 # 3. wrong binding
 set +e
 "$UATTEST" verify --trust "$state/trust" --report-data "ff$rd" "$work/ev.cbor" >/dev/null 2>&1; code=$?
