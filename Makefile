@@ -48,6 +48,7 @@ fuzz: deps
 # Speed figures as ratios measured in the same run (bench/README.md).
 bench: build
 	for b in $(BUILD)/bench_*; do $$b ../shared/corpus; done
+	./bench/tpm_process.sh $(BUILD) # whole-process uattest verify vs tpm2_checkquote (swtpm)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD)

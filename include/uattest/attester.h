@@ -22,6 +22,13 @@ UAT_API UAT_MUST_USE uat_err uat_attester_set_option(uat_attester *a, const char
 UAT_API UAT_MUST_USE uat_err uat_attester_collect(uat_attester *a, const uint8_t *report_data,
                                                   uat_cmw **out);
 
+/* Answers an enrolment challenge of uat_verifier_enrol_challenge with this device's keys (TPM:
+ * ActivateCredential); *secret is malloc'd (wipe and free it). UNSUPPORTED_FEATURE for TEEs
+ * without enrolment. */
+UAT_API UAT_MUST_USE uat_err uat_attester_enrol_respond(uat_attester *a, const uint8_t *challenge,
+                                                        size_t n, uint8_t **secret,
+                                                        size_t *secret_len);
+
 /* TEEs this build knows, by index; NULL past the end. */
 UAT_API const char *uat_tee_name(size_t i);
 UAT_API const char *uat_tee_media_type(size_t i);

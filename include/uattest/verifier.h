@@ -56,6 +56,15 @@ UAT_API UAT_MUST_USE uat_err uat_verify_with_collateral(uat_verifier *v, const u
  * fetches. *out is malloc'd. UNSUPPORTED_FEATURE for TEEs without an endorsement format. */
 UAT_API UAT_MUST_USE uat_err uat_verifier_endorsements(uat_verifier *v, const uint8_t *evidence,
                                                        size_t n, uint8_t **out, size_t *out_len);
+/* Enrolment by credential activation (TPM: docs/tpm.md "Attester and enrolment"): from evidence
+ * that names an endorsement key (with its certificate, checked against the trust directory) and
+ * the key to enrol, a challenge only the device holding both can open, and the secret a correct
+ * answer (uat_attester_enrol_respond) returns. Both are malloc'd; wipe and free the secret.
+ * UNSUPPORTED_FEATURE for TEEs without enrolment. */
+UAT_API UAT_MUST_USE uat_err uat_verifier_enrol_challenge(uat_verifier *v, const uint8_t *evidence,
+                                                          size_t n, uint8_t **challenge,
+                                                          size_t *challenge_len, uint8_t **secret,
+                                                          size_t *secret_len);
 /* Parses evidence without verifying anything and returns its fields as JSON (free()). */
 UAT_API UAT_MUST_USE uat_err uat_inspect(const uint8_t *evidence, size_t n, char **json_out);
 

@@ -38,5 +38,6 @@ int cmd_collect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_ratls(int argc, char **argv);
+int cmd_enrol(int argc, char **argv);
 
 #endif

@@ -50,7 +50,7 @@ out:
     if (fd != STDIN_FILENO) {
         close(fd);
     }
-    if (rc != UAT_OK) {
+    if (rc != UAT_OK && out->p != NULL) {
         uat_wipe(out->p + start, out->len - start);
         out->len = start;
     }

@@ -165,6 +165,12 @@ typedef struct uat_x509_ext_spec {
 UAT_MUST_USE uat_err uat_x509_self_signed(const uat_key *key, const char *cn, uat_time not_before,
                                           uat_time not_after, const uat_x509_ext_spec *exts,
                                           size_t n, uat_buf *cert_der);
+/* A certificate for subject's public key, issued (signed) by issuer_key as the subject of
+ * issuer_der; is_ca adds a critical basicConstraints CA:TRUE, else CA:FALSE. Test CAs, AK and EK
+ * certificates for tests. */
+UAT_MUST_USE uat_err uat_x509_issue(const uat_key *issuer_key, uat_span issuer_der,
+                                    const uat_key *subject, const char *cn, int is_ca,
+                                    uat_time not_before, uat_time not_after, uat_buf *cert_der);
 
 /* x509_fields.c: fields exactly as the certificate's DER holds them (nothing re-encoded). */
 /* The DER SubjectPublicKeyInfo, appended to out. */
@@ -252,5 +258,30 @@ UAT_MUST_USE uat_err uat_key_ec_point(const uat_key *k, uint8_t *x, uint8_t *y, 
                                       size_t *len);
 /* Modulus or field size in bits; 0 for other keys. */
 size_t uat_key_bits(const uat_key *k);
+
+/* TPM 2.0 keys and signature schemes (the TPM verifier, src/tee/tpm/). */
+/* An RSA public key from its modulus and public exponent, unsigned big-endian (TPMT_PUBLIC's
+ * unique.rsa and parameters.exponent). CRYPTO_BAD_KEY below 1024 bits or for an even exponent. */
+UAT_MUST_USE uat_err uat_key_from_rsa(uat_span n, uat_span e, uat_key **out);
+/* An RSA key's modulus, unsigned big-endian without leading zeros, appended to n; its exponent. */
+UAT_MUST_USE uat_err uat_key_rsa_public(const uat_key *k, uat_buf *n, uint64_t *e);
+/* True when both hold the same public key. */
+int uat_key_equal(const uat_key *a, const uat_key *b);
+/* A signature scheme whose hash is chosen apart from the key, as a TPM signs: any supported hash
+ * with RSASSA-PKCS1-v1_5, RSASSA-PSS (MGF1 with the same hash) or ECDSA on any curve (P-256 with
+ * SHA-384 included). ECDSA signatures are raw r || s, each the curve's field size. RSASSA-PSS
+ * verifies with a salt of the digest's length or of the largest length the key allows, the two
+ * salts a TPM uses (Part 1 rev 1.59 §B.7 and earlier revisions); signing uses the digest length. */
+enum uat_sig_scheme {
+    UAT_SCHEME_RSASSA,
+    UAT_SCHEME_RSAPSS,
+    UAT_SCHEME_ECDSA,
+};
+/* VERIFY_SIGNATURE (recording check) when the signature does not verify. */
+UAT_MUST_USE uat_err uat_sig_verify_scheme(const uat_key *k, enum uat_sig_scheme s,
+                                           enum uat_hash_alg h, uat_span msg, uat_span sig,
+                                           const char *check);
+UAT_MUST_USE uat_err uat_sig_sign_scheme(const uat_key *k, enum uat_sig_scheme s,
+                                         enum uat_hash_alg h, uat_span msg, uat_buf *out);
 
 #endif

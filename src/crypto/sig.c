@@ -170,3 +170,119 @@ out:
     uat_buf_free(&tmp);
     return rc;
 }
+
+/* ---- TPM schemes: the hash is chosen apart from the key ---------------------------------- */
+
+static uat_err scheme_key(const uat_key *k, enum uat_sig_scheme s, const char *check, size_t *half)
+{
+    enum uat_key_kind kind = k != NULL ? uat_key_kind_of(k) : UAT_KEY_OTHER;
+    *half = kind == UAT_KEY_EC_P256 ? 32 : kind == UAT_KEY_EC_P384 ? 48 : kind == UAT_KEY_EC_P521 ? 66 : 0;
+    int ok = s == UAT_SCHEME_ECDSA ? *half > 0
+                                    : (s == UAT_SCHEME_RSASSA || s == UAT_SCHEME_RSAPSS) &&
+                                          kind == UAT_KEY_RSA;
+    if (!ok) {
+        return UAT_FAILF(UAT_ERR_CRYPTO_BAD_KEY, check, "key", -1,
+                         "the key does not match the signature scheme");
+    }
+    return UAT_OK;
+}
+
+/* salt: for RSASSA-PSS only, a length in bytes */
+static uat_err scheme_ctx(EVP_MD_CTX *ctx, const uat_key *k, enum uat_sig_scheme s, const EVP_MD *md,
+                          int salt, int sign, const char *check)
+{
+    EVP_PKEY_CTX *pctx = NULL;
+    int ok = sign ? EVP_DigestSignInit_ex(ctx, &pctx, EVP_MD_get0_name(md), NULL, NULL, k->pkey,
+                                          NULL)
+                  : EVP_DigestVerifyInit_ex(ctx, &pctx, EVP_MD_get0_name(md), NULL, NULL, k->pkey,
+                                            NULL);
+    if (ok != 1) {
+        return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_BAD_KEY, check);
+    }
+    if (s == UAT_SCHEME_RSAPSS) {
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) == 1 &&
+             EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, salt) == 1 &&
+             EVP_PKEY_CTX_set_rsa_mgf1_md(pctx, md) == 1;
+    } else if (s == UAT_SCHEME_RSASSA) {
+        ok = EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PADDING) == 1;
+    }
+    return ok ? UAT_OK : UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, check);
+}
+
+static int scheme_verify_once(const uat_key *k, enum uat_sig_scheme s, const EVP_MD *md, int salt,
+                              uat_span msg, uat_span sig, const char *check, uat_err *rc)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        *rc = UAT_NOMEM(check);
+        return 0;
+    }
+    *rc = scheme_ctx(ctx, k, s, md, salt, 0, check);
+    int ok = *rc == UAT_OK && EVP_DigestVerify(ctx, sig.p, sig.len, msg.p, msg.len) == 1;
+    EVP_MD_CTX_free(ctx);
+    ERR_clear_error();
+    return ok;
+}
+
+uat_err uat_sig_verify_scheme(const uat_key *k, enum uat_sig_scheme s, enum uat_hash_alg h,
+                              uat_span msg, uat_span sig, const char *check)
+{
+    check = check ? check : "signature";
+    const EVP_MD *md = uat_ossl_md(h);
+    size_t half = 0;
+    UAT_ENSURE(md != NULL, UAT_ERR_UNSUPPORTED_ALGORITHM, check, "hash", -1);
+    UAT_TRY(scheme_key(k, s, check, &half));
+    uat_buf der;
+    uat_buf_init(&der, 256);
+    uat_err rc = UAT_OK;
+    if (s == UAT_SCHEME_ECDSA) {
+        UAT_TRY_GOTO(rc, raw_to_der(sig, half, &der, check), out);
+        sig = uat_buf_span(&der);
+    }
+    int hl = EVP_MD_get_size(md);
+    /* spec: RFC 8017 §9.1.1: emLen = ceil((modBits - 1) / 8); the largest salt is emLen - hLen - 2 */
+    int em_len = (EVP_PKEY_get_bits(k->pkey) - 1 + 7) / 8;
+    int ok = scheme_verify_once(k, s, md, hl, msg, sig, check, &rc);
+    if (!ok && rc == UAT_OK && s == UAT_SCHEME_RSAPSS && em_len - hl - 2 > hl) {
+        ok = scheme_verify_once(k, s, md, em_len - hl - 2, msg, sig, check, &rc);
+    }
+    if (!ok && rc == UAT_OK) {
+        rc = UAT_FAIL(UAT_ERR_VERIFY_SIGNATURE, check, "signature", -1);
+    }
+out:
+    uat_buf_free(&der);
+    return rc;
+}
+
+uat_err uat_sig_sign_scheme(const uat_key *k, enum uat_sig_scheme s, enum uat_hash_alg h,
+                            uat_span msg, uat_buf *out)
+{
+    const EVP_MD *md = uat_ossl_md(h);
+    size_t half = 0, n = 0;
+    UAT_ENSURE(md != NULL, UAT_ERR_UNSUPPORTED_ALGORITHM, "signature.sign", "hash", -1);
+    UAT_TRY(scheme_key(k, s, "signature.sign", &half));
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (ctx == NULL) {
+        return UAT_NOMEM("signature.sign");
+    }
+    uat_buf tmp;
+    uat_buf_init(&tmp, 1024);
+    uat_err rc;
+    UAT_TRY_GOTO(rc, scheme_ctx(ctx, k, s, md, EVP_MD_get_size(md), 1, "signature.sign"), out);
+    if (EVP_DigestSign(ctx, NULL, &n, msg.p, msg.len) != 1) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "signature.sign");
+        goto out;
+    }
+    UAT_TRY_GOTO(rc, uat_buf_reserve(&tmp, n), out);
+    if (EVP_DigestSign(ctx, tmp.p, &n, msg.p, msg.len) != 1) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "signature.sign");
+        goto out;
+    }
+    tmp.len = n;
+    rc = s == UAT_SCHEME_ECDSA ? der_to_raw(uat_buf_span(&tmp), half, out)
+                               : uat_buf_append(out, tmp.p, tmp.len);
+out:
+    EVP_MD_CTX_free(ctx);
+    uat_buf_free(&tmp);
+    return rc;
+}

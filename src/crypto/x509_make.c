@@ -114,3 +114,50 @@ out:
     ERR_clear_error();
     return rc;
 }
+
+/* spec: RFC 5280 §4.2.1.9 basicConstraints (critical on a CA), §4.1.2.4 issuer = the issuing
+ * certificate's subject */
+uat_err uat_x509_issue(const uat_key *issuer_key, uat_span issuer_der, const uat_key *subject,
+                       const char *cn, int is_ca, uat_time not_before, uat_time not_after,
+                       uat_buf *cert_der)
+{
+    UAT_ENSURE(issuer_key != NULL && subject != NULL && cn != NULL && cert_der != NULL &&
+                   not_before < not_after,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
+    UAT_ENSURE(uat_key_is_private(issuer_key), UAT_ERR_CRYPTO_BAD_KEY, CHECK, "issuer_key", -1);
+    X509 *issuer = uat_ossl_d2i_cert(issuer_der);
+    X509 *x = X509_new();
+    const EVP_MD *md = NULL;
+    uat_err rc = UAT_OK;
+    if (issuer == NULL || x == NULL) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, CHECK);
+        goto out;
+    }
+    UAT_TRY_GOTO(rc, set_serial(x), out);
+    UAT_TRY_GOTO(rc, set_names_and_times(x, cn, not_before, not_after), out);
+    X509_EXTENSION *bc = X509V3_EXT_conf_nid(NULL, NULL, NID_basic_constraints,
+                                             is_ca ? "critical,CA:TRUE" : "critical,CA:FALSE");
+    int ok = bc != NULL && X509_add_ext(x, bc, -1) == 1 &&
+             X509_set_issuer_name(x, X509_get_subject_name(issuer)) == 1 &&
+             X509_set_pubkey(x, subject->pkey) == 1;
+    X509_EXTENSION_free(bc);
+    if (!ok) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, CHECK);
+        goto out;
+    }
+    UAT_TRY_GOTO(rc, sign_md(issuer_key, &md), out);
+    if (X509_sign(x, issuer_key->pkey, md) <= 0) {
+        rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, CHECK);
+        goto out;
+    }
+    unsigned char *der = NULL;
+    int n = i2d_X509(x, &der);
+    rc = n > 0 ? uat_buf_append(cert_der, der, (size_t)n)
+               : UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, CHECK);
+    OPENSSL_free(der);
+out:
+    X509_free(x);
+    X509_free(issuer);
+    ERR_clear_error();
+    return rc;
+}

@@ -179,3 +179,26 @@ uat_err uat_attester_collect(uat_attester *a, const uint8_t *report_data, uat_cm
     uat_buf_free(&ev);
     return rc;
 }
+
+uat_err uat_attester_enrol_respond(uat_attester *a, const uint8_t *challenge, size_t n,
+                                   uint8_t **secret, size_t *secret_len)
+{
+    UAT_ENSURE(a != NULL && challenge != NULL && secret != NULL && secret_len != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.enrol", "", -1);
+    uat_error_clear();
+    if (a->ops->enrol_respond == NULL) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "attester.enrol", "tee", -1,
+                         "the %s attester has no enrolment by credential activation",
+                         a->ops->name);
+    }
+    uat_attest_ctx ctx = {a->root, a->state_dir, a->nopts, (const char *const *)a->keys,
+                          (const char *const *)a->values};
+    uat_buf sec;
+    uat_buf_init(&sec, UAT_MAX_EVIDENCE_BYTES);
+    uat_err rc = a->ops->enrol_respond(&ctx, uat_span_of(challenge, n), &sec);
+    if (rc == UAT_OK) {
+        uat_buf_take(&sec, secret, secret_len);
+    }
+    uat_buf_free(&sec);
+    return rc;
+}

@@ -4,11 +4,14 @@
 #include <string.h>
 
 #include "appraisal/appraisal_int.h"
+#include "tee/cca/cca.h"
 #include "tee/csv/csv.h"
 #include "tee/intel/intel.h"
 #include "tee/intel/epid.h"
 #include "tee/sim/sim.h"
 #include "tee/snp/snp.h"
+#include "tee/virtcca/virtcca.h"
+#include "tee/tpm/tpm.h"
 
 static const uat_tee_ops *const registry[] = {
     &uat_tee_sim,
@@ -17,6 +20,9 @@ static const uat_tee_ops *const registry[] = {
     &uat_tee_sgx_epid,
     &uat_tee_snp,
     &uat_tee_csv,
+    &uat_tee_tpm,
+    &uat_tee_cca,
+    &uat_tee_virtcca,
 };
 
 size_t uat_registry_count(void)

@@ -306,3 +306,38 @@ uat_err uat_inspect(const uint8_t *evidence, size_t n, char **json_out)
     uat_cmw_free(c);
     return rc;
 }
+
+/* Enrolment by credential activation: generic, the TEE's ops do the work (TPM: MakeCredential). */
+uat_err uat_verifier_enrol_challenge(uat_verifier *v, const uint8_t *evidence, size_t n,
+                                     uint8_t **challenge, size_t *challenge_len, uint8_t **secret,
+                                     size_t *secret_len)
+{
+    UAT_ENSURE(v != NULL && challenge != NULL && challenge_len != NULL && secret != NULL &&
+                   secret_len != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "enrol.challenge", "", -1);
+    uat_error_clear();
+    uat_cmw *c = NULL;
+    const uat_tee_ops *ops = NULL;
+    uat_span value = {NULL, 0};
+    uat_buf ch, sec;
+    uat_buf_init(&ch, UAT_MAX_EVIDENCE_BYTES);
+    uat_buf_init(&sec, UAT_MAX_EVIDENCE_BYTES);
+    UAT_TRY(uat_resolve_input(evidence, n, &c));
+    uat_err rc = uat_resolve_record(c, &ops, &value);
+    if (rc == UAT_OK && ops->enrol_challenge == NULL) {
+        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "enrol.challenge", "tee", -1,
+                       "%s evidence has no enrolment by credential activation", ops->name);
+    }
+    if (rc == UAT_OK) {
+        uat_verify_ctx ctx = make_ctx(v, ops, uat_span_of(NULL, 0));
+        rc = ops->enrol_challenge(value, &ctx, &ch, &sec);
+    }
+    uat_cmw_free(c);
+    if (rc == UAT_OK) {
+        uat_buf_take(&ch, challenge, challenge_len);
+        uat_buf_take(&sec, secret, secret_len);
+    }
+    uat_buf_free(&ch);
+    uat_buf_free(&sec);
+    return rc;
+}

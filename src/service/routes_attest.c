@@ -216,6 +216,7 @@ static uat_err run_attest(uat_svc *s, const uat_http_req *rq, attest_job *j)
     UAT_TRY(decode_evidence(j));
     UAT_TRY(decode_runtime(j));
     UAT_TRY(load_policy(s, j));
+    UAT_TRY(uat_svc_refvals_sync(s)); /* reference values written through another replica */
     UAT_TRY(verify(s, j));
     UAT_TRY(appraise(s, j));
     /* the evidence verified against this nonce: it is spent, whatever the appraisal says */

@@ -5,6 +5,7 @@
 #define UAT_SERVICE_SERVICE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "core/buf.h"
 #include "service/metrics.h"
@@ -40,6 +41,8 @@ typedef struct uat_svc {
     uint8_t nonce_key[UAT_NONCE_KEY_LEN];
     uat_refvals *refvals; /* mirrors the store's reference values */
     pthread_rwlock_t refvals_lock;
+    _Atomic int64_t refvals_generation; /* the store's generation refvals was loaded at */
+    pthread_mutex_t reload_lock;        /* one reload at a time */
     pthread_key_t verifier_key; /* one uat_verifier per worker thread (its caches are not shared) */
     uat_metrics *metrics;
 } uat_svc;
@@ -55,5 +58,8 @@ UAT_MUST_USE uat_err uat_svc_admin_create(uat_svc *s, char *out, size_t cap);
 UAT_MUST_USE uat_err uat_svc_sha256_hex(const char *text, size_t n, char out[65]);
 /* Reloads the in-memory reference values from the store. */
 UAT_MUST_USE uat_err uat_svc_reload_refvals(uat_svc *s);
+/* Reloads them when the store's reference values changed since they were loaded (a write
+ * through another replica): an attestation sees every reference value acknowledged before it. */
+UAT_MUST_USE uat_err uat_svc_refvals_sync(uat_svc *s);
 
 #endif

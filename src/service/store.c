@@ -11,7 +11,7 @@ struct uat_store {
     void *impl;
 };
 
-static const uat_store_ops *const backends[] = {&uat_store_sqlite_ops};
+static const uat_store_ops *const backends[] = {&uat_store_sqlite_ops, &uat_store_pg_ops};
 
 static const char *const table_names[UAT_STORE_NTABLES] = {"reference_values", "policies",
                                                            "resources", "admin_tokens"};
@@ -24,6 +24,11 @@ const char *uat_store_table_name(enum uat_store_table t)
 /* "scheme:rest" for a known scheme; anything else with "://" is an unknown scheme; else a path. */
 static uat_err pick(const char *uri, const uat_store_ops **ops, const char **location)
 {
+    if (strncmp(uri, "postgres://", 11) == 0) { /* libpq's other spelling */
+        *ops = &uat_store_pg_ops;
+        *location = uri + 9;
+        return UAT_OK;
+    }
     for (size_t i = 0; i < sizeof(backends) / sizeof(backends[0]); i++) {
         size_t n = strlen(backends[i]->scheme);
         if (strncmp(uri, backends[i]->scheme, n) == 0 && uri[n] == ':') {
@@ -127,4 +132,11 @@ uat_err uat_store_list(uat_store *s, enum uat_store_table t, uat_store_each_fn f
 int uat_store_schema_version(uat_store *s)
 {
     return s->ops->schema_version(s->impl);
+}
+
+uat_err uat_store_generation(uat_store *s, enum uat_store_table t, int64_t *out)
+{
+    UAT_ENSURE((unsigned)t < UAT_STORE_NTABLES && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
+               CHECK, "table", -1);
+    return s->ops->generation(s->impl, t, out);
 }

@@ -1,9 +1,10 @@
 /* The service's persistent state behind an ops table: reference values, policies, resources, admin
- * token hashes and used nonces. SQLite (store_sqlite.c) is the default backend; a PostgreSQL
- * backend for several replicas adds one ops table and one scheme in store.c, nothing in the routes.
+ * token hashes and used nonces. SQLite (store_sqlite.c) is the default backend; PostgreSQL
+ * (store_pg.c, a "postgresql://" URI) serves several replicas sharing one database. The routes
+ * see only this interface; tests/unit/test_store.c runs one suite against both backends.
  *
- * Every object is (id, body text, updated_at). Every write is one transaction: a failure leaves
- * the store as it was. */
+ * Every object is (id, body bytes, updated_at). Every write is one transaction, committed before
+ * the call returns: a failure leaves the store as it was. */
 #ifndef UAT_SERVICE_STORE_H
 #define UAT_SERVICE_STORE_H
 
@@ -28,7 +29,7 @@ typedef uat_err (*uat_store_each_fn)(void *user, const char *id, const char *bod
                                      int64_t updated_at);
 
 typedef struct uat_store_ops {
-    const char *scheme; /* "sqlite" */
+    const char *scheme; /* "sqlite", "postgresql" */
     /* location: what follows "<scheme>:" in the store URI */
     uat_err (*open)(const char *location, void **impl);
     void (*close)(void *impl);
@@ -47,13 +48,18 @@ typedef struct uat_store_ops {
     uat_err (*list)(void *impl, enum uat_store_table t, uat_store_each_fn fn, void *user);
     /* The schema version the store is at (migrations applied). */
     int (*schema_version)(void *impl);
+    /* A counter that grows with every put or delete in table t, by any process sharing the
+     * store: a replica compares it to reload what it caches (reference values). */
+    uat_err (*generation)(void *impl, enum uat_store_table t, int64_t *out);
 } uat_store_ops;
 
 extern const uat_store_ops uat_store_sqlite_ops;
+extern const uat_store_ops uat_store_pg_ops;
 
 typedef struct uat_store uat_store;
 
-/* uri: "sqlite:PATH" or a plain PATH (SQLite). Unknown schemes: UNSUPPORTED_FEATURE. */
+/* uri: "sqlite:PATH" or a plain PATH (SQLite); "postgresql://..." or "postgres://..." (a libpq
+ * connection URI). Unknown schemes: UNSUPPORTED_FEATURE. */
 UAT_MUST_USE uat_err uat_store_open(const char *uri, uat_store **out);
 void uat_store_close(uat_store *s);
 const char *uat_store_scheme(const uat_store *s);
@@ -71,5 +77,6 @@ UAT_MUST_USE uat_err uat_store_del(uat_store *s, enum uat_store_table t, const c
 UAT_MUST_USE uat_err uat_store_list(uat_store *s, enum uat_store_table t, uat_store_each_fn fn,
                                     void *user);
 int uat_store_schema_version(uat_store *s);
+UAT_MUST_USE uat_err uat_store_generation(uat_store *s, enum uat_store_table t, int64_t *out);
 
 #endif

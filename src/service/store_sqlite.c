@@ -1,5 +1,14 @@
-/* The SQLite store: one connection guarded by a mutex, WAL journal, FULL sync, a schema version
- * table with ordered migrations, and every write in one IMMEDIATE transaction. */
+/* The SQLite store: WAL journal, FULL sync, a schema version table with ordered migrations, and
+ * every write in one IMMEDIATE transaction.
+ *
+ * Two connections, each guarded by a mutex: one writes, one reads. In WAL mode a reader never
+ * waits for a writer, so the reads of every request (admin token, policy, the reference values'
+ * generation) do not queue behind a commit's fsync.
+ *
+ * Used nonces are committed in groups: a thread that records a nonce while a commit is under way
+ * queues it, and the next commit takes every queued nonce in one transaction (one fsync). Each
+ * caller returns only once the transaction holding its nonce is durable, so FULL sync costs one
+ * fsync per group, not per attestation. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -12,10 +21,35 @@
 #define CHECK "store.sqlite"
 #define BUSY_TIMEOUT_MS 5000
 
-typedef struct sq_store {
+typedef struct sq_conn {
     sqlite3 *db;
     pthread_mutex_t lock;
+} sq_conn;
+
+/* A nonce waiting for the group commit; lives on the caller's stack until done. */
+typedef struct nonce_req {
+    const char *id;
+    int64_t expires_at, now;
+    uat_err rc;        /* OK, VERIFY_NONCE (used before), or the commit's error */
+    char msg[256];     /* the commit's error message */
+    int done;
+    pthread_cond_t cv; /* signalled when done, or when this thread is to commit the next group */
+    struct nonce_req *next;
+} nonce_req;
+
+/* Statements of the hot path, prepared once (each used under its connection's lock). */
+enum { ST_BEGIN, ST_COMMIT, ST_NONCE, ST_PURGE, ST_GENERATION, ST_COUNT };
+
+typedef struct sq_store {
+    sq_conn w;
+    sq_conn rd;
+    sq_conn *r; /* &rd, or &w for an in-memory database (a second connection would be another) */
     int version;
+    pthread_mutex_t qlock; /* guards the queue below */
+    nonce_req *pending;
+    int committing;
+    int64_t last_purge; /* the `now` of the last purge of expired nonces (w's lock) */
+    sqlite3_stmt *st[ST_COUNT];
 } sq_store;
 
 /* Migrations, applied in order; version i+1 is reached after migrations[i]. Append only. */
@@ -28,19 +62,23 @@ static const char *const migrations[] = {
     " updated_at INTEGER NOT NULL);"
     "CREATE TABLE used_nonces(id TEXT PRIMARY KEY, expires_at INTEGER NOT NULL);"
     "CREATE INDEX used_nonces_expiry ON used_nonces(expires_at);",
+    /* 2: per-table change counters (several processes may share one database file) */
+    "CREATE TABLE generations(name TEXT PRIMARY KEY, generation INTEGER NOT NULL);"
+    "INSERT INTO generations VALUES ('reference_values', 0), ('policies', 0), ('resources', 0),"
+    " ('admin_tokens', 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
-static uat_err sq_fail(sq_store *s, uat_err e, const char *what)
+static uat_err sq_fail(sqlite3 *db, uat_err e, const char *what)
 {
-    int code = sqlite3_extended_errcode(s->db);
-    return UAT_FAILF(e, CHECK, what, -1, "%s (sqlite %d)", sqlite3_errmsg(s->db), code);
+    int code = sqlite3_extended_errcode(db);
+    return UAT_FAILF(e, CHECK, what, -1, "%s (sqlite %d)", sqlite3_errmsg(db), code);
 }
 
-static uat_err exec(sq_store *s, const char *sql, const char *what)
+static uat_err exec(sqlite3 *db, const char *sql, const char *what)
 {
     char *msg = NULL;
-    if (sqlite3_exec(s->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK) {
         uat_err rc = UAT_FAILF(UAT_ERR_IO_WRITE, CHECK, what, -1, "%s", msg ? msg : "failed");
         sqlite3_free(msg);
         return rc;
@@ -48,36 +86,36 @@ static uat_err exec(sq_store *s, const char *sql, const char *what)
     return UAT_OK;
 }
 
-static uat_err prepare(sq_store *s, const char *sql, sqlite3_stmt **st)
+static uat_err prepare(sqlite3 *db, const char *sql, sqlite3_stmt **st)
 {
-    if (sqlite3_prepare_v2(s->db, sql, -1, st, NULL) != SQLITE_OK) {
-        return sq_fail(s, UAT_ERR_INTERNAL, "prepare");
+    if (sqlite3_prepare_v2(db, sql, -1, st, NULL) != SQLITE_OK) {
+        return sq_fail(db, UAT_ERR_INTERNAL, "prepare");
     }
     return UAT_OK;
 }
 
 /* Ends a transaction: COMMIT when rc is OK, else ROLLBACK (keeping rc). */
-static uat_err finish(sq_store *s, uat_err rc)
+static uat_err finish(sqlite3 *db, uat_err rc)
 {
     if (rc == UAT_OK) {
-        rc = exec(s, "COMMIT", "commit");
+        rc = exec(db, "COMMIT", "commit");
         if (rc == UAT_OK) {
             return UAT_OK;
         }
     }
-    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
 
-static uat_err read_version(sq_store *s, int *version)
+static uat_err read_version(sqlite3 *db, int *version)
 {
     sqlite3_stmt *st = NULL;
-    UAT_TRY(prepare(s, "SELECT coalesce(max(version), 0) FROM schema_version", &st));
+    UAT_TRY(prepare(db, "SELECT coalesce(max(version), 0) FROM schema_version", &st));
     uat_err rc = UAT_OK;
     if (sqlite3_step(st) == SQLITE_ROW) {
         *version = sqlite3_column_int(st, 0);
     } else {
-        rc = sq_fail(s, UAT_ERR_IO_READ, "schema_version");
+        rc = sq_fail(db, UAT_ERR_IO_READ, "schema_version");
     }
     sqlite3_finalize(st);
     return rc;
@@ -86,53 +124,82 @@ static uat_err read_version(sq_store *s, int *version)
 static uat_err migrate_locked(sq_store *s)
 {
     int v = 0;
-    UAT_TRY(exec(s, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)",
+    UAT_TRY(exec(s->w.db, "CREATE TABLE IF NOT EXISTS schema_version(version INTEGER NOT NULL)",
                  "schema_version"));
-    UAT_TRY(read_version(s, &v));
+    UAT_TRY(read_version(s->w.db, &v));
     if (v > NMIGRATIONS) {
         return UAT_FAILF(UAT_ERR_USAGE_BAD_STATE, CHECK, "schema_version", -1,
                          "the database is at schema %d, newer than this build's %d", v,
                          NMIGRATIONS);
     }
     for (; v < NMIGRATIONS; v++) {
-        UAT_TRY(exec(s, migrations[v], "migration"));
+        UAT_TRY(exec(s->w.db, migrations[v], "migration"));
         char sql[96];
-        snprintf(sql, sizeof(sql),
-                 "DELETE FROM schema_version; INSERT INTO schema_version "
-                 "VALUES(%d)",
+        snprintf(sql, sizeof(sql), "DELETE FROM schema_version; INSERT INTO schema_version VALUES(%d)",
                  v + 1);
-        UAT_TRY(exec(s, sql, "schema_version"));
+        UAT_TRY(exec(s->w.db, sql, "schema_version"));
     }
     s->version = v;
     return UAT_OK;
 }
 
-/* All migrations in one transaction: a crash leaves the old schema. */
+/* All migrations in one transaction: a crash leaves the old schema. IMMEDIATE takes the write
+ * lock first, so processes opening one database together migrate it once. */
 static uat_err migrate(sq_store *s)
 {
-    UAT_TRY(exec(s, "BEGIN IMMEDIATE", "begin"));
-    return finish(s, migrate_locked(s));
+    UAT_TRY(exec(s->w.db, "BEGIN IMMEDIATE", "begin"));
+    return finish(s->w.db, migrate_locked(s));
+}
+
+static uat_err open_conn(const char *path, sq_conn *c)
+{
+    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+    if (sqlite3_open_v2(path, &c->db, flags, NULL) != SQLITE_OK) {
+        return UAT_FAILF(UAT_ERR_IO_WRITE, CHECK, "open", -1, "cannot open %s: %s", path,
+                         c->db ? sqlite3_errmsg(c->db) : "no memory");
+    }
+    sqlite3_busy_timeout(c->db, BUSY_TIMEOUT_MS);
+    UAT_TRY(exec(c->db, "PRAGMA journal_mode=WAL", "journal_mode"));
+    /* FULL: a used nonce that was acknowledged survives a power loss, so it cannot be replayed */
+    UAT_TRY(exec(c->db, "PRAGMA synchronous=FULL", "synchronous"));
+    return exec(c->db, "PRAGMA foreign_keys=ON", "foreign_keys");
 }
 
 static uat_err configure(sq_store *s, const char *path)
 {
-    sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-    UAT_TRY(exec(s, "PRAGMA journal_mode=WAL", "journal_mode"));
-    /* FULL: a used nonce that was acknowledged survives a power loss, so it cannot be replayed */
-    UAT_TRY(exec(s, "PRAGMA synchronous=FULL", "synchronous"));
-    UAT_TRY(exec(s, "PRAGMA foreign_keys=ON", "foreign_keys"));
-    if (strcmp(path, ":memory:") != 0 && chmod(path, 0600) != 0) {
+    int memory = strcmp(path, ":memory:") == 0;
+    UAT_TRY(open_conn(path, &s->w));
+    if (!memory && chmod(path, 0600) != 0) {
         return UAT_FAILF(UAT_ERR_IO_WRITE, CHECK, "mode", -1, "cannot make %s mode 0600", path);
     }
-    return migrate(s);
+    UAT_TRY(migrate(s));
+    if (memory) {
+        s->r = &s->w;
+    } else {
+        s->r = &s->rd;
+        UAT_TRY(open_conn(path, &s->rd));
+    }
+    UAT_TRY(prepare(s->w.db, "BEGIN IMMEDIATE", &s->st[ST_BEGIN]));
+    UAT_TRY(prepare(s->w.db, "COMMIT", &s->st[ST_COMMIT]));
+    UAT_TRY(prepare(s->w.db, "INSERT INTO used_nonces(id, expires_at) VALUES(?1, ?2)",
+                    &s->st[ST_NONCE]));
+    UAT_TRY(prepare(s->w.db, "DELETE FROM used_nonces WHERE expires_at < ?1", &s->st[ST_PURGE]));
+    return prepare(s->r->db, "SELECT generation FROM generations WHERE name = ?1",
+                   &s->st[ST_GENERATION]);
 }
 
 static void sq_close(void *impl)
 {
     sq_store *s = impl;
     if (s != NULL) {
-        sqlite3_close_v2(s->db);
-        pthread_mutex_destroy(&s->lock);
+        for (int i = 0; i < ST_COUNT; i++) {
+            sqlite3_finalize(s->st[i]);
+        }
+        sqlite3_close_v2(s->rd.db);
+        sqlite3_close_v2(s->w.db);
+        pthread_mutex_destroy(&s->rd.lock);
+        pthread_mutex_destroy(&s->w.lock);
+        pthread_mutex_destroy(&s->qlock);
         free(s);
     }
 }
@@ -144,15 +211,11 @@ static uat_err sq_open(const char *path, void **impl)
     if (s == NULL) {
         return UAT_NOMEM(CHECK);
     }
-    pthread_mutex_init(&s->lock, NULL);
-    int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-    uat_err rc;
-    if (sqlite3_open_v2(path, &s->db, flags, NULL) != SQLITE_OK) {
-        rc = UAT_FAILF(UAT_ERR_IO_WRITE, CHECK, "open", -1, "cannot open %s: %s", path,
-                       s->db ? sqlite3_errmsg(s->db) : "no memory");
-    } else {
-        rc = configure(s, path);
-    }
+    pthread_mutex_init(&s->w.lock, NULL);
+    pthread_mutex_init(&s->rd.lock, NULL);
+    pthread_mutex_init(&s->qlock, NULL);
+    s->last_purge = INT64_MIN;
+    uat_err rc = configure(s, path);
     if (rc != UAT_OK) {
         sq_close(s);
         return rc;
@@ -165,9 +228,9 @@ static uat_err sq_ready(void *impl)
 {
     sq_store *s = impl;
     int v = 0;
-    pthread_mutex_lock(&s->lock);
-    uat_err rc = read_version(s, &v);
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_lock(&s->r->lock);
+    uat_err rc = read_version(s->r->db, &v);
+    pthread_mutex_unlock(&s->r->lock);
     return rc;
 }
 
@@ -199,47 +262,149 @@ static void bind(sqlite3_stmt *st, const sq_args *a)
 }
 
 /* One statement stepped once; *step gets sqlite3_step's code. */
-static uat_err run(sq_store *s, const char *sql, const sq_args *a, int *step)
+static uat_err run(sqlite3 *db, const char *sql, const sq_args *a, int *step)
 {
     sqlite3_stmt *st = NULL;
-    UAT_TRY(prepare(s, sql, &st));
+    UAT_TRY(prepare(db, sql, &st));
     bind(st, a);
     *step = sqlite3_step(st);
     sqlite3_finalize(st);
     return UAT_OK;
 }
 
-static uat_err nonce_use_locked(sq_store *s, const char *id, int64_t expires_at, int64_t now)
+/* ---- used nonces: group commit ---- */
+
+/* Steps a cached statement once and resets it (bindings cleared): sqlite3_step's code. */
+static int step_cached(sqlite3_stmt *st)
 {
-    int step = 0;
-    sq_args purge = {NULL, NULL, 0, now - UAT_STORE_NONCE_SKEW};
-    UAT_TRY(run(s, "DELETE FROM used_nonces WHERE expires_at < :num", &purge, &step));
-    if (step != SQLITE_DONE) {
-        return sq_fail(s, UAT_ERR_IO_WRITE, "used_nonces");
+    int step = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return step;
+}
+
+/* Expired rows go at most once per second of `now`: the purge is one indexed DELETE, but there
+ * is no need to run it for every attestation. */
+static uat_err purge_locked(sq_store *s, int64_t now)
+{
+    if (now == s->last_purge) {
+        return UAT_OK;
     }
-    sq_args use = {id, NULL, 0, expires_at};
-    UAT_TRY(run(s, "INSERT INTO used_nonces(id, expires_at) VALUES(:id, :num)", &use, &step));
-    if (step == SQLITE_CONSTRAINT) {
+    s->last_purge = now;
+    sqlite3_bind_int64(s->st[ST_PURGE], 1, now - UAT_STORE_NONCE_SKEW);
+    int step = step_cached(s->st[ST_PURGE]);
+    return step == SQLITE_DONE ? UAT_OK : sq_fail(s->w.db, UAT_ERR_IO_WRITE, "used_nonces");
+}
+
+/* One insert of the group: a constraint failure is that nonce's own refusal (SQLite rolls back
+ * the statement, not the transaction); any other failure fails the whole group. */
+static uat_err insert_one(sq_store *s, nonce_req *r)
+{
+    sqlite3_stmt *st = s->st[ST_NONCE];
+    sqlite3_bind_text(st, 1, r->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, r->expires_at);
+    int step = step_cached(st);
+    if ((step & 0xff) == SQLITE_CONSTRAINT) {
+        r->rc = UAT_ERR_VERIFY_NONCE;
+        return UAT_OK;
+    }
+    return step == SQLITE_DONE ? UAT_OK : sq_fail(s->w.db, UAT_ERR_IO_WRITE, "used_nonces");
+}
+
+static uat_err group_locked(sq_store *s, nonce_req *group)
+{
+    if (step_cached(s->st[ST_BEGIN]) != SQLITE_DONE) {
+        return sq_fail(s->w.db, UAT_ERR_IO_WRITE, "begin");
+    }
+    uat_err rc = purge_locked(s, group->now);
+    for (nonce_req *r = group; rc == UAT_OK && r != NULL; r = r->next) {
+        rc = insert_one(s, r);
+    }
+    if (rc == UAT_OK && step_cached(s->st[ST_COMMIT]) != SQLITE_DONE) {
+        rc = sq_fail(s->w.db, UAT_ERR_IO_WRITE, "commit");
+    }
+    if (rc != UAT_OK) {
+        sqlite3_exec(s->w.db, "ROLLBACK", NULL, NULL, NULL);
+    }
+    return rc;
+}
+
+/* Records every nonce of the group in one transaction. On failure every request of the group
+ * gets the error: none of its nonces was recorded, and none is accepted. */
+static void commit_group(sq_store *s, nonce_req *group)
+{
+    pthread_mutex_lock(&s->w.lock);
+    uat_err rc = group_locked(s, group);
+    pthread_mutex_unlock(&s->w.lock);
+    if (rc != UAT_OK) {
+        char msg[256];
+        uat_error_format(uat_last_error(), msg, sizeof(msg));
+        for (nonce_req *r = group; r != NULL; r = r->next) {
+            r->rc = rc;
+            snprintf(r->msg, sizeof(r->msg), "%s", msg);
+        }
+    }
+}
+
+/* The requests were pushed newest first: the group is committed oldest first. */
+static nonce_req *take_pending(sq_store *s)
+{
+    nonce_req *rev = NULL, *r = s->pending;
+    while (r != NULL) {
+        nonce_req *next = r->next;
+        r->next = rev;
+        rev = r;
+        r = next;
+    }
+    s->pending = NULL;
+    return rev;
+}
+
+/* Waiters are woken one by one: each when its group is durable, and the newest waiting request
+ * when the committer is done, so that it commits the next group. */
+static uat_err sq_nonce_use(void *impl, const char *nonce_id, int64_t expires_at, int64_t now)
+{
+    sq_store *s = impl;
+    nonce_req me = {nonce_id, expires_at, now, UAT_OK, "", 0, PTHREAD_COND_INITIALIZER, NULL};
+    pthread_mutex_lock(&s->qlock);
+    me.next = s->pending;
+    s->pending = &me;
+    while (!me.done) {
+        if (s->committing) {
+            pthread_cond_wait(&me.cv, &s->qlock);
+            continue;
+        }
+        /* this thread commits every request queued so far, its own included */
+        s->committing = 1;
+        nonce_req *group = take_pending(s);
+        pthread_mutex_unlock(&s->qlock);
+        commit_group(s, group);
+        pthread_mutex_lock(&s->qlock);
+        for (nonce_req *r = group, *next; r != NULL; r = next) {
+            next = r->next; /* r may be gone as soon as it is marked done */
+            r->done = 1;
+            if (r != &me) {
+                pthread_cond_signal(&r->cv);
+            }
+        }
+        s->committing = 0;
+        if (s->pending != NULL) {
+            pthread_cond_signal(&s->pending->cv);
+        }
+    }
+    pthread_mutex_unlock(&s->qlock);
+    pthread_cond_destroy(&me.cv);
+    if (me.rc == UAT_ERR_VERIFY_NONCE) {
         return UAT_FAILF(UAT_ERR_VERIFY_NONCE, "nonce.used", "nonce", -1,
                          "the nonce was used before: ask for a new challenge");
     }
-    if (step != SQLITE_DONE) {
-        return sq_fail(s, UAT_ERR_IO_WRITE, "used_nonces");
+    if (me.rc != UAT_OK) {
+        return UAT_FAILF(me.rc, CHECK, "used_nonces", -1, "%s", me.msg);
     }
     return UAT_OK;
 }
 
-static uat_err sq_nonce_use(void *impl, const char *nonce_id, int64_t expires_at, int64_t now)
-{
-    sq_store *s = impl;
-    pthread_mutex_lock(&s->lock);
-    uat_err rc = exec(s, "BEGIN IMMEDIATE", "begin");
-    if (rc == UAT_OK) {
-        rc = finish(s, nonce_use_locked(s, nonce_id, expires_at, now));
-    }
-    pthread_mutex_unlock(&s->lock);
-    return rc;
-}
+/* ---- objects ---- */
 
 /* "<before><table name><after>": table names come from a fixed list, never from a request. */
 static const char *sql_for(enum uat_store_table t, const char *before, const char *after, char *buf,
@@ -249,24 +414,37 @@ static const char *sql_for(enum uat_store_table t, const char *before, const cha
     return buf;
 }
 
-static uat_err put_locked(sq_store *s, enum uat_store_table t, const char *id, const char *body,
+/* In the write's transaction: the table's generation moves on. */
+static uat_err bump(sqlite3 *db, enum uat_store_table t)
+{
+    int step = 0;
+    sq_args a = {uat_store_table_name(t), NULL, 0, 0};
+    UAT_TRY(run(db, "UPDATE generations SET generation = generation + 1 WHERE name = :id", &a,
+                &step));
+    if (step != SQLITE_DONE || sqlite3_changes(db) != 1) {
+        return sq_fail(db, UAT_ERR_IO_WRITE, "generation");
+    }
+    return UAT_OK;
+}
+
+static uat_err put_locked(sqlite3 *db, enum uat_store_table t, const char *id, const char *body,
                           size_t n, int64_t now, int *created)
 {
     char sql[200];
     int step = 0;
     sq_args a = {id, body, n, now};
-    UAT_TRY(run(s, sql_for(t, "SELECT 1 FROM ", " WHERE id = :id", sql, sizeof(sql)), &a, &step));
+    UAT_TRY(run(db, sql_for(t, "SELECT 1 FROM ", " WHERE id = :id", sql, sizeof(sql)), &a, &step));
     UAT_ENSURE(step == SQLITE_ROW || step == SQLITE_DONE, UAT_ERR_IO_READ, CHECK, "put", -1);
     *created = step == SQLITE_DONE;
     sql_for(t, "INSERT INTO ",
             "(id, body, updated_at) VALUES(:id, :body, :num) ON CONFLICT(id) DO UPDATE"
             " SET body = excluded.body, updated_at = excluded.updated_at",
             sql, sizeof(sql));
-    UAT_TRY(run(s, sql, &a, &step));
+    UAT_TRY(run(db, sql, &a, &step));
     if (step != SQLITE_DONE) {
-        return sq_fail(s, UAT_ERR_IO_WRITE, "put");
+        return sq_fail(db, UAT_ERR_IO_WRITE, "put");
     }
-    return UAT_OK;
+    return bump(db, t);
 }
 
 static uat_err sq_put(void *impl, enum uat_store_table t, const char *id, const char *body,
@@ -274,12 +452,12 @@ static uat_err sq_put(void *impl, enum uat_store_table t, const char *id, const 
 {
     sq_store *s = impl;
     int c = 0;
-    pthread_mutex_lock(&s->lock);
-    uat_err rc = exec(s, "BEGIN IMMEDIATE", "begin");
+    pthread_mutex_lock(&s->w.lock);
+    uat_err rc = exec(s->w.db, "BEGIN IMMEDIATE", "begin");
     if (rc == UAT_OK) {
-        rc = finish(s, put_locked(s, t, id, body, n, now, &c));
+        rc = finish(s->w.db, put_locked(s->w.db, t, id, body, n, now, &c));
     }
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->w.lock);
     if (rc == UAT_OK) {
         *created = c;
     }
@@ -292,11 +470,11 @@ static uat_err not_found(enum uat_store_table t, const char *id)
                      "no %s with id \"%.128s\"", uat_store_table_name(t), id);
 }
 
-static uat_err get_locked(sq_store *s, enum uat_store_table t, const char *id, uat_buf *out)
+static uat_err get_locked(sqlite3 *db, enum uat_store_table t, const char *id, uat_buf *out)
 {
     char sql[96];
     sqlite3_stmt *st = NULL;
-    UAT_TRY(prepare(s, sql_for(t, "SELECT body FROM ", " WHERE id = :id", sql, sizeof(sql)), &st));
+    UAT_TRY(prepare(db, sql_for(t, "SELECT body FROM ", " WHERE id = :id", sql, sizeof(sql)), &st));
     sq_args a = {id, NULL, 0, 0};
     bind(st, &a);
     int step = sqlite3_step(st);
@@ -309,7 +487,7 @@ static uat_err get_locked(sq_store *s, enum uat_store_table t, const char *id, u
             rc = uat_buf_terminate(out);
         }
     } else {
-        rc = step == SQLITE_DONE ? not_found(t, id) : sq_fail(s, UAT_ERR_IO_READ, "get");
+        rc = step == SQLITE_DONE ? not_found(t, id) : sq_fail(db, UAT_ERR_IO_READ, "get");
     }
     sqlite3_finalize(st);
     return rc;
@@ -318,42 +496,45 @@ static uat_err get_locked(sq_store *s, enum uat_store_table t, const char *id, u
 static uat_err sq_get(void *impl, enum uat_store_table t, const char *id, uat_buf *out)
 {
     sq_store *s = impl;
-    pthread_mutex_lock(&s->lock);
-    uat_err rc = get_locked(s, t, id, out);
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_lock(&s->r->lock);
+    uat_err rc = get_locked(s->r->db, t, id, out);
+    pthread_mutex_unlock(&s->r->lock);
     return rc;
 }
 
-static uat_err del_locked(sq_store *s, enum uat_store_table t, const char *id)
+static uat_err del_locked(sqlite3 *db, enum uat_store_table t, const char *id)
 {
     char sql[96];
     int step = 0;
     sq_args a = {id, NULL, 0, 0};
-    UAT_TRY(run(s, sql_for(t, "DELETE FROM ", " WHERE id = :id", sql, sizeof(sql)), &a, &step));
+    UAT_TRY(run(db, sql_for(t, "DELETE FROM ", " WHERE id = :id", sql, sizeof(sql)), &a, &step));
     if (step != SQLITE_DONE) {
-        return sq_fail(s, UAT_ERR_IO_WRITE, "delete");
+        return sq_fail(db, UAT_ERR_IO_WRITE, "delete");
     }
-    return sqlite3_changes(s->db) == 1 ? UAT_OK : not_found(t, id);
+    if (sqlite3_changes(db) != 1) {
+        return not_found(t, id);
+    }
+    return bump(db, t);
 }
 
 static uat_err sq_del(void *impl, enum uat_store_table t, const char *id)
 {
     sq_store *s = impl;
-    pthread_mutex_lock(&s->lock);
-    uat_err rc = exec(s, "BEGIN IMMEDIATE", "begin");
+    pthread_mutex_lock(&s->w.lock);
+    uat_err rc = exec(s->w.db, "BEGIN IMMEDIATE", "begin");
     if (rc == UAT_OK) {
-        rc = finish(s, del_locked(s, t, id));
+        rc = finish(s->w.db, del_locked(s->w.db, t, id));
     }
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_unlock(&s->w.lock);
     return rc;
 }
 
-static uat_err list_locked(sq_store *s, enum uat_store_table t, uat_store_each_fn fn, void *user)
+static uat_err list_locked(sqlite3 *db, enum uat_store_table t, uat_store_each_fn fn, void *user)
 {
     char sql[96];
     sqlite3_stmt *st = NULL;
     UAT_TRY(prepare(
-        s, sql_for(t, "SELECT id, body, updated_at FROM ", " ORDER BY id", sql, sizeof(sql)), &st));
+        db, sql_for(t, "SELECT id, body, updated_at FROM ", " ORDER BY id", sql, sizeof(sql)), &st));
     uat_err rc = UAT_OK;
     size_t count = 0;
     int step;
@@ -363,12 +544,12 @@ static uat_err list_locked(sq_store *s, enum uat_store_table t, uat_store_each_f
             break;
         }
         const char *id = (const char *)sqlite3_column_text(st, 0);
-        const char *body = (const char *)sqlite3_column_text(st, 1);
+        const char *body = (const char *)sqlite3_column_blob(st, 1);
         size_t n = (size_t)sqlite3_column_bytes(st, 1);
         rc = fn(user, id ? id : "", body ? body : "", n, sqlite3_column_int64(st, 2));
     }
     if (rc == UAT_OK && step != SQLITE_DONE) {
-        rc = sq_fail(s, UAT_ERR_IO_READ, "list");
+        rc = sq_fail(db, UAT_ERR_IO_READ, "list");
     }
     sqlite3_finalize(st);
     return rc;
@@ -377,13 +558,37 @@ static uat_err list_locked(sq_store *s, enum uat_store_table t, uat_store_each_f
 static uat_err sq_list(void *impl, enum uat_store_table t, uat_store_each_fn fn, void *user)
 {
     sq_store *s = impl;
-    pthread_mutex_lock(&s->lock);
-    uat_err rc = list_locked(s, t, fn, user);
-    pthread_mutex_unlock(&s->lock);
+    pthread_mutex_lock(&s->r->lock);
+    uat_err rc = list_locked(s->r->db, t, fn, user);
+    pthread_mutex_unlock(&s->r->lock);
+    return rc;
+}
+
+static uat_err generation_locked(sq_store *s, enum uat_store_table t, int64_t *out)
+{
+    sqlite3_stmt *st = s->st[ST_GENERATION];
+    sqlite3_bind_text(st, 1, uat_store_table_name(t), -1, SQLITE_STATIC);
+    uat_err rc = UAT_OK;
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *out = sqlite3_column_int64(st, 0);
+    } else {
+        rc = sq_fail(s->r->db, UAT_ERR_IO_READ, "generation");
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc;
+}
+
+static uat_err sq_generation(void *impl, enum uat_store_table t, int64_t *out)
+{
+    sq_store *s = impl;
+    pthread_mutex_lock(&s->r->lock);
+    uat_err rc = generation_locked(s, t, out);
+    pthread_mutex_unlock(&s->r->lock);
     return rc;
 }
 
 const uat_store_ops uat_store_sqlite_ops = {
-    "sqlite", sq_open, sq_close, sq_ready, sq_nonce_use,
-    sq_put,   sq_get,  sq_del,   sq_list,  sq_schema_version,
+    "sqlite", sq_open, sq_close, sq_ready,          sq_nonce_use, sq_put,
+    sq_get,   sq_del,  sq_list,  sq_schema_version, sq_generation,
 };

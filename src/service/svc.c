@@ -124,6 +124,25 @@ uat_err uat_svc_reload_refvals(uat_svc *s)
     return UAT_OK;
 }
 
+uat_err uat_svc_refvals_sync(uat_svc *s)
+{
+    int64_t g = 0;
+    UAT_TRY(uat_store_generation(s->store, UAT_STORE_REFVALS, &g));
+    if (g <= atomic_load(&s->refvals_generation)) {
+        return UAT_OK;
+    }
+    pthread_mutex_lock(&s->reload_lock);
+    uat_err rc = UAT_OK;
+    if (g > atomic_load(&s->refvals_generation)) { /* not reloaded meanwhile by another thread */
+        rc = uat_svc_reload_refvals(s);
+        if (rc == UAT_OK) {
+            atomic_store(&s->refvals_generation, g);
+        }
+    }
+    pthread_mutex_unlock(&s->reload_lock);
+    return rc;
+}
+
 static void free_verifier(void *v)
 {
     uat_verifier_free(v);
@@ -136,7 +155,11 @@ static uat_err svc_init(uat_svc *s)
     UAT_TRY(open_store(s));
     UAT_TRY(open_keys(s));
     UAT_TRY(uat_metrics_new(&s->metrics));
-    return uat_svc_reload_refvals(s);
+    int64_t g = 0; /* read first: a write during the load makes the next sync reload */
+    UAT_TRY(uat_store_generation(s->store, UAT_STORE_REFVALS, &g));
+    UAT_TRY(uat_svc_reload_refvals(s));
+    atomic_store(&s->refvals_generation, g);
+    return UAT_OK;
 }
 
 uat_err uat_svc_open(const uat_svc_config *cfg, uat_svc **out)
@@ -147,8 +170,10 @@ uat_err uat_svc_open(const uat_svc_config *cfg, uat_svc **out)
     }
     s->cfg = cfg;
     pthread_mutex_init(&s->sign_lock, NULL);
+    pthread_mutex_init(&s->reload_lock, NULL);
     pthread_rwlock_init(&s->refvals_lock, NULL);
     if (pthread_key_create(&s->verifier_key, free_verifier) != 0) {
+        pthread_mutex_destroy(&s->reload_lock);
         pthread_mutex_destroy(&s->sign_lock);
         pthread_rwlock_destroy(&s->refvals_lock);
         free(s);
@@ -178,6 +203,7 @@ void uat_svc_close(uat_svc *s)
     uat_store_close(s->store);
     uat_wipe(s->nonce_key, sizeof(s->nonce_key));
     pthread_rwlock_destroy(&s->refvals_lock);
+    pthread_mutex_destroy(&s->reload_lock);
     pthread_mutex_destroy(&s->sign_lock);
     free(s);
 }

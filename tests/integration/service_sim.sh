@@ -7,46 +7,8 @@
 set -euo pipefail
 UATTESTD=${1:?usage: service_sim.sh path/to/uattestd path/to/uattest}
 UATTEST=${2:?usage: service_sim.sh path/to/uattestd path/to/uattest}
-work=$(mktemp -d)
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-fail() {
-    echo "FAIL: $*" >&2
-    for f in "$work"/*.log; do [ -f "$f" ] && { echo "== $f"; tail -n 15 "$f"; }; done >&2
-    exit 1
-}
-b64u() { base64 -w0 | tr '+/' '-_' | tr -d '='; }
-jget() { python3 -c 'import json,sys; v=json.load(open(sys.argv[1]))
-for k in sys.argv[2:]: v=v[k]
-print(v if isinstance(v,str) else json.dumps(v))' "$@"; }
-
-# start NAME ARGS...: a server on a free port; its URL goes to $work/NAME.url
-start() {
-    local name=$1; shift
-    "$UATTESTD" --listen 127.0.0.1:0 --ready-file "$work/$name.port" --threads 2 "$@" \
-        2>"$work/$name.log" &
-    pids+=($!)
-    for _ in $(seq 200); do [ -s "$work/$name.port" ] && break; sleep 0.05; done
-    [ -s "$work/$name.port" ] || fail "$name did not start"
-}
-url() { echo "$1://127.0.0.1:$(cat "$work/$2.port")"; }
-
-# req METHOD URL [curl args]: the body lands in $work/body, the status is printed
-req() { local m=$1 u=$2; shift 2; curl -s -o "$work/body" -w '%{http_code}' -X "$m" "$@" "$u"; }
-# expect STATUS [ERROR_NAME] WHAT: checks the last req
-expect() {
-    local got=$1 want=$2 name=$3 what=$4
-    [ "$got" = "$want" ] || fail "$what: HTTP $got, expected $want: $(head -c 600 "$work/body")"
-    if [ -n "$name" ]; then
-        grep -q "\"error\":\"$name\"" "$work/body" || fail "$what: no $name in $(cat "$work/body")"
-        grep -q '"message":"' "$work/body" || fail "$what: problem JSON without a message"
-    fi
-}
+# shellcheck source=service_lib.sh
+. "$(dirname "$0")/service_lib.sh"
 
 # used nonces in A's store (the database is shared read-only here: WAL allows it)
 used_nonces() {
@@ -57,18 +19,11 @@ used_nonces() {
     fi
 }
 
-# ---- the workload's key: P-256 made with openssl, as a private JWK and a runtime_data document
-openssl ecparam -name prime256v1 -genkey -noout -out "$work/wl.pem" 2>/dev/null
-openssl ec -in "$work/wl.pem" -outform DER -out "$work/wl.der" 2>/dev/null
-[ "$(stat -c %s "$work/wl.der")" -eq 121 ] || fail "unexpected ECPrivateKey DER size"
-d=$(dd if="$work/wl.der" bs=1 skip=7 count=32 status=none | b64u)
-x=$(dd if="$work/wl.der" bs=1 skip=57 count=32 status=none | b64u)
-y=$(dd if="$work/wl.der" bs=1 skip=89 count=32 status=none | b64u)
-printf '{"kty":"EC","crv":"P-256","x":"%s","y":"%s","d":"%s"}' "$x" "$y" "$d" >"$work/wl.jwk"
-printf '{"jwk":{"kty":"EC","crv":"P-256","x":"%s","y":"%s"}}' "$x" "$y" >"$work/runtime.json"
+workload_key
 
 # ---- server A (the deployment under test) and B (another deployment key, 1 s nonces, HTTPS)
-"$UATTEST" collect --tee sim --state-dir "$work/sim" --report-data 00 -o /dev/null
+# (not -o /dev/null: the CLI writes its output by renaming a file into place)
+"$UATTEST" collect --tee sim --state-dir "$work/sim" --report-data 00 -o "$work/first.json"
 ADMIN=$("$UATTESTD" --data-dir "$work/a" --init-admin 2>/dev/null)
 [[ "$ADMIN" == uata_* ]] || fail "--init-admin printed no token"
 grep -rq "$ADMIN" "$work/a" && fail "the admin token itself was stored"
@@ -88,24 +43,6 @@ grep -q '"status":"ok"' "$work/body" || fail "healthz body"
 expect "$(req GET "$A/readyz")" 200 "" readyz
 expect "$(req GET "$B/healthz" "${BC[@]}")" 200 "" "healthz over HTTPS"
 echo "ok - healthz, readyz, HTTPS"
-
-# challenge NAME SERVER [curl args]: the nonce into $work/NAME.nonce
-challenge() {
-    local n=$1 s=$2; shift 2
-    expect "$(req POST "$s/v1/challenge" "$@")" 200 "" challenge
-    jget "$work/body" nonce >"$work/$n.nonce"
-    grep -Eq '"expires_at":"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z"' "$work/body" || fail "expires_at"
-}
-# attest_body OUT NONCE_FILE EVIDENCE_FILE [RUNTIME_FILE]
-attest_body() {
-    local rd=""
-    [ -z "${4:-}" ] || rd=$(printf ',"runtime_data":"%s"' "$(b64u <"$4")")
-    printf '{"evidence":%s,"nonce":"%s"%s}' "$(cat "$3")" "$(cat "$2")" "$rd" >"$1"
-}
-collect() { # NONCE_FILE OUT [collect args]
-    local n=$1 o=$2; shift 2
-    "$UATTEST" collect --tee sim --state-dir "$work/sim" --nonce "$(cat "$n")" -o "$o" "$@"
-}
 
 # ---- 1. the round trip, with the workload key bound
 challenge n1 "$A"
@@ -167,7 +104,6 @@ expect "$(req POST "$A/v1/attest" --data-binary @"$work/att3.json")" 200 "" "att
 jget "$work/body" token | tr -d "\n" >"$work/t_rsa.jwt"
 expect "$(req GET "$A/v1/resources/apps/demo/db" -H "Authorization: Bearer $(cat "$work/t_rsa.jwt")")" \
     200 "" "GET resource (RSA key)"
-unb64u() { local s; s=$(tr '_-' '/+'); printf '%s%s' "$s" "$(printf '%*s' $(((4 - ${#s} % 4) % 4)) '' | tr ' ' '=')" | base64 -d; }
 hdr=$(cut -d. -f1 "$work/body" | unb64u)
 [ "$hdr" = '{"alg":"RSA-OAEP-256","enc":"A256GCM"}' ] || fail "RSA JWE header: $hdr"
 cut -d. -f2 "$work/body" | unb64u >"$work/ek.bin"

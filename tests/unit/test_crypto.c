@@ -1083,6 +1083,161 @@ static void test_store_verify_depth(void **state)
     uat_cert_free(vcek);
 }
 
+/* ---- TPM keys and schemes (uat_key_from_rsa, uat_sig_*_scheme, uat_x509_issue) ---------- */
+
+static void test_tpm_rsa_key_from_modulus(void **state)
+{
+    (void)state;
+    uat_buf *n = unb64u(A2_N);
+    static const uint8_t e[] = {0x01, 0x00, 0x01};
+    uat_key *k = NULL;
+    assert_ok(uat_key_from_rsa(uat_buf_span(n), uat_span_of(e, 3), &k));
+    keep(k);
+    /* the RFC 7515 A.2 signature verifies with the key made from n and e */
+    assert_ok(verify(k, UAT_SIG_RS256, str_span(A2_INPUT), uat_buf_span(unb64u(A2_SIG))));
+    assert_ok(uat_sig_verify_scheme(k, UAT_SCHEME_RSASSA, UAT_HASH_SHA256, str_span(A2_INPUT),
+                                    uat_buf_span(unb64u(A2_SIG)), "t"));
+    assert_true(uat_key_equal(k, jwk_key(A2_JWK)));
+    assert_false(uat_key_equal(k, g_key[UAT_KEY_RSA]));
+    assert_false(uat_key_equal(k, NULL));
+    uat_buf *back = new_buf();
+    uint64_t eb = 0;
+    assert_ok(uat_key_rsa_public(k, back, &eb));
+    assert_true(eb == 65537);
+    assert_bytes(uat_buf_span(back), uat_buf_span(n));
+    assert_err(uat_key_rsa_public(g_key[UAT_KEY_EC_P256], back, &eb), UAT_ERR_CRYPTO_BAD_KEY);
+    /* not a key: an even modulus, a short one, a leading zero, an even or unit exponent */
+    uat_buf *bad = copy_of(uat_buf_span(n));
+    bad->p[bad->len - 1] &= 0xfe;
+    assert_fail(uat_key_from_rsa(uat_buf_span(bad), uat_span_of(e, 3), &k), UAT_ERR_CRYPTO_BAD_KEY,
+                "key.rsa");
+    assert_fail(uat_key_from_rsa(uat_span_of(n->p, 127), uat_span_of(e, 3), &k),
+                UAT_ERR_CRYPTO_BAD_KEY, "key.rsa");
+    bad = copy_of(uat_buf_span(n));
+    bad->p[0] = 0;
+    assert_fail(uat_key_from_rsa(uat_buf_span(bad), uat_span_of(e, 3), &k), UAT_ERR_CRYPTO_BAD_KEY,
+                "key.rsa");
+    static const uint8_t even[] = {0x01, 0x00, 0x00}, one[] = {0x01};
+    assert_fail(uat_key_from_rsa(uat_buf_span(n), uat_span_of(even, 3), &k), UAT_ERR_CRYPTO_BAD_KEY,
+                "key.rsa");
+    assert_fail(uat_key_from_rsa(uat_buf_span(n), uat_span_of(one, 1), &k), UAT_ERR_CRYPTO_BAD_KEY,
+                "key.rsa");
+}
+
+static void test_tpm_sig_schemes(void **state)
+{
+    (void)state;
+    uat_span msg = str_span("TPMS_ATTEST");
+    const struct {
+        enum uat_key_kind key;
+        enum uat_sig_scheme scheme;
+    } pairs[] = {{UAT_KEY_RSA, UAT_SCHEME_RSASSA}, {UAT_KEY_RSA, UAT_SCHEME_RSAPSS},
+                 {UAT_KEY_EC_P256, UAT_SCHEME_ECDSA}, {UAT_KEY_EC_P384, UAT_SCHEME_ECDSA},
+                 {UAT_KEY_EC_P521, UAT_SCHEME_ECDSA}};
+    const enum uat_hash_alg hashes[] = {UAT_HASH_SHA1, UAT_HASH_SHA256, UAT_HASH_SHA384,
+                                        UAT_HASH_SHA512};
+    for (size_t p = 0; p < sizeof(pairs) / sizeof(pairs[0]); p++) {
+        const uat_key *k = g_key[pairs[p].key];
+        for (size_t h = 0; h < 4; h++) {
+            uat_buf *sig = new_buf();
+            assert_ok(uat_sig_sign_scheme(k, pairs[p].scheme, hashes[h], msg, sig));
+            assert_ok(uat_sig_verify_scheme(k, pairs[p].scheme, hashes[h], msg, uat_buf_span(sig),
+                                            "t"));
+            /* another hash, another key, another message */
+            assert_fail(uat_sig_verify_scheme(k, pairs[p].scheme, hashes[(h + 1) % 4], msg,
+                                              uat_buf_span(sig), "t"),
+                        UAT_ERR_VERIFY_SIGNATURE, "t");
+            assert_fail(uat_sig_verify_scheme(g_other[pairs[p].key], pairs[p].scheme, hashes[h],
+                                              msg, uat_buf_span(sig), "t"),
+                        UAT_ERR_VERIFY_SIGNATURE, "t");
+            assert_fail(uat_sig_verify_scheme(k, pairs[p].scheme, hashes[h], str_span("other"),
+                                              uat_buf_span(sig), "t"),
+                        UAT_ERR_VERIFY_SIGNATURE, "t");
+        }
+    }
+    /* ECDSA P-256 with SHA-384 is what uat_sig_verify's ES384 refuses: the curve decides there */
+    uat_buf *sig = new_buf();
+    assert_ok(uat_sig_sign_scheme(g_key[UAT_KEY_EC_P256], UAT_SCHEME_ECDSA, UAT_HASH_SHA384, msg,
+                                  sig));
+    assert_int_equal(sig->len, 64);
+    assert_err(verify(g_key[UAT_KEY_EC_P256], UAT_SIG_ES384, msg, uat_buf_span(sig)),
+               UAT_ERR_CRYPTO_BAD_KEY);
+    assert_fail(uat_sig_verify_scheme(g_key[UAT_KEY_EC_P256], UAT_SCHEME_ECDSA, UAT_HASH_SHA384,
+                                      msg, uat_span_of(sig->p, 63), "t"),
+                UAT_ERR_VERIFY_SIGNATURE, "t");
+    /* PKCS#1 v1.5 and PSS do not stand in for each other; keys must fit the scheme */
+    uat_buf *pkcs1 = new_buf();
+    assert_ok(uat_sig_sign_scheme(g_key[UAT_KEY_RSA], UAT_SCHEME_RSASSA, UAT_HASH_SHA256, msg,
+                                  pkcs1));
+    assert_fail(uat_sig_verify_scheme(g_key[UAT_KEY_RSA], UAT_SCHEME_RSAPSS, UAT_HASH_SHA256, msg,
+                                      uat_buf_span(pkcs1), "t"),
+                UAT_ERR_VERIFY_SIGNATURE, "t");
+    assert_fail(uat_sig_verify_scheme(g_key[UAT_KEY_EC_P256], UAT_SCHEME_RSASSA, UAT_HASH_SHA256,
+                                      msg, uat_buf_span(pkcs1), "t"),
+                UAT_ERR_CRYPTO_BAD_KEY, "t");
+    assert_fail(uat_sig_verify_scheme(g_key[UAT_KEY_RSA], UAT_SCHEME_ECDSA, UAT_HASH_SHA256, msg,
+                                      uat_buf_span(pkcs1), "t"),
+                UAT_ERR_CRYPTO_BAD_KEY, "t");
+    assert_fail(uat_sig_verify_scheme(g_key[UAT_KEY_ED25519], UAT_SCHEME_ECDSA, UAT_HASH_SHA256,
+                                      msg, uat_buf_span(pkcs1), "t"),
+                UAT_ERR_CRYPTO_BAD_KEY, "t");
+}
+
+/* The two salts a TPM uses for RSASSA-PSS: the digest length and the largest (openssl CLI). */
+static void test_tpm_pss_salts(void **state)
+{
+    (void)state;
+    const uat_key *k = spki_key(uat_buf_span(read_file(DATA_DIR "/rsa2048_spki.der")));
+    uat_span msg = str_span(PSS_MSG);
+    assert_ok(uat_sig_verify_scheme(k, UAT_SCHEME_RSAPSS, UAT_HASH_SHA256, msg,
+                                    uat_buf_span(read_file(DATA_DIR "/rsa2048_ps256.sig")), "t"));
+    assert_ok(uat_sig_verify_scheme(
+        k, UAT_SCHEME_RSAPSS, UAT_HASH_SHA256, msg,
+        uat_buf_span(read_file(DATA_DIR "/rsa2048_ps256_saltmax.sig")), "t"));
+    assert_fail(uat_sig_verify_scheme(k, UAT_SCHEME_RSAPSS, UAT_HASH_SHA384, msg,
+                                      uat_buf_span(read_file(DATA_DIR "/rsa2048_ps256_saltmax.sig")),
+                                      "t"),
+                UAT_ERR_VERIFY_SIGNATURE, "t");
+    assert_fail(uat_sig_verify_scheme(k, UAT_SCHEME_RSAPSS, UAT_HASH_SHA256, msg,
+                                      uat_buf_span(read_file(DATA_DIR "/rsa2048_rs256.sig")), "t"),
+                UAT_ERR_VERIFY_SIGNATURE, "t");
+}
+
+static void test_x509_issue(void **state)
+{
+    (void)state;
+    static const uint8_t ca_true[] = {0x30, 0x03, 0x01, 0x01, 0xff};
+    uat_x509_ext_spec bc = {"2.5.29.19", 1, uat_span_of(ca_true, sizeof(ca_true))};
+    const uat_key *ca = g_key[UAT_KEY_EC_P384], *leaf_key = g_other[UAT_KEY_EC_P256];
+    uat_buf *root = new_buf(), *inter = new_buf(), *leaf = new_buf(), *bad = new_buf();
+    assert_ok(uat_x509_self_signed(ca, "test root", T_2024_01_01, T_2026_01_01, &bc, 1, root));
+    assert_ok(uat_x509_issue(ca, uat_buf_span(root), g_key[UAT_KEY_RSA], "test intermediate", 1,
+                             T_2024_01_01, T_2026_01_01, inter));
+    assert_ok(uat_x509_issue(g_key[UAT_KEY_RSA], uat_buf_span(inter), leaf_key, "test leaf", 0,
+                             T_2024_01_01, T_2026_01_01, leaf));
+    uat_key *got = NULL;
+    assert_ok(uat_x509_public_key(uat_buf_span(leaf), &got));
+    keep(got);
+    assert_true(uat_key_equal(got, leaf_key));
+    uat_der_list *anchors = new_list(), *inters = new_list();
+    assert_ok(uat_der_list_add(anchors, uat_buf_span(root)));
+    assert_ok(uat_der_list_add(inters, uat_buf_span(inter)));
+    uat_chain_args a = {uat_buf_span(leaf), inters, anchors, NULL, 0, T_2025_01_01, "t"};
+    assert_ok(uat_x509_verify_chain(&a));
+    a.at = T_2026_05_01;
+    assert_err(uat_x509_verify_chain(&a), UAT_ERR_VERIFY_EXPIRED);
+    /* a certificate issued by a leaf (CA:FALSE) does not chain */
+    assert_ok(uat_x509_issue(leaf_key, uat_buf_span(leaf), g_other[UAT_KEY_EC_P384], "under leaf",
+                             0, T_2024_01_01, T_2026_01_01, bad));
+    assert_ok(uat_der_list_add(inters, uat_buf_span(leaf)));
+    uat_chain_args b = {uat_buf_span(bad), inters, anchors, NULL, 0, T_2025_01_01, "t"};
+    assert_err(uat_x509_verify_chain(&b), UAT_ERR_VERIFY_CHAIN);
+    /* the issuer must hold its private key */
+    assert_fail(uat_x509_issue(public_copy(ca), uat_buf_span(root), leaf_key, "x", 0, T_2024_01_01,
+                               T_2026_01_01, bad),
+                UAT_ERR_CRYPTO_BAD_KEY, "x509.make");
+}
+
 /* ---- runner ---------------------------------------------------------------------------------- */
 
 static int keys_setup(void **state)
@@ -1172,6 +1327,10 @@ int main(void)
         T(test_bug_pem_damaged_block_ignored),
         T(test_bug_crls_optional),
         T(test_bug_amd_vcek_chain),
+        T(test_tpm_rsa_key_from_modulus),
+        T(test_tpm_sig_schemes),
+        T(test_tpm_pss_salts),
+        T(test_x509_issue),
     };
     return cmocka_run_group_tests(tests, keys_setup, keys_teardown);
 }

@@ -1,0 +1,611 @@
+/* One test suite for every backend of the service store (src/service/store.h), written against
+ * the interface only. It runs twice: on SQLite (a fresh file per test), then on PostgreSQL (a
+ * fresh database per test) on a server the test starts itself with
+ * tests/integration/service_pgctl.sh (initdb in a temp dir, a free loopback port). The PostgreSQL
+ * half fails, it does not skip, when no server can be started: scripts/install-deps.sh installs
+ * one. UAT_TEST_PG_URI=postgresql://... runs it on an existing server instead (its user needs
+ * CREATEDB). Negative cases first. */
+#include <libpq-fe.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <sqlite3.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "service/store.h"
+#include "uat_assert.h"
+
+#ifndef UAT_PGCTL
+#error "UAT_PGCTL: the path of tests/integration/service_pgctl.sh"
+#endif
+
+#define NOW 1767225600 /* 2026-01-01T00:00:00Z */
+#define THREADS 8
+#define LATEST_SCHEMA 2
+
+/* The backend of the group being run (set by the group setup). */
+static struct {
+    int pg;
+    char server_dir[256];  /* the server this test started ("" for UAT_TEST_PG_URI) */
+    char admin_uri[512];   /* PostgreSQL: the maintenance database */
+    int next_db;
+} backend;
+
+typedef struct fixture {
+    char dir[64];   /* SQLite: the temp dir */
+    char db[32];    /* PostgreSQL: the database */
+    char uri[600];
+    uat_store *s;
+} fixture;
+
+/* ---- the backends' own SQL, for the few checks the interface does not expose ---- */
+
+static PGconn *pg_connect(const char *uri)
+{
+    PGconn *c = PQconnectdb(uri);
+    if (PQstatus(c) != CONNECTION_OK) {
+        fail_msg("cannot connect to %s: %s", uri, PQerrorMessage(c));
+    }
+    return c;
+}
+
+static void pg_exec(const char *uri, const char *sql)
+{
+    PGconn *c = pg_connect(uri);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        fail_msg("%s: %s", sql, PQerrorMessage(c));
+    }
+    PQclear(r);
+    PQfinish(c);
+}
+
+/* Runs sql on the fixture's database; returns the first column of the first row as a number. */
+static long long raw_sql(fixture *f, const char *sql)
+{
+    long long v = -1;
+    if (backend.pg) {
+        PGconn *c = pg_connect(f->uri);
+        PGresult *r = PQexec(c, sql);
+        assert_true(PQresultStatus(r) == PGRES_COMMAND_OK || PQresultStatus(r) == PGRES_TUPLES_OK);
+        if (PQntuples(r) > 0) {
+            v = atoll(PQgetvalue(r, 0, 0));
+        }
+        PQclear(r);
+        PQfinish(c);
+        return v;
+    }
+    sqlite3 *db = NULL;
+    sqlite3_stmt *st = NULL;
+    assert_int_equal(sqlite3_open(f->uri + strlen("sqlite:"), &db), SQLITE_OK);
+    sqlite3_busy_timeout(db, 5000);
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    int step = sqlite3_step(st);
+    assert_true(step == SQLITE_ROW || step == SQLITE_DONE);
+    if (step == SQLITE_ROW) {
+        v = sqlite3_column_int64(st, 0);
+    }
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+    return v;
+}
+
+/* ---- fixtures ---- */
+
+/* A fresh, empty database; the store is not opened. */
+static int setup_empty(void **state)
+{
+    fixture *f = calloc(1, sizeof(*f));
+    assert_non_null(f);
+    if (backend.pg) {
+        snprintf(f->db, sizeof(f->db), "uat_t%d_%d", (int)getpid(), backend.next_db++);
+        char sql[96];
+        snprintf(sql, sizeof(sql), "CREATE DATABASE %s", f->db);
+        pg_exec(backend.admin_uri, sql);
+        /* the maintenance URI with the database swapped: ".../postgres" -> ".../<db>" */
+        const char *slash = strrchr(backend.admin_uri, '/');
+        const char *query = strchr(slash, '?');
+        snprintf(f->uri, sizeof(f->uri), "%.*s/%s%s", (int)(slash - backend.admin_uri),
+                 backend.admin_uri, f->db, query ? query : "");
+    } else {
+        snprintf(f->dir, sizeof(f->dir), "/tmp/uat-store-XXXXXX");
+        assert_non_null(mkdtemp(f->dir));
+        snprintf(f->uri, sizeof(f->uri), "sqlite:%s/t.db", f->dir);
+    }
+    *state = f;
+    return 0;
+}
+
+static int setup(void **state)
+{
+    setup_empty(state);
+    fixture *f = *state;
+    assert_ok(uat_store_open(f->uri, &f->s));
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    fixture *f = *state;
+    uat_store_close(f->s);
+    if (f->db[0] != '\0') {
+        char sql[96];
+        snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", f->db);
+        pg_exec(backend.admin_uri, sql);
+    }
+    if (f->dir[0] != '\0') {
+        char cmd[128];
+        snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+        assert_int_equal(system(cmd), 0);
+    }
+    free(f);
+    return 0;
+}
+
+static int group_sqlite(void **state)
+{
+    (void)state;
+    memset(&backend, 0, sizeof(backend));
+    return 0;
+}
+
+/* Starts a server (or takes UAT_TEST_PG_URI). A failure fails every test of the group. */
+static int group_pg(void **state)
+{
+    (void)state;
+    memset(&backend, 0, sizeof(backend));
+    backend.pg = 1;
+    const char *env = getenv("UAT_TEST_PG_URI");
+    if (env != NULL && env[0] != '\0') {
+        snprintf(backend.admin_uri, sizeof(backend.admin_uri), "%s", env);
+        return 0;
+    }
+    char cmd[600], line[800];
+    /* the watchdog stops the server should this process die before the group teardown */
+    snprintf(cmd, sizeof(cmd), "bash '%s' start %d", UAT_PGCTL, (int)getpid());
+    FILE *p = popen(cmd, "r");
+    if (p == NULL) {
+        return -1;
+    }
+    int ok = fgets(line, sizeof(line), p) != NULL;
+    if (pclose(p) != 0 || !ok ||
+        sscanf(line, "%255s %511s", backend.server_dir, backend.admin_uri) != 2) {
+        fprintf(stderr, "test_store: cannot start PostgreSQL with %s\n", UAT_PGCTL);
+        return -1;
+    }
+    return 0;
+}
+
+static int group_pg_end(void **state)
+{
+    (void)state;
+    if (backend.server_dir[0] != '\0') {
+        char cmd[600];
+        snprintf(cmd, sizeof(cmd), "bash '%s' stop '%s'", UAT_PGCTL, backend.server_dir);
+        return system(cmd) == 0 ? 0 : -1;
+    }
+    return 0;
+}
+
+static char *get_text(uat_store *s, enum uat_store_table t, const char *id, uat_err *rc)
+{
+    uat_buf b;
+    uat_buf_init(&b, UAT_STORE_MAX_BODY + 1);
+    *rc = uat_store_get(s, t, id, &b);
+    char *text = *rc == UAT_OK ? strdup((const char *)b.p) : NULL;
+    uat_buf_free(&b);
+    return text;
+}
+
+/* ---- negative cases ---- */
+
+static void test_open_rejects(void **state)
+{
+    (void)state;
+    uat_store *s = NULL;
+    assert_err(uat_store_open("", &s), UAT_ERR_USAGE_INVALID_ARGUMENT);
+    assert_err(uat_store_open(NULL, &s), UAT_ERR_USAGE_INVALID_ARGUMENT);
+    assert_err(uat_store_open("mysql://db/uattest", &s), UAT_ERR_UNSUPPORTED_FEATURE);
+    assert_err(uat_store_open("sqlite:/nonexistent-dir/x/t.db", &s), UAT_ERR_IO_WRITE);
+    assert_err(uat_store_open("postgresql:uattest", &s), UAT_ERR_USAGE_INVALID_ARGUMENT);
+    /* nothing listens on port 1 */
+    assert_err(uat_store_open("postgresql://uattest@127.0.0.1:1/x", &s), UAT_ERR_IO_NETWORK);
+    assert_err(uat_store_open("postgres://uattest@127.0.0.1:1/x", &s), UAT_ERR_IO_NETWORK);
+    assert_null(s);
+}
+
+static void test_bad_arguments(void **state)
+{
+    fixture *f = *state;
+    char long_id[UAT_STORE_MAX_ID + 2];
+    memset(long_id, 'a', sizeof(long_id) - 1);
+    long_id[sizeof(long_id) - 1] = '\0';
+    int created = -1;
+    assert_err(uat_store_put(f->s, UAT_STORE_POLICIES, "", "x", 1, NOW, &created),
+               UAT_ERR_USAGE_INVALID_ARGUMENT);
+    assert_err(uat_store_put(f->s, UAT_STORE_POLICIES, long_id, "x", 1, NOW, &created),
+               UAT_ERR_USAGE_INVALID_ARGUMENT);
+    assert_err(uat_store_put(f->s, UAT_STORE_NTABLES, "a", "x", 1, NOW, &created),
+               UAT_ERR_USAGE_INVALID_ARGUMENT);
+    char *big = calloc(1, UAT_STORE_MAX_BODY + 2);
+    assert_non_null(big);
+    memset(big, 'b', UAT_STORE_MAX_BODY + 1);
+    assert_err(
+        uat_store_put(f->s, UAT_STORE_RESOURCES, "big", big, UAT_STORE_MAX_BODY + 1, NOW, &created),
+        UAT_ERR_RESOURCE_LIMIT);
+    free(big);
+    assert_int_equal(created, -1); /* out-params are set only on success */
+    assert_err(uat_store_nonce_use(f->s, "", NOW + 60, NOW), UAT_ERR_USAGE_INVALID_ARGUMENT);
+    int64_t g = -1;
+    assert_err(uat_store_generation(f->s, UAT_STORE_NTABLES, &g), UAT_ERR_USAGE_INVALID_ARGUMENT);
+    assert_int_equal(g, -1);
+    uat_err rc;
+    assert_null(get_text(f->s, UAT_STORE_RESOURCES, "big", &rc));
+    assert_err(rc, UAT_ERR_USAGE_NOT_FOUND);
+}
+
+static void test_missing_objects(void **state)
+{
+    fixture *f = *state;
+    for (int t = 0; t < UAT_STORE_NTABLES; t++) {
+        uat_err rc;
+        assert_null(get_text(f->s, (enum uat_store_table)t, "absent", &rc));
+        assert_err(rc, UAT_ERR_USAGE_NOT_FOUND);
+        assert_err(uat_store_del(f->s, (enum uat_store_table)t, "absent"),
+                   UAT_ERR_USAGE_NOT_FOUND);
+    }
+}
+
+/* A database written by a newer build is refused, not migrated down or used. */
+static void test_newer_schema_refused(void **state)
+{
+    fixture *f = *state;
+    uat_store_close(f->s);
+    f->s = NULL;
+    raw_sql(f, "UPDATE schema_version SET version = 99");
+    assert_err(uat_store_open(f->uri, &f->s), UAT_ERR_USAGE_BAD_STATE);
+    assert_null(f->s);
+}
+
+static void test_nonce_second_use(void **state)
+{
+    fixture *f = *state;
+    assert_ok(uat_store_nonce_use(f->s, "nonce-a", NOW + 300, NOW));
+    assert_err(uat_store_nonce_use(f->s, "nonce-a", NOW + 300, NOW + 1), UAT_ERR_VERIFY_NONCE);
+    assert_string_equal(uat_last_error()->check, "nonce.used");
+    /* another nonce is independent */
+    assert_ok(uat_store_nonce_use(f->s, "nonce-b", NOW + 300, NOW + 1));
+}
+
+typedef struct race {
+    uat_store *s;
+    int ok;
+} race;
+
+static void *race_one(void *arg)
+{
+    race *r = arg;
+    r->ok = uat_store_nonce_use(r->s, "contended", NOW + 300, NOW) == UAT_OK;
+    return NULL;
+}
+
+/* Concurrent uses of one nonce through two stores on one database (two replicas), four threads
+ * each: exactly one wins. */
+static void test_nonce_race_two_replicas(void **state)
+{
+    fixture *f = *state;
+    uat_store *other = NULL;
+    assert_ok(uat_store_open(f->uri, &other));
+    pthread_t th[THREADS];
+    race r[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        r[i].s = i % 2 ? other : f->s;
+        r[i].ok = 0;
+        assert_int_equal(pthread_create(&th[i], NULL, race_one, &r[i]), 0);
+    }
+    int wins = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        wins += r[i].ok;
+    }
+    assert_int_equal(wins, 1);
+    assert_err(uat_store_nonce_use(other, "contended", NOW + 300, NOW), UAT_ERR_VERIFY_NONCE);
+    uat_store_close(other);
+}
+
+/* Rows of nonces expired longer than the skew are purged (such nonces fail their own expiry check
+ * before reaching the store); rows still inside the window stay and keep refusing a reuse. */
+static void test_nonce_expiry_purge(void **state)
+{
+    fixture *f = *state;
+    assert_ok(uat_store_nonce_use(f->s, "old", NOW - 10, NOW - 100));
+    assert_ok(uat_store_nonce_use(f->s, "recent", NOW + 100, NOW - 100));
+    int64_t later = NOW + UAT_STORE_NONCE_SKEW + 50; /* "old" is past the window, "recent" not */
+    assert_ok(uat_store_nonce_use(f->s, "trigger", later + 300, later));
+    assert_err(uat_store_nonce_use(f->s, "recent", NOW + 100, later), UAT_ERR_VERIFY_NONCE);
+    assert_int_equal(raw_sql(f, "SELECT count(*) FROM used_nonces WHERE id = 'old'"), 0);
+    assert_ok(uat_store_nonce_use(f->s, "old", NOW - 10, later));
+}
+
+static uat_err stop_at_second(void *user, const char *id, const char *body, size_t n, int64_t at)
+{
+    (void)id;
+    (void)body;
+    (void)n;
+    (void)at;
+    int *count = user;
+    return ++*count == 2 ? UAT_ERR_IO_READ : UAT_OK;
+}
+
+static void test_list_callback_error_stops(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < 4; i++) {
+        char id[8];
+        snprintf(id, sizeof(id), "p%d", i);
+        assert_ok(uat_store_put(f->s, UAT_STORE_POLICIES, id, "{}", 2, NOW, NULL));
+    }
+    int count = 0;
+    assert_err(uat_store_list(f->s, UAT_STORE_POLICIES, stop_at_second, &count), UAT_ERR_IO_READ);
+    assert_int_equal(count, 2);
+}
+
+/* ---- positive cases ---- */
+
+typedef struct collected {
+    char ids[8][32];
+    char bodies[8][64];
+    int64_t at[8];
+    int n;
+} collected;
+
+static uat_err collect(void *user, const char *id, const char *body, size_t n, int64_t at)
+{
+    collected *c = user;
+    assert_true(c->n < 8);
+    snprintf(c->ids[c->n], sizeof(c->ids[0]), "%s", id);
+    snprintf(c->bodies[c->n], sizeof(c->bodies[0]), "%.*s", (int)n, body);
+    c->at[c->n] = at;
+    c->n++;
+    return UAT_OK;
+}
+
+static void test_crud_every_table(void **state)
+{
+    fixture *f = *state;
+    for (int i = 0; i < UAT_STORE_NTABLES; i++) {
+        enum uat_store_table t = (enum uat_store_table)i;
+        int created = -1;
+        assert_ok(uat_store_put(f->s, t, "b/2", "{\"v\":1}", 7, NOW, &created));
+        assert_int_equal(created, 1);
+        assert_ok(uat_store_put(f->s, t, "a-1", "first", 5, NOW, &created));
+        assert_ok(uat_store_put(f->s, t, "a-1", "second", 6, NOW + 5, &created));
+        assert_int_equal(created, 0);
+        uat_err rc;
+        char *text = get_text(f->s, t, "a-1", &rc);
+        assert_ok(rc);
+        assert_string_equal(text, "second");
+        free(text);
+        collected c = {.n = 0};
+        assert_ok(uat_store_list(f->s, t, collect, &c));
+        assert_int_equal(c.n, 2);
+        assert_string_equal(c.ids[0], "a-1"); /* id order */
+        assert_string_equal(c.bodies[0], "second");
+        assert_int_equal(c.at[0], NOW + 5);
+        assert_string_equal(c.ids[1], "b/2");
+        assert_ok(uat_store_del(f->s, t, "a-1"));
+        assert_null(get_text(f->s, t, "a-1", &rc));
+        assert_err(rc, UAT_ERR_USAGE_NOT_FOUND);
+    }
+}
+
+/* Lists come in byte order of the ids on every backend (not a locale's collation). */
+static void test_list_byte_order(void **state)
+{
+    fixture *f = *state;
+    const char *ids[] = {"a", "_x", "Z/1", "B", "a.b", "a-b"};
+    for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
+        assert_ok(uat_store_put(f->s, UAT_STORE_RESOURCES, ids[i], "{}", 2, NOW, NULL));
+    }
+    collected c = {.n = 0};
+    assert_ok(uat_store_list(f->s, UAT_STORE_RESOURCES, collect, &c));
+    const char *want[] = {"B", "Z/1", "_x", "a", "a-b", "a.b"};
+    assert_int_equal(c.n, 6);
+    for (int i = 0; i < 6; i++) {
+        assert_string_equal(c.ids[i], want[i]);
+    }
+}
+
+/* The same id in two tables names two objects. */
+static void test_tables_are_separate(void **state)
+{
+    fixture *f = *state;
+    assert_ok(uat_store_put(f->s, UAT_STORE_REFVALS, "x", "rv", 2, NOW, NULL));
+    assert_ok(uat_store_put(f->s, UAT_STORE_RESOURCES, "x", "res", 3, NOW, NULL));
+    uat_err rc;
+    char *a = get_text(f->s, UAT_STORE_REFVALS, "x", &rc);
+    char *b = get_text(f->s, UAT_STORE_RESOURCES, "x", &rc);
+    assert_string_equal(a, "rv");
+    assert_string_equal(b, "res");
+    free(a);
+    free(b);
+    assert_null(get_text(f->s, UAT_STORE_POLICIES, "x", &rc));
+    assert_err(rc, UAT_ERR_USAGE_NOT_FOUND);
+}
+
+static void test_binary_safe_and_empty_bodies(void **state)
+{
+    fixture *f = *state;
+    assert_ok(uat_store_put(f->s, UAT_STORE_POLICIES, "empty", "", 0, NOW, NULL));
+    uat_err rc;
+    char *text = get_text(f->s, UAT_STORE_POLICIES, "empty", &rc);
+    assert_ok(rc);
+    assert_string_equal(text, "");
+    free(text);
+    const char lua[] =
+        "function appraise(c, r)\n  return {status = \"affirming\"} -- ünïcode\nend\n";
+    assert_ok(uat_store_put(f->s, UAT_STORE_POLICIES, "lua", lua, strlen(lua), NOW, NULL));
+    text = get_text(f->s, UAT_STORE_POLICIES, "lua", &rc);
+    assert_string_equal(text, lua);
+    free(text);
+    /* bytes that are not UTF-8, and a NUL: stored and returned as they are */
+    const char raw[] = {'\xff', '\xfe', '\0', 'x', '\x80'};
+    assert_ok(uat_store_put(f->s, UAT_STORE_RESOURCES, "raw", raw, sizeof(raw), NOW, NULL));
+    uat_buf b;
+    uat_buf_init(&b, UAT_STORE_MAX_BODY + 1);
+    assert_ok(uat_store_get(f->s, UAT_STORE_RESOURCES, "raw", &b));
+    assert_int_equal(b.len, sizeof(raw));
+    assert_memory_equal(b.p, raw, sizeof(raw));
+    assert_int_equal(b.p[b.len], 0); /* terminated */
+    uat_buf_free(&b);
+}
+
+/* Every put and delete moves its table's generation on, as seen by another replica; a failed
+ * delete does not. */
+static void test_generation_seen_by_replicas(void **state)
+{
+    fixture *f = *state;
+    uat_store *other = NULL;
+    assert_ok(uat_store_open(f->uri, &other));
+    int64_t g0 = -1, g = -1, p0 = -1, p = -1;
+    assert_ok(uat_store_generation(other, UAT_STORE_REFVALS, &g0));
+    assert_ok(uat_store_generation(other, UAT_STORE_POLICIES, &p0));
+    assert_ok(uat_store_put(f->s, UAT_STORE_REFVALS, "rv", "{}", 2, NOW, NULL));
+    assert_ok(uat_store_generation(other, UAT_STORE_REFVALS, &g));
+    assert_true(g > g0);
+    g0 = g;
+    assert_ok(uat_store_put(f->s, UAT_STORE_REFVALS, "rv", "{ }", 3, NOW, NULL));
+    assert_ok(uat_store_generation(other, UAT_STORE_REFVALS, &g));
+    assert_true(g > g0);
+    g0 = g;
+    assert_err(uat_store_del(f->s, UAT_STORE_REFVALS, "absent"), UAT_ERR_USAGE_NOT_FOUND);
+    assert_ok(uat_store_generation(other, UAT_STORE_REFVALS, &g));
+    assert_int_equal(g, g0);
+    assert_ok(uat_store_del(f->s, UAT_STORE_REFVALS, "rv"));
+    assert_ok(uat_store_generation(other, UAT_STORE_REFVALS, &g));
+    assert_true(g > g0);
+    assert_ok(uat_store_generation(other, UAT_STORE_POLICIES, &p));
+    assert_int_equal(p, p0); /* other tables did not move */
+    uat_store_close(other);
+}
+
+typedef struct opener {
+    const char *uri;
+    uat_err rc;
+    int version;
+} opener;
+
+static void *open_one(void *arg)
+{
+    opener *o = arg;
+    uat_store *s = NULL;
+    o->rc = uat_store_open(o->uri, &s);
+    if (o->rc == UAT_OK) {
+        o->version = uat_store_schema_version(s);
+        uat_store_close(s);
+    }
+    return NULL;
+}
+
+/* Replicas starting at once on an empty database: every one opens, the migrations ran once. */
+static void test_concurrent_migrations(void **state)
+{
+    fixture *f = *state;
+    pthread_t th[THREADS];
+    opener o[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        o[i] = (opener){f->uri, UAT_ERR_INTERNAL, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, open_one, &o[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_ok(o[i].rc);
+        assert_int_equal(o[i].version, LATEST_SCHEMA);
+    }
+    assert_int_equal(raw_sql(f, "SELECT count(*) FROM schema_version"), 1);
+    assert_int_equal(raw_sql(f, "SELECT version FROM schema_version"), LATEST_SCHEMA);
+    assert_int_equal(raw_sql(f, "SELECT count(*) FROM generations"), UAT_STORE_NTABLES);
+}
+
+/* A database at schema 1 (an older build) is migrated to the latest at open, data kept. */
+static void test_migrates_old_schema(void **state)
+{
+    fixture *f = *state;
+    assert_ok(uat_store_put(f->s, UAT_STORE_REFVALS, "kept", "{}", 2, NOW, NULL));
+    uat_store_close(f->s);
+    f->s = NULL;
+    raw_sql(f, "DROP TABLE generations");
+    raw_sql(f, "UPDATE schema_version SET version = 1");
+    assert_ok(uat_store_open(f->uri, &f->s));
+    assert_int_equal(uat_store_schema_version(f->s), LATEST_SCHEMA);
+    uat_err rc;
+    char *text = get_text(f->s, UAT_STORE_REFVALS, "kept", &rc);
+    assert_ok(rc);
+    free(text);
+    int64_t g = -1;
+    assert_ok(uat_store_generation(f->s, UAT_STORE_REFVALS, &g));
+    assert_int_equal(g, 0);
+}
+
+/* Everything survives a reopen; the schema is at its latest version; the backend answers. */
+static void test_reopen_persists(void **state)
+{
+    fixture *f = *state;
+    assert_ok(uat_store_ready(f->s));
+    assert_int_equal(uat_store_schema_version(f->s), LATEST_SCHEMA);
+    assert_ok(uat_store_put(f->s, UAT_STORE_ADMIN_TOKENS, "abc", "{}", 2, NOW, NULL));
+    assert_ok(uat_store_nonce_use(f->s, "kept", NOW + 300, NOW));
+    uat_store_close(f->s);
+    f->s = NULL;
+    assert_ok(uat_store_open(f->uri, &f->s));
+    uat_err rc;
+    char *text = get_text(f->s, UAT_STORE_ADMIN_TOKENS, "abc", &rc);
+    assert_ok(rc);
+    free(text);
+    assert_err(uat_store_nonce_use(f->s, "kept", NOW + 300, NOW), UAT_ERR_VERIFY_NONCE);
+    if (backend.pg) {
+        assert_string_equal(uat_store_scheme(f->s), "postgresql");
+        return;
+    }
+    char path[128];
+    struct stat st;
+    snprintf(path, sizeof(path), "%s/t.db", f->dir);
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 077, 0); /* secrets live here: owner only */
+    assert_string_equal(uat_store_scheme(f->s), "sqlite");
+}
+
+#define STORE_TESTS                                                                                \
+    cmocka_unit_test(test_open_rejects),                                                           \
+        cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),                      \
+        cmocka_unit_test_setup_teardown(test_missing_objects, setup, teardown),                    \
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),               \
+        cmocka_unit_test_setup_teardown(test_nonce_second_use, setup, teardown),                   \
+        cmocka_unit_test_setup_teardown(test_nonce_race_two_replicas, setup, teardown),            \
+        cmocka_unit_test_setup_teardown(test_nonce_expiry_purge, setup, teardown),                 \
+        cmocka_unit_test_setup_teardown(test_list_callback_error_stops, setup, teardown),          \
+        cmocka_unit_test_setup_teardown(test_crud_every_table, setup, teardown),                   \
+        cmocka_unit_test_setup_teardown(test_list_byte_order, setup, teardown),                    \
+        cmocka_unit_test_setup_teardown(test_tables_are_separate, setup, teardown),                \
+        cmocka_unit_test_setup_teardown(test_binary_safe_and_empty_bodies, setup, teardown),       \
+        cmocka_unit_test_setup_teardown(test_generation_seen_by_replicas, setup, teardown),        \
+        cmocka_unit_test_setup_teardown(test_concurrent_migrations, setup_empty, teardown),        \
+        cmocka_unit_test_setup_teardown(test_migrates_old_schema, setup, teardown),                \
+        cmocka_unit_test_setup_teardown(test_reopen_persists, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest sqlite_tests[] = {STORE_TESTS};
+    const struct CMUnitTest pg_tests[] = {STORE_TESTS};
+    int failed = cmocka_run_group_tests_name("store.sqlite", sqlite_tests, group_sqlite, NULL);
+    failed += cmocka_run_group_tests_name("store.postgresql", pg_tests, group_pg, group_pg_end);
+    return failed;
+}
