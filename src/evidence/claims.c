@@ -17,11 +17,16 @@ uat_err uat_json_set(json_t *o, const char *name, json_t *v)
 
 uat_err uat_json_set_hex(json_t *o, const char *name, const uint8_t *p, size_t n)
 {
+    char small[2 * 128 + 1]; /* digests and report data: no allocation */
+    if (n <= 128) {
+        uat_hex_encode(p, n, small);
+        return uat_json_set(o, name, json_stringn_nocheck(small, 2 * n)); /* hex is ASCII */
+    }
     uat_buf b;
     uat_buf_init(&b, 2 * n + 1);
     uat_err rc = uat_hex_encode_buf(p, n, &b);
     if (rc == UAT_OK) {
-        rc = uat_json_set(o, name, json_stringn(n > 0 ? (const char *)b.p : "", b.len));
+        rc = uat_json_set(o, name, json_stringn_nocheck((const char *)b.p, b.len));
     }
     uat_buf_free(&b);
     return rc;

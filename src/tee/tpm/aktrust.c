@@ -24,9 +24,17 @@ typedef struct tpm_trust {
     uat_key_list pins;
 } tpm_trust;
 
-void uat_tpm_cache_free(void *p)
+/* A verifier's cache slot: the trust folder, and the last AK imported (quotes from one machine
+ * carry the same AK: its key object, Montgomery context included, is reused). */
+typedef struct tpm_cache {
+    tpm_trust *trust;
+    uint8_t ak_pub[1024]; /* a TPMT_PUBLIC; larger ones are not cached */
+    size_t ak_pub_len;
+    uat_key *ak;
+} tpm_cache;
+
+static void trust_free(tpm_trust *t)
 {
-    tpm_trust *t = p;
     if (t == NULL) {
         return;
     }
@@ -39,6 +47,54 @@ void uat_tpm_cache_free(void *p)
     uat_der_list_free(&t->crls);
     uat_key_list_free(&t->pins);
     free(t);
+}
+
+void uat_tpm_cache_free(void *p)
+{
+    tpm_cache *c = p;
+    if (c != NULL) {
+        trust_free(c->trust);
+        uat_key_free(c->ak);
+        free(c);
+    }
+}
+
+/* The verifier's cache, created on first use; NULL when the caller keeps none (or no memory). */
+static tpm_cache *cache_of(const uat_verify_ctx *ctx)
+{
+    if (ctx->cache == NULL) {
+        return NULL;
+    }
+    if (*ctx->cache == NULL) {
+        *ctx->cache = calloc(1, sizeof(tpm_cache));
+    }
+    return *ctx->cache;
+}
+
+uat_err uat_tpm_ak_key(const uat_verify_ctx *ctx, uat_span ak_pub, const uat_tpm_public *pub,
+                       uat_key **out, int *owned)
+{
+    tpm_cache *c = cache_of(ctx);
+    if (c != NULL && c->ak != NULL && c->ak_pub_len == ak_pub.len &&
+        memcmp(c->ak_pub, ak_pub.p, ak_pub.len) == 0) {
+        *out = c->ak;
+        *owned = 0;
+        return UAT_OK;
+    }
+    uat_key *k = NULL;
+    UAT_TRY(uat_tpm_public_key(pub, &k));
+    if (c == NULL || ak_pub.len > sizeof(c->ak_pub)) {
+        *out = k;
+        *owned = 1;
+        return UAT_OK;
+    }
+    uat_key_free(c->ak);
+    c->ak = k;
+    memcpy(c->ak_pub, ak_pub.p, ak_pub.len);
+    c->ak_pub_len = ak_pub.len;
+    *out = k;
+    *owned = 0;
+    return UAT_OK;
 }
 
 static int has_suffix(const char *s, const char *suffix)
@@ -158,8 +214,9 @@ static uat_err build_store(tpm_trust *t)
 /* The trust folder, from the verifier's cache or read now; *owned when the caller frees it. */
 static uat_err trust_get(const uat_verify_ctx *ctx, tpm_trust **out, int *owned)
 {
-    if (ctx->cache != NULL && *ctx->cache != NULL) {
-        *out = *ctx->cache;
+    tpm_cache *c = cache_of(ctx);
+    if (c != NULL && c->trust != NULL) {
+        *out = c->trust;
         *owned = 0;
         return UAT_OK;
     }
@@ -172,14 +229,14 @@ static uat_err trust_get(const uat_verify_ctx *ctx, tpm_trust **out, int *owned)
         rc = build_store(t);
     }
     if (rc != UAT_OK) {
-        uat_tpm_cache_free(t);
+        trust_free(t);
         return rc;
     }
-    if (ctx->cache != NULL) {
-        *ctx->cache = t;
+    if (c != NULL) {
+        c->trust = t;
     }
     *out = t;
-    *owned = ctx->cache == NULL;
+    *owned = c == NULL;
     return UAT_OK;
 }
 
@@ -251,7 +308,7 @@ uat_err uat_tpm_ak_trust(const uat_verify_ctx *ctx, const uat_tpm_evidence *ev, 
                        ev->nchain > 0 ? " (it has a certificate, but no CA is configured)" : "");
     }
     if (owned) {
-        uat_tpm_cache_free(t);
+        trust_free(t);
     }
     return rc;
 }

@@ -214,6 +214,10 @@ UAT_MUST_USE uat_err uat_tpm_ak_trust(const uat_verify_ctx *ctx, const uat_tpm_e
                                       uat_time *valid_until);
 /* Frees the trust folder cached in a verifier's slot. */
 void uat_tpm_cache_free(void *cache);
+/* The AK's key for the TPMT_PUBLIC bytes ak_pub (parsed as pub): the one this verifier imported
+ * last when the bytes are the same, else imported now. *owned: the caller frees it. */
+UAT_MUST_USE uat_err uat_tpm_ak_key(const uat_verify_ctx *ctx, uat_span ak_pub,
+                                    const uat_tpm_public *pub, uat_key **out, int *owned);
 
 /* describe.c: names and JSON under the TCG names */
 /* "sha256", "rsassa", "ecc", ... for a TPM_ALG_ID; NULL when unknown. */

@@ -392,8 +392,11 @@ static uat_err pcr_claims(const tpm_verified *v, json_t *tee)
         json_t *bank = json_object();
         UAT_TRY(uat_json_set(pcrs, alg_text(s->hash), bank));
         for (unsigned i = 0; i < UAT_TPM_NUM_PCRS; i++) {
-            char idx[8];
-            snprintf(idx, sizeof(idx), "%u", i);
+            char idx[4] = {(char)('0' + i / 10), (char)('0' + i % 10), '\0', '\0'};
+            if (i < 10) {
+                idx[0] = idx[1];
+                idx[1] = '\0';
+            }
             if (s->mask & (1u << i)) {
                 UAT_TRY(uat_json_set_hex(bank, idx, v->ev.pcr[b][i].p, v->ev.pcr[b][i].len));
             }
@@ -401,8 +404,7 @@ static uat_err pcr_claims(const tpm_verified *v, json_t *tee)
     }
     int b = primary != NULL ? bank_of(&v->ev, primary->hash) : -1;
     for (unsigned i = 0; b >= 0 && i < UAT_TPM_NUM_PCRS; i++) {
-        char name[8];
-        snprintf(name, sizeof(name), "pcr%02u", i);
+        char name[6] = {'p', 'c', 'r', (char)('0' + i / 10), (char)('0' + i % 10), '\0'};
         if (primary->mask & (1u << i)) {
             UAT_TRY(uat_json_set_hex(tee, name, v->ev.pcr[b][i].p, v->ev.pcr[b][i].len));
         }
@@ -491,7 +493,7 @@ static uat_err fill_claims(const tpm_verified *v, uat_claims *claims)
 /* ---- the verifier ----------------------------------------------------------------------- */
 
 static uat_err verify_all(tpm_verified *v, uat_span in, const uat_verify_ctx *ctx,
-                          uat_key **ak)
+                          uat_key **ak, int *ak_owned)
 {
     UAT_TRY(uat_tpm_evidence_decode(in, &v->ev));
     UAT_TRY(uat_tpm_parse_public(v->ev.ak_pub, &v->ak));
@@ -499,7 +501,7 @@ static uat_err verify_all(tpm_verified *v, uat_span in, const uat_verify_ctx *ct
     UAT_TRY(uat_tpm_parse_signature(v->ev.signature, &v->sig));
     UAT_TRY(check_scheme(&v->ak, &v->sig));
     UAT_TRY(uat_tpm_hash_alg_at(v->sig.hash, "tpm.signature", "signature.hash", 2, &v->sig_hash));
-    UAT_TRY(uat_tpm_public_key(&v->ak, ak));
+    UAT_TRY(uat_tpm_ak_key(ctx, v->ev.ak_pub, &v->ak, ak, ak_owned));
     UAT_TRY(check_signature(v, *ak));
     UAT_TRY(uat_tpm_parse_attest(v->ev.attest, &v->att));
     UAT_TRY(check_members(v));
@@ -531,7 +533,8 @@ static uat_err tpm_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *cl
         return UAT_NOMEM(CHECK);
     }
     uat_key *ak = NULL;
-    uat_err rc = verify_all(v, in, ctx, &ak);
+    int ak_owned = 0;
+    uat_err rc = verify_all(v, in, ctx, &ak, &ak_owned);
     if (rc == UAT_OK) {
         rc = fill_claims(v, claims);
     }
@@ -540,7 +543,9 @@ static uat_err tpm_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *cl
         out->report_data_len = v->att.extra_data_len;
         out->valid_until = v->valid_until;
     }
-    uat_key_free(ak);
+    if (ak_owned) {
+        uat_key_free(ak);
+    }
     uat_tcglog_free(v->log);
     free(v);
     return rc;
