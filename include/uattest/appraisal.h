@@ -20,6 +20,12 @@ UAT_API UAT_MUST_USE uat_err uat_refvals_add_json(uat_refvals *r, const char *js
 UAT_API UAT_MUST_USE uat_err uat_refvals_add_path(uat_refvals *r, const char *path);
 UAT_API UAT_MUST_USE uat_err uat_refvals_remove(uat_refvals *r, const char *id);
 UAT_API size_t uat_refvals_count(const uat_refvals *r);
+/* Converts reference values kept in a foreign format (format "kunpengsecl": kunpengsecl baseline
+ * files, for itrustee) into a JSON array of reference value documents, as
+ * uat_refvals_add_json accepts them: *json_out is NUL-terminated, malloc'd (free() it).
+ * The TEE that knows the format converts it; UNSUPPORTED_FEATURE when none does. */
+UAT_API UAT_MUST_USE uat_err uat_refvals_import(const char *format, const uint8_t *text, size_t n,
+                                                char **json_out);
 
 /* An appraisal policy: declarative JSON (an object with "trustworthiness") or a Lua 5.4 script. */
 typedef struct uat_policy uat_policy;

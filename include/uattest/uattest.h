@@ -4,6 +4,7 @@
 
 #include "uattest/appraisal.h"
 #include "uattest/attester.h"
+#include "uattest/channel.h"
 #include "uattest/claims.h"
 #include "uattest/err.h"
 #include "uattest/evidence.h"

@@ -39,5 +39,7 @@ int cmd_verify(int argc, char **argv);
 int cmd_token(int argc, char **argv);
 int cmd_ratls(int argc, char **argv);
 int cmd_enrol(int argc, char **argv);
+int cmd_refvals(int argc, char **argv);
+int cmd_channel(int argc, char **argv);
 
 #endif

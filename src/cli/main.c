@@ -89,7 +89,9 @@ static void main_help(void)
            "  inspect   print the fields of evidence without verifying\n"
            "  token     verify EAR tokens; print or rotate the token signing keys\n"
            "  ratls     RA-TLS certificates, their verification, a TLS 1.3 echo server/client\n"
+           "  channel   mutual attestation channel between two TEEs (listen / connect)\n"
            "  enrol     enrolment of a device key by credential activation\n"
+           "  refvals   import reference values kept in another system's format\n"
            "  tees      list supported and detected TEEs\n"
            "  errors    print the error table (names, exit codes, HTTP statuses)\n\n"
            "'%s COMMAND --help' describes each command. '%s --version' prints the version.\n",
@@ -124,11 +126,17 @@ int main(int argc, char **argv)
     if (strcmp(cmd, "ratls") == 0) {
         return cmd_ratls(argc - 1, argv + 1);
     }
+    if (strcmp(cmd, "channel") == 0) {
+        return cmd_channel(argc - 1, argv + 1);
+    }
     if (strcmp(cmd, "enrol") == 0) {
         return cmd_enrol(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "token") == 0) {
         return cmd_token(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "refvals") == 0) {
+        return cmd_refvals(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "tees") == 0) {
         return cmd_tees(argc - 1, argv + 1);

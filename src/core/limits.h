@@ -14,6 +14,7 @@
 #define UAT_MAX_CERT_CHAIN 16u                        /* certificates in one chain */
 #define UAT_MAX_OPTIONS 32u                           /* key=value options on an attester */
 #define UAT_MAX_EVIDENCE_NONCE 64u                   /* a nonce field of evidence (IAS: 32) */
+#define UAT_MAX_HCL_VAR_DATA (64u * 1024u)           /* runtime claims JSON of an Azure HCL report */
 #define UAT_REPORT_DATA_LEN 64u                       /* report_data everywhere (DESIGN.md 4) */
 #define UAT_MAX_EVENTLOG_BYTES (8u * 1024u * 1024u)   /* a TCG PC Client / CCEL event log */
 #define UAT_MAX_EVENTLOG_EVENTS 65536u                /* events in one TCG event log */
@@ -21,5 +22,7 @@
 #define UAT_MAX_IMALOG_BYTES (16u * 1024u * 1024u)    /* an IMA measurement list, binary or ASCII */
 #define UAT_MAX_IMALOG_ENTRIES (1024u * 1024u)        /* entries in one IMA list */
 #define UAT_MAX_IMA_TEMPLATE_BYTES (1024u * 1024u)    /* template data of one IMA entry */
+#define UAT_MAX_ITRUSTEE_PARAMS 32u                  /* ra_params in one iTrustee report / ak_cert */
+#define UAT_MAX_ITRUSTEE_JSON_DEPTH 16u              /* nesting of an iTrustee JSON payload */
 
 #endif

@@ -204,6 +204,15 @@ UAT_MUST_USE uat_err uat_tls_read(uat_tls_conn *c, void *buf, size_t cap, size_t
 UAT_MUST_USE uat_err uat_tls_write(uat_tls_conn *c, const void *buf, size_t n);
 /* Sends close_notify and frees the connection (not the fd). */
 void uat_tls_close(uat_tls_conn *c);
+/* RFC 8446 §7.5 exporter (SSL_export_keying_material with a context): n bytes for label and
+ * context from this connection's exporter_master_secret into out. */
+UAT_MUST_USE uat_err uat_tls_export(uat_tls_conn *c, const char *label, uat_span context,
+                                    uint8_t *out, size_t n);
+/* Sends close_notify without closing: the peer's remaining data can still be read (TLS 1.3 half
+ * close, RFC 8446 §6.1). */
+UAT_MUST_USE uat_err uat_tls_shutdown_write(uat_tls_conn *c);
+/* Decrypted application bytes buffered inside the TLS layer (readable without the socket). */
+size_t uat_tls_pending(const uat_tls_conn *c);
 
 /* mac.c: HMAC (RFC 2104) with alg over the concatenation of parts; out holds uat_hash_len(alg)
  * bytes. Compare MACs with uat_ct_equal. */
@@ -217,6 +226,16 @@ UAT_MUST_USE uat_err uat_hmac(enum uat_hash_alg alg, uat_span key, const uat_spa
 UAT_MUST_USE uat_err uat_sm2_verify(const uint8_t x[32], const uint8_t y[32], uat_span id,
                                     uat_span msg, const uint8_t r[32], const uint8_t s[32],
                                     const char *check);
+/* SM2 over a digest the signer was given (e = digest, no Z_A prefix): how a TPM signs with an SM2
+ * key (TPM 2.0 Part 1 rev 1.59 §C.5: the TPM signs the digest of the attestation structure).
+ * digest is 32 bytes (SM3). Same errors as uat_sm2_verify. */
+UAT_MUST_USE uat_err uat_sm2_verify_digest(const uint8_t x[32], const uint8_t y[32],
+                                           const uint8_t digest[32], const uint8_t r[32],
+                                           const uint8_t s[32], const char *check);
+/* The affine coordinates (32 bytes big-endian each) of a key on the SM2 curve (a certificate's
+ * id-ecPublicKey with the SM2 curve OID 1.2.156.10197.1.301); CRYPTO_BAD_KEY for other keys. */
+UAT_MUST_USE uat_err uat_key_sm2_point(const uat_key *k, uint8_t x[32], uint8_t y[32],
+                                       const char *check);
 
 /* enc.c: RSAES-OAEP (RFC 8017 §7.1) with h for OAEP and MGF1 (RFC 7518 §4.3 RSA-OAEP-256: SHA-256),
  * and AES-GCM with a 16-, 24- or 32-byte key, a 12-byte IV and a 16-byte tag (NIST SP 800-38D).

@@ -102,3 +102,51 @@ uat_err uat_sm2_verify(const uint8_t x[32], const uint8_t y[32], uat_span id, ua
     EVP_PKEY_free(pkey);
     return rc;
 }
+
+uat_err uat_sm2_verify_digest(const uint8_t x[32], const uint8_t y[32], const uint8_t digest[32],
+                              const uint8_t r[32], const uint8_t s[32], const char *check)
+{
+    UAT_ENSURE(digest != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, check, "digest", -1);
+    EVP_PKEY *pkey = NULL;
+    UAT_TRY(sm2_key(x, y, check, &pkey));
+    uat_buf der;
+    uat_buf_init(&der, 128);
+    uat_err rc = sm2_sig_der(r, s, check, &der);
+    EVP_PKEY_CTX *pctx = NULL;
+    if (rc == UAT_OK) {
+        /* spec: OpenSSL 3 EVP_PKEY_verify(3) with an SM2 key: tbs is e itself (GB/T 32918.2 §7.1
+         * step B4 onwards), no digest is computed */
+        pctx = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
+        if (pctx == NULL || EVP_PKEY_verify_init(pctx) != 1) {
+            rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, check);
+        } else if (EVP_PKEY_verify(pctx, der.p, der.len, digest, SM2_COORD) != 1) {
+            ERR_clear_error();
+            rc = UAT_FAIL(UAT_ERR_VERIFY_SIGNATURE, check, "signature", -1);
+        }
+    }
+    EVP_PKEY_CTX_free(pctx);
+    uat_buf_free(&der);
+    EVP_PKEY_free(pkey);
+    return rc;
+}
+
+uat_err uat_key_sm2_point(const uat_key *k, uint8_t x[32], uint8_t y[32], const char *check)
+{
+    char group[32] = "";
+    UAT_ENSURE(k != NULL && k->pkey != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, check, "key", -1);
+    if (EVP_PKEY_get_utf8_string_param(k->pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                       NULL) != 1 ||
+        strcmp(group, "SM2") != 0) {
+        ERR_clear_error();
+        return UAT_FAILF(UAT_ERR_CRYPTO_BAD_KEY, check, "key", -1,
+                         "the key is not on the SM2 curve (group \"%s\")", group);
+    }
+    BIGNUM *bx = NULL, *by = NULL;
+    int ok = EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_EC_PUB_X, &bx) == 1 &&
+             EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_EC_PUB_Y, &by) == 1 &&
+             BN_bn2binpad(bx, x, (int)SM2_COORD) == (int)SM2_COORD &&
+             BN_bn2binpad(by, y, (int)SM2_COORD) == (int)SM2_COORD;
+    BN_free(bx);
+    BN_free(by);
+    return ok ? UAT_OK : UAT_OSSL_FAIL(UAT_ERR_CRYPTO_BAD_KEY, check);
+}

@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/ssl.h>
 #include <stdlib.h>
+#include <string.h>
 
 struct uat_tls_ctx {
     SSL_CTX *ssl;
@@ -240,4 +241,36 @@ void uat_tls_close(uat_tls_conn *c)
         SSL_free(c->ssl);
         free(c);
     }
+}
+
+uat_err uat_tls_export(uat_tls_conn *c, const char *label, uat_span context, uint8_t *out,
+                       size_t n)
+{
+    UAT_ENSURE(c != NULL && label != NULL && out != NULL && n > 0 &&
+                   (context.p != NULL || context.len == 0),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "tls.export", "", -1);
+    ERR_clear_error();
+    /* spec: RFC 8446 §7.5: TLS-Exporter(label, context_value, key_length); use_context = 1 */
+    if (SSL_export_keying_material(c->ssl, out, n, label, strlen(label), context.p, context.len,
+                                   1) != 1) {
+        return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "tls.export");
+    }
+    return UAT_OK;
+}
+
+size_t uat_tls_pending(const uat_tls_conn *c)
+{
+    int n = c != NULL ? SSL_pending(c->ssl) : 0;
+    return n > 0 ? (size_t)n : 0;
+}
+
+uat_err uat_tls_shutdown_write(uat_tls_conn *c)
+{
+    UAT_ENSURE(c != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "tls.shutdown", "", -1);
+    ERR_clear_error();
+    /* 0: close_notify sent, the peer's not yet seen; 1: both; < 0: failed */
+    if (SSL_shutdown(c->ssl) < 0) {
+        return UAT_OSSL_FAIL(UAT_ERR_IO_NETWORK, "tls.shutdown");
+    }
+    return UAT_OK;
 }

@@ -4,10 +4,13 @@
 #include <string.h>
 
 #include "appraisal/appraisal_int.h"
+#include "tee/azsnpvtpm/azsnpvtpm.h"
 #include "tee/cca/cca.h"
 #include "tee/csv/csv.h"
+#include "tee/hyperenclave/hyperenclave.h"
 #include "tee/intel/intel.h"
 #include "tee/intel/epid.h"
+#include "tee/itrustee/itrustee.h"
 #include "tee/sim/sim.h"
 #include "tee/snp/snp.h"
 #include "tee/virtcca/virtcca.h"
@@ -23,6 +26,9 @@ static const uat_tee_ops *const registry[] = {
     &uat_tee_tpm,
     &uat_tee_cca,
     &uat_tee_virtcca,
+    &uat_tee_azsnpvtpm,
+    &uat_tee_hyperenclave,
+    &uat_tee_itrustee,
 };
 
 size_t uat_registry_count(void)

@@ -74,6 +74,10 @@ typedef struct uat_tee_ops {
                                uat_buf *secret);
     /* Attester side: opens a challenge made by enrol_challenge and returns the secret. */
     uat_err (*enrol_respond)(const uat_attest_ctx *ctx, uat_span challenge, uat_buf *secret);
+    /* Reference values in a foreign format this TEE's ecosystem uses (format names are the
+     * TEE's own, e.g. "kunpengsecl"): appends reference value documents (docs/appraisal.md) to
+     * docs; UNSUPPORTED_FEATURE for a format the TEE does not know. NULL when it knows none. */
+    uat_err (*refvals_import)(const char *format, uat_span text, json_t *docs);
 } uat_tee_ops;
 
 size_t uat_registry_count(void);

@@ -176,7 +176,7 @@ static uat_err decode_bank(uat_reader *r, size_t b, size_t digest_len, uat_tpm_e
     return UAT_OK;
 }
 
-static uat_err decode_pcrs(uat_reader *r, uat_tpm_evidence *ev)
+uat_err uat_tpm_pcrs_decode(uat_reader *r, uat_tpm_evidence *ev)
 {
     size_t n = 0;
     UAT_TRY(cb_count(r, "pcrs", CB_MAP, UAT_TPM_MAX_BANKS, &n));
@@ -227,7 +227,7 @@ static uat_err decode_member(uat_reader *r, enum member m, uat_tpm_evidence *ev)
         return decode_chain(r, ev);
     }
     if (m == M_PCRS) {
-        return decode_pcrs(r, ev);
+        return uat_tpm_pcrs_decode(r, ev);
     }
     return cb_bytes_nonempty(r, member_names[m], bytes_member(ev, m));
 }

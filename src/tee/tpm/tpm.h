@@ -204,6 +204,24 @@ UAT_MUST_USE uat_err uat_tpm_public_key(const uat_tpm_public *pub, uat_key **out
 UAT_MUST_USE uat_err uat_tpm_evidence_decode(uat_span in, uat_tpm_evidence *out);
 UAT_MUST_USE uat_err uat_tpm_evidence_encode(const uat_tpm_evidence *ev, uat_buf *out);
 int uat_tpm_sniff(uat_span ev);
+/* The "pcrs" member's value ({+ uint => {+ uint => bstr}}) into ev's banks, with the evidence
+ * map's rules; for evidence formats that carry a quote's PCRs the same way (src/tee/azsnpvtpm). */
+UAT_MUST_USE uat_err uat_tpm_pcrs_decode(uat_reader *r, uat_tpm_evidence *ev);
+
+/* verify.c: the quote checks, for verifiers that get the AK another way (src/tee/azsnpvtpm) */
+/* The signature over the exact attest bytes with key and the signature's hash
+ * (VERIFY_SIGNATURE). */
+UAT_MUST_USE uat_err uat_tpm_check_signature(const uat_tpm_signature *s, enum uat_hash_alg hash,
+                                             uat_span attest, const uat_key *key);
+/* A quote's pcrDigest recomputed with hash from ev's PCR values of a's selection; ev->attest
+ * gives the offset in errors. Every selected PCR must be given and no other
+ * (VERIFY_MEASUREMENT). */
+UAT_MUST_USE uat_err uat_tpm_check_pcr_digest(const uat_tpm_evidence *ev, const uat_tpm_attest *a,
+                                              enum uat_hash_alg hash);
+/* tee_claims of a verified statement: qualified_signer, extra_data, clock, reset_count,
+ * restart_count, safe, firmware_version and, for a quote, pcrs and pcr00..pcr23. */
+UAT_MUST_USE uat_err uat_tpm_attest_claims(const uat_tpm_evidence *ev, const uat_tpm_attest *a,
+                                           json_t *tee);
 
 /* aktrust.c: trust in the AK (docs/tpm.md): a certificate chain to a CA of <trust>/tpm/, a PEM
  * public key there, or the AK Name (hex) pinned as a `signer` reference value. *how is

@@ -97,10 +97,10 @@ static uat_err check_scheme(const uat_tpm_public *ak, const uat_tpm_signature *s
     return UAT_OK;
 }
 
-/* The signature over the exact TPMS_ATTEST bytes with the AK. */
-static uat_err check_signature(const tpm_verified *v, const uat_key *key)
+/* The signature over the exact TPMS_ATTEST bytes with the AK (tpm.h). */
+uat_err uat_tpm_check_signature(const uat_tpm_signature *s, enum uat_hash_alg hash,
+                                uat_span attest, const uat_key *key)
 {
-    const uat_tpm_signature *s = &v->sig;
     uint8_t rs[2 * 66];
     uat_span sig = uat_span_of(s->rsa, s->rsa_len);
     enum uat_sig_scheme scheme = s->sig_alg == UAT_TPM_ALG_RSASSA   ? UAT_SCHEME_RSASSA
@@ -118,7 +118,7 @@ static uat_err check_signature(const tpm_verified *v, const uat_key *key)
         sig = uat_span_of(rs, 2 * fl);
     }
     uat_err rc =
-        uat_sig_verify_scheme(key, scheme, v->sig_hash, v->ev.attest, sig, "tpm.signature");
+        uat_sig_verify_scheme(key, scheme, hash, attest, sig, "tpm.signature");
     if (rc == UAT_ERR_VERIFY_SIGNATURE) {
         rc = UAT_FAILF(rc, "tpm.signature", "signature", 4,
                        "the %s/%s signature over attest does not verify with the AK",
@@ -148,17 +148,18 @@ static const uat_tpm_pcr_select *selection_of(const uat_tpm_attest *a, uint16_t 
 }
 
 /* Every selected PCR given, in selection order (banks as selected, PCR index ascending). */
-static uat_err selected_values(const tpm_verified *v, uat_span *parts, size_t *np)
+static uat_err selected_values(const uat_tpm_evidence *ev, const uat_tpm_attest *a,
+                               uat_span *parts, size_t *np)
 {
     *np = 0;
-    for (size_t k = 0; k < v->att.nsel; k++) {
-        const uat_tpm_pcr_select *s = &v->att.sel[k];
-        int b = bank_of(&v->ev, s->hash);
+    for (size_t k = 0; k < a->nsel; k++) {
+        const uat_tpm_pcr_select *s = &a->sel[k];
+        int b = bank_of(ev, s->hash);
         for (unsigned i = 0; i < UAT_TPM_NUM_PCRS; i++) {
             if (!(s->mask & (1u << i))) {
                 continue;
             }
-            if (b < 0 || !(v->ev.present[b] & (1u << i))) {
+            if (b < 0 || !(ev->present[b] & (1u << i))) {
                 char field[32];
                 snprintf(field, sizeof(field), "pcrs[0x%04x][%u]", s->hash, i);
                 return UAT_FAILF(UAT_ERR_VERIFY_MEASUREMENT, CHECK, field, -1,
@@ -166,7 +167,7 @@ static uat_err selected_values(const tpm_verified *v, uat_span *parts, size_t *n
                                  "value for it",
                                  i, alg_text(s->hash));
             }
-            parts[(*np)++] = v->ev.pcr[b][i];
+            parts[(*np)++] = ev->pcr[b][i];
         }
     }
     return UAT_OK;
@@ -174,19 +175,19 @@ static uat_err selected_values(const tpm_verified *v, uat_span *parts, size_t *n
 
 /* PCR values the quote does not select are not signed: evidence that carries them is refused
  * rather than have them read as verified. */
-static uat_err no_unquoted_values(const tpm_verified *v)
+static uat_err no_unquoted_values(const uat_tpm_evidence *ev, const uat_tpm_attest *a)
 {
-    for (size_t b = 0; b < v->ev.nbanks; b++) {
-        const uat_tpm_pcr_select *s = selection_of(&v->att, v->ev.bank_alg[b]);
-        uint32_t extra = v->ev.present[b] & ~(s != NULL ? s->mask : 0u);
+    for (size_t b = 0; b < ev->nbanks; b++) {
+        const uat_tpm_pcr_select *s = selection_of(a, ev->bank_alg[b]);
+        uint32_t extra = ev->present[b] & ~(s != NULL ? s->mask : 0u);
         for (unsigned i = 0; extra != 0 && i < UAT_TPM_NUM_PCRS; i++) {
             if (extra & (1u << i)) {
                 char field[32];
-                snprintf(field, sizeof(field), "pcrs[0x%04x][%u]", v->ev.bank_alg[b], i);
+                snprintf(field, sizeof(field), "pcrs[0x%04x][%u]", ev->bank_alg[b], i);
                 return UAT_FAILF(UAT_ERR_VERIFY_MEASUREMENT, CHECK, field, -1,
                                  "the evidence carries PCR %u of the %s bank, which the quote "
                                  "does not select",
-                                 i, alg_text(v->ev.bank_alg[b]));
+                                 i, alg_text(ev->bank_alg[b]));
             }
         }
     }
@@ -194,29 +195,29 @@ static uat_err no_unquoted_values(const tpm_verified *v)
 }
 
 /* spec: Part 3 TPM2_Quote: pcrDigest = H_scheme(PCR values of pcrSelect, in selection order) */
-static uat_err check_pcr_digest(const tpm_verified *v)
+uat_err uat_tpm_check_pcr_digest(const uat_tpm_evidence *ev, const uat_tpm_attest *a,
+                                 enum uat_hash_alg hash)
 {
-    const uat_tpm_attest *a = &v->att;
     /* pcrDigest is the last field of a quote's TPMS_ATTEST */
-    int64_t off = (int64_t)(v->ev.attest.len - a->pcr_digest_len);
-    size_t hl = uat_hash_len(v->sig_hash);
+    int64_t off = (int64_t)(ev->attest.len - a->pcr_digest_len);
+    size_t hl = uat_hash_len(hash);
     if (a->pcr_digest_len != hl) {
         return UAT_FAILF(UAT_ERR_VERIFY_MEASUREMENT, CHECK, "pcrDigest", off,
                          "a %zu-byte pcrDigest in a quote signed with %s", a->pcr_digest_len,
-                         uat_hash_name(v->sig_hash));
+                         uat_hash_name(hash));
     }
     uat_span parts[UAT_TPM_MAX_BANKS * UAT_TPM_NUM_PCRS];
     size_t np = 0;
     uint8_t digest[UAT_HASH_MAX];
-    UAT_TRY(selected_values(v, parts, &np));
-    UAT_TRY(uat_hash(v->sig_hash, parts, np, digest));
+    UAT_TRY(selected_values(ev, a, parts, &np));
+    UAT_TRY(uat_hash(hash, parts, np, digest));
     if (!uat_ct_equal(digest, a->pcr_digest, hl)) {
         return UAT_FAILF(UAT_ERR_VERIFY_MEASUREMENT, CHECK, "pcrDigest", off,
                          "the %zu PCR values of the evidence do not hash (%s, selection order) to "
                          "the quoted pcrDigest",
-                         np, uat_hash_name(v->sig_hash));
+                         np, uat_hash_name(hash));
     }
-    return no_unquoted_values(v);
+    return no_unquoted_values(ev, a);
 }
 
 /* spec: Part 3 TPM2_Certify: attested.certify.name is the Name of the certified object */
@@ -377,18 +378,18 @@ static uat_err set_u64_hex(json_t *o, const char *name, uint64_t v)
 }
 
 /* pcrs {bank: {index: hex}}; pcr00..pcr23 of the SHA-256 bank when quoted, else the first */
-static uat_err pcr_claims(const tpm_verified *v, json_t *tee)
+static uat_err pcr_claims(const uat_tpm_evidence *ev, const uat_tpm_attest *a, json_t *tee)
 {
     json_t *pcrs = json_object();
     UAT_TRY(uat_json_set(tee, "pcrs", pcrs));
-    const uat_tpm_pcr_select *primary = selection_of(&v->att, UAT_TPM_ALG_SHA256);
-    for (size_t k = 0; k < v->att.nsel; k++) {
-        const uat_tpm_pcr_select *s = &v->att.sel[k];
+    const uat_tpm_pcr_select *primary = selection_of(a, UAT_TPM_ALG_SHA256);
+    for (size_t k = 0; k < a->nsel; k++) {
+        const uat_tpm_pcr_select *s = &a->sel[k];
         if (s->mask == 0) {
             continue;
         }
         primary = primary != NULL && primary->mask != 0 ? primary : s;
-        int b = bank_of(&v->ev, s->hash);
+        int b = bank_of(ev, s->hash);
         json_t *bank = json_object();
         UAT_TRY(uat_json_set(pcrs, alg_text(s->hash), bank));
         for (unsigned i = 0; i < UAT_TPM_NUM_PCRS; i++) {
@@ -398,15 +399,15 @@ static uat_err pcr_claims(const tpm_verified *v, json_t *tee)
                 idx[1] = '\0';
             }
             if (s->mask & (1u << i)) {
-                UAT_TRY(uat_json_set_hex(bank, idx, v->ev.pcr[b][i].p, v->ev.pcr[b][i].len));
+                UAT_TRY(uat_json_set_hex(bank, idx, ev->pcr[b][i].p, ev->pcr[b][i].len));
             }
         }
     }
-    int b = primary != NULL ? bank_of(&v->ev, primary->hash) : -1;
+    int b = primary != NULL ? bank_of(ev, primary->hash) : -1;
     for (unsigned i = 0; b >= 0 && i < UAT_TPM_NUM_PCRS; i++) {
         char name[6] = {'p', 'c', 'r', (char)('0' + i / 10), (char)('0' + i % 10), '\0'};
         if (primary->mask & (1u << i)) {
-            UAT_TRY(uat_json_set_hex(tee, name, v->ev.pcr[b][i].p, v->ev.pcr[b][i].len));
+            UAT_TRY(uat_json_set_hex(tee, name, ev->pcr[b][i].p, ev->pcr[b][i].len));
         }
     }
     return UAT_OK;
@@ -440,13 +441,9 @@ static uat_err certified_claims(const tpm_verified *v, json_t *tee)
     return rc;
 }
 
-static uat_err tee_claims(const tpm_verified *v, json_t *tee)
+/* The signed fields of a statement and, for a quote, its PCRs (tpm.h). */
+uat_err uat_tpm_attest_claims(const uat_tpm_evidence *ev, const uat_tpm_attest *a, json_t *tee)
 {
-    const uat_tpm_attest *a = &v->att;
-    UAT_TRY(uat_json_set_str(tee, "attest_type",
-                             a->type == UAT_TPM_ST_ATTEST_QUOTE ? "quote" : "certify"));
-    UAT_TRY(uat_json_set_str(tee, "ak_name", v->ak_name_hex));
-    UAT_TRY(uat_json_set_str(tee, "ak_trust", v->ak_trust));
     UAT_TRY(uat_json_set_hex(tee, "qualified_signer", a->qualified_signer,
                              a->qualified_signer_len));
     UAT_TRY(uat_json_set_hex(tee, "extra_data", a->extra_data, a->extra_data_len));
@@ -455,10 +452,20 @@ static uat_err tee_claims(const tpm_verified *v, json_t *tee)
     UAT_TRY(uat_json_set_int(tee, "restart_count", a->restart_count));
     UAT_TRY(uat_json_set_bool(tee, "safe", a->safe));
     UAT_TRY(set_u64_hex(tee, "firmware_version", a->firmware_version));
+    return a->type == UAT_TPM_ST_ATTEST_QUOTE ? pcr_claims(ev, a, tee) : UAT_OK;
+}
+
+static uat_err tee_claims(const tpm_verified *v, json_t *tee)
+{
+    const uat_tpm_attest *a = &v->att;
+    UAT_TRY(uat_json_set_str(tee, "attest_type",
+                             a->type == UAT_TPM_ST_ATTEST_QUOTE ? "quote" : "certify"));
+    UAT_TRY(uat_json_set_str(tee, "ak_name", v->ak_name_hex));
+    UAT_TRY(uat_json_set_str(tee, "ak_trust", v->ak_trust));
+    UAT_TRY(uat_tpm_attest_claims(&v->ev, a, tee));
     if (a->type == UAT_TPM_ST_ATTEST_CERTIFY) {
         return certified_claims(v, tee);
     }
-    UAT_TRY(pcr_claims(v, tee));
     if (v->log != NULL) {
         json_t *boot = json_object();
         UAT_TRY(uat_json_set(tee, "boot", boot));
@@ -502,13 +509,15 @@ static uat_err verify_all(tpm_verified *v, uat_span in, const uat_verify_ctx *ct
     UAT_TRY(check_scheme(&v->ak, &v->sig));
     UAT_TRY(uat_tpm_hash_alg_at(v->sig.hash, "tpm.signature", "signature.hash", 2, &v->sig_hash));
     UAT_TRY(uat_tpm_ak_key(ctx, v->ev.ak_pub, &v->ak, ak, ak_owned));
-    UAT_TRY(check_signature(v, *ak));
+    UAT_TRY(uat_tpm_check_signature(&v->sig, v->sig_hash, v->ev.attest, *ak));
     UAT_TRY(uat_tpm_parse_attest(v->ev.attest, &v->att));
     UAT_TRY(check_members(v));
     /* qualifiedSigner is the AK's Qualified Name, a digest over the Names of its ancestors up to
      * the hierarchy (Part 1 §16): nothing in the evidence says what they are, so it is reported
      * and not compared */
-    UAT_TRY(v->att.type == UAT_TPM_ST_ATTEST_QUOTE ? check_pcr_digest(v) : check_certify(v));
+    UAT_TRY(v->att.type == UAT_TPM_ST_ATTEST_QUOTE
+                ? uat_tpm_check_pcr_digest(&v->ev, &v->att, v->sig_hash)
+                : check_certify(v));
     uint8_t name[UAT_TPM_MAX_NAME];
     size_t name_len = 0;
     UAT_TRY(uat_tpm_name(&v->ak, name, &name_len));

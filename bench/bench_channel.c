@@ -1,0 +1,209 @@
+/* Attestation channel handshake time (issue #11), as a ratio measured in the same run: full runs
+ * over a socketpair (server in a thread), wall-clock time per run as the client sees it,
+ *   plain   = a mutual TLS 1.3 handshake (P-256 self-signed certificates both ways, each side
+ *             accepting the decoded leaf), then close
+ *   channel = uat_channel_connect / uat_channel_accept sim <-> sim: the same TLS 1.3 handshake,
+ *             offers, evidence both ways (collect + verify each way), key confirmation
+ * plus the breakdown of one sim evidence generation and one verification. Goal: <= 1.5x plain. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "crypto/crypto.h"
+#include "uattest/uattest.h"
+
+static double wall_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void check(uat_err e, const char *what)
+{
+    if (e != UAT_OK) {
+        char msg[512];
+        uat_error_format(uat_last_error(), msg, sizeof(msg));
+        fprintf(stderr, "%s: %s\n", what, msg);
+        exit(1);
+    }
+}
+
+static uat_err any_leaf(void *user, const uat_cert *leaf)
+{
+    (void)user;
+    return uat_cert_cn(leaf) != NULL ? UAT_OK : UAT_ERR_INTERNAL;
+}
+
+struct side {
+    int fd;
+    int channel;
+    uat_tls_ctx *tls;
+    uat_channel_cfg *cfg;
+};
+
+static void *serve(void *arg)
+{
+    struct side *s = arg;
+    if (s->channel) {
+        uat_channel *c = NULL;
+        check(uat_channel_accept(s->cfg, s->fd, &c), "channel accept");
+        uat_channel_close(c);
+    } else {
+        uat_tls_conn *c = NULL;
+        check(uat_tls_accept(s->tls, s->fd, NULL, &c), "tls accept");
+        uat_tls_close(c);
+    }
+    return NULL;
+}
+
+static double run(struct side *srv, struct side *cli)
+{
+    int sv[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM, 0, sv) != 0) {
+        exit(1);
+    }
+    srv->fd = sv[0];
+    pthread_t t;
+    double t0 = wall_s();
+    pthread_create(&t, NULL, serve, srv);
+    if (cli->channel) {
+        uat_channel *c = NULL;
+        check(uat_channel_connect(cli->cfg, sv[1], &c), "channel connect");
+        uat_channel_close(c);
+    } else {
+        uat_tls_conn *c = NULL;
+        check(uat_tls_connect(cli->tls, sv[1], NULL, &c), "tls connect");
+        uat_tls_close(c);
+    }
+    pthread_join(t, NULL);
+    double spent = wall_s() - t0;
+    close(sv[0]);
+    close(sv[1]);
+    return spent;
+}
+
+static double per_run(struct side *srv, struct side *cli, int n)
+{
+    double total = 0;
+    run(srv, cli); /* warm */
+    for (int i = 0; i < n; i++) {
+        total += run(srv, cli);
+    }
+    return total / n;
+}
+
+static void plain_ctx(int is_server, uat_tls_ctx **out)
+{
+    uat_key *k = NULL;
+    uat_buf der, pem;
+    uat_buf_init(&der, 16384);
+    uat_buf_init(&pem, 16384);
+    check(uat_key_generate(UAT_KEY_EC_P256, &k), "key");
+    check(uat_x509_self_signed(k, "plain", uat_time_now() - 60, uat_time_now() + 3600, NULL, 0,
+                               &der),
+          "cert");
+    check(uat_key_private_pem(k, &pem), "pem");
+    check(uat_tls_ctx_new(is_server, uat_buf_span(&der), uat_buf_span(&pem), any_leaf, NULL, 1,
+                          out),
+          "plain ctx");
+    uat_buf_free(&der);
+    uat_buf_free(&pem);
+    uat_key_free(k);
+}
+
+static uat_channel_cfg *channel_cfg(uat_attester *a, uat_verifier *v)
+{
+    uat_channel_cfg *c = NULL;
+    check(uat_channel_cfg_new(&c), "cfg");
+    check(uat_channel_cfg_add_attester(c, a), "attester");
+    uat_channel_cfg_set_verifier(c, v);
+    return c;
+}
+
+/* One sim evidence generation and one verification, averaged over n. */
+static void breakdown(uat_attester *a, uat_verifier *v, int n, double *gen, double *ver)
+{
+    uint8_t rd[64] = {1};
+    uat_cmw *cmw = NULL;
+    uint8_t *bytes = NULL;
+    size_t len = 0;
+    double t0 = wall_s();
+    for (int i = 0; i < n; i++) {
+        uat_cmw_free(cmw);
+        check(uat_attester_collect(a, rd, &cmw), "collect");
+    }
+    *gen = (wall_s() - t0) / n;
+    check(uat_cmw_serialize(cmw, UAT_CMW_CBOR, &bytes, &len), "serialize");
+    t0 = wall_s();
+    for (int i = 0; i < n; i++) {
+        uat_claims *c = NULL;
+        check(uat_verify(v, bytes, len, rd, &c), "verify");
+        uat_claims_free(c);
+    }
+    *ver = (wall_s() - t0) / n;
+    free(bytes);
+    uat_cmw_free(cmw);
+}
+
+int main(int argc, char **argv)
+{
+    int n = argc > 1 ? atoi(argv[1]) : 150;
+    char dir[] = "/tmp/uat-bench-channel-XXXXXX", trust[64];
+    if (mkdtemp(dir) == NULL || n < 3) {
+        return 1;
+    }
+    snprintf(trust, sizeof(trust), "%s/trust", dir);
+    uat_attester *a = NULL;
+    check(uat_attester_new("sim", NULL, &a), "attester");
+    check(uat_attester_set_option(a, "state-dir", dir), "state");
+    check(uat_attester_set_option(a, "measure", "bench"), "measure");
+    uint8_t rd[64] = {0};
+    uat_cmw *first = NULL;
+    check(uat_attester_collect(a, rd, &first), "first collect"); /* creates the key and anchor */
+    uat_cmw_free(first);
+    uat_verifier *vc = NULL, *vs = NULL;
+    check(uat_verifier_new(&vc), "verifier");
+    check(uat_verifier_set_trust_dir(vc, trust), "trust");
+    check(uat_verifier_new(&vs), "verifier");
+    check(uat_verifier_set_trust_dir(vs, trust), "trust");
+    /* one attester per side: both share the sim key of one state directory */
+    uat_attester *b = NULL;
+    check(uat_attester_new("sim", NULL, &b), "attester");
+    check(uat_attester_set_option(b, "state-dir", dir), "state");
+    check(uat_attester_set_option(b, "measure", "bench"), "measure");
+    struct side psrv = {0, 0, NULL, NULL}, pcli = {0, 0, NULL, NULL};
+    struct side csrv = {0, 1, NULL, channel_cfg(b, vs)}, ccli = {0, 1, NULL, channel_cfg(a, vc)};
+    plain_ctx(1, &psrv.tls);
+    plain_ctx(0, &pcli.tls);
+    double plain = 0, chan = 0;
+    for (int round = 0; round < 3; round++) { /* interleaved rounds: the same machine state */
+        plain += per_run(&psrv, &pcli, n / 3);
+        chan += per_run(&csrv, &ccli, n / 3);
+    }
+    plain /= 3;
+    chan /= 3;
+    double gen = 0, ver = 0;
+    breakdown(a, vc, n, &gen, &ver);
+    printf("mutual handshake wall time  plain TLS 1.3 %7.1f us | channel sim<->sim %7.1f us "
+           "= %.2fx plain (goal <= 1.5x)\n",
+           plain * 1e6, chan * 1e6, chan / plain);
+    printf("breakdown per side: sim evidence generation %6.1f us, verification %6.1f us; "
+           "TLS + messages + binding %6.1f us per run\n",
+           gen * 1e6, ver * 1e6, (chan - 2 * (gen + ver)) * 1e6);
+    uat_channel_cfg_free(csrv.cfg);
+    uat_channel_cfg_free(ccli.cfg);
+    uat_tls_ctx_free(psrv.tls);
+    uat_tls_ctx_free(pcli.tls);
+    uat_verifier_free(vc);
+    uat_verifier_free(vs);
+    uat_attester_free(a);
+    uat_attester_free(b);
+    char cmd[128];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+    return system(cmd) == 0 ? 0 : 1;
+}

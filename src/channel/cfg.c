@@ -1,0 +1,164 @@
+/* An endpoint's channel configuration: its TLS key and self-signed certificate, its attesters
+ * (what it attests with), the mechanisms it accepts and how it verifies and appraises the peer. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel/channel_cfg.h"
+
+#define CHECK "channel.cfg"
+
+/* A fresh P-256 key and a self-signed certificate for it: in this protocol the peer's evidence,
+ * which binds the hash of this key, is what vouches for the key, not an issuer. */
+static uat_err make_identity(uat_channel_cfg *c)
+{
+    uat_key *k = NULL;
+    uat_buf spki;
+    uat_buf_init(&spki, 4096);
+    uat_err rc;
+    UAT_TRY_GOTO(rc, uat_key_generate(UAT_KEY_EC_P256, &k), out);
+    uat_time now = uat_time_now();
+    UAT_TRY_GOTO(rc, uat_x509_self_signed(k, "uattest-channel", now - 60, now + 86400 * 365, NULL,
+                                          0, &c->cert),
+                 out);
+    UAT_TRY_GOTO(rc, uat_key_private_pem(k, &c->key_pem), out);
+    UAT_TRY_GOTO(rc, uat_key_spki_der(k, &spki), out);
+    uat_span s = uat_buf_span(&spki);
+    UAT_TRY_GOTO(rc, uat_hash(UAT_HASH_SHA256, &s, 1, c->spki_hash), out);
+out:
+    uat_buf_free(&spki);
+    uat_key_free(k);
+    return rc;
+}
+
+uat_err uat_channel_cfg_new(uat_channel_cfg **out)
+{
+    UAT_ENSURE(out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
+    uat_channel_cfg *c = calloc(1, sizeof(*c));
+    if (c == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    uat_buf_init(&c->cert, 16384);
+    uat_buf_init(&c->key_pem, 16384);
+    uat_err rc = make_identity(c);
+    uat_span cert = uat_buf_span(&c->cert), key = uat_buf_span(&c->key_pem);
+    /* both sides must show a certificate: its key is what each side's evidence binds */
+    if (rc == UAT_OK) {
+        rc = uat_tls_ctx_new(1, cert, key, uat_chan_record_peer_key, NULL, 1, &c->server);
+    }
+    if (rc == UAT_OK) {
+        rc = uat_tls_ctx_new(0, cert, key, uat_chan_record_peer_key, NULL, 1, &c->client);
+    }
+    if (rc != UAT_OK) {
+        uat_channel_cfg_free(c);
+        return rc;
+    }
+    *out = c;
+    return UAT_OK;
+}
+
+void uat_channel_cfg_free(uat_channel_cfg *c)
+{
+    if (c != NULL) {
+        uat_tls_ctx_free(c->server);
+        uat_tls_ctx_free(c->client);
+        uat_buf_free(&c->cert);
+        uat_buf_free(&c->key_pem); /* wiped */
+        free(c);
+    }
+}
+
+uat_err uat_channel_cfg_add_attester(uat_channel_cfg *c, uat_attester *a)
+{
+    UAT_ENSURE(c != NULL && a != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "attester", -1);
+    const char *tee = uat_attester_tee(a);
+    UAT_ENSURE(tee != NULL && uat_chan_mech_valid(tee, strlen(tee)),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "attester", -1);
+    UAT_ENSURE(c->nattesters < UAT_CHANNEL_MAX_MECHANISMS, UAT_ERR_RESOURCE_LIMIT, CHECK,
+               "attester", -1);
+    for (size_t i = 0; i < c->nattesters; i++) {
+        if (strcmp(uat_attester_tee(c->attesters[i]), tee) == 0) {
+            return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "attester", -1,
+                             "an attester for '%s' is already configured", tee);
+        }
+    }
+    c->attesters[c->nattesters++] = a;
+    return UAT_OK;
+}
+
+uat_err uat_channel_cfg_add_accept(uat_channel_cfg *c, const char *tee)
+{
+    UAT_ENSURE(c != NULL && tee != NULL && uat_chan_mech_valid(tee, strlen(tee)),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "accept", -1);
+    UAT_ENSURE(c->naccept < UAT_CHANNEL_MAX_MECHANISMS, UAT_ERR_RESOURCE_LIMIT, CHECK, "accept",
+               -1);
+    for (size_t i = 0; i < c->naccept; i++) {
+        UAT_ENSURE(strcmp(c->accept[i], tee) != 0, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
+                   "accept", -1);
+    }
+    /* a name this build cannot verify would be an offer it cannot keep */
+    int known = 0;
+    for (size_t i = 0; uat_tee_name(i) != NULL; i++) {
+        known |= strcmp(uat_tee_name(i), tee) == 0;
+    }
+    if (!known) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_TEE, CHECK, "accept", -1,
+                         "'%s' is not a TEE this build verifies", tee);
+    }
+    strcpy(c->accept[c->naccept++], tee);
+    return UAT_OK;
+}
+
+void uat_channel_cfg_set_verifier(uat_channel_cfg *c, uat_verifier *v)
+{
+    if (c != NULL) {
+        c->verifier = v;
+    }
+}
+
+void uat_channel_cfg_set_appraisal(uat_channel_cfg *c, const uat_refvals *refvals,
+                                   const uat_policy *policy)
+{
+    if (c != NULL) {
+        c->refvals = refvals;
+        c->policy = policy;
+    }
+}
+
+void uat_channel_cfg_set_hook(uat_channel_cfg *c, uat_chan_hook fn, void *user)
+{
+    if (c != NULL) {
+        c->hook = fn;
+        c->hook_user = user;
+    }
+}
+
+uat_err uat_chan_own_offer(const uat_channel_cfg *c, uat_chan_offer *o)
+{
+    memset(o, 0, sizeof(*o));
+    o->version = UAT_CHANNEL_VERSION;
+    for (size_t i = 0; i < c->nattesters; i++) {
+        strcpy(o->attest[o->nattest++], uat_attester_tee(c->attesters[i]));
+    }
+    if (c->naccept > 0) {
+        memcpy(o->verify, c->accept, sizeof(c->accept));
+        o->nverify = c->naccept;
+    } else {
+        for (size_t i = 0; uat_tee_name(i) != NULL && o->nverify < UAT_CHANNEL_MAX_MECHANISMS;
+             i++) {
+            if (uat_chan_mech_valid(uat_tee_name(i), strlen(uat_tee_name(i)))) {
+                strcpy(o->verify[o->nverify++], uat_tee_name(i));
+            }
+        }
+    }
+    return uat_random(o->nonce, sizeof(o->nonce));
+}
+
+uat_attester *uat_chan_attester(const uat_channel_cfg *c, const char *mech)
+{
+    for (size_t i = 0; i < c->nattesters; i++) {
+        if (strcmp(uat_attester_tee(c->attesters[i]), mech) == 0) {
+            return c->attesters[i];
+        }
+    }
+    return NULL;
+}

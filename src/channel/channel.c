@@ -1,0 +1,522 @@
+/* The attestation channel's run (TLS 1.3 mode): after the TLS handshake and before any
+ * application data, offers both ways, negotiation, evidence both ways bound to this run, key
+ * confirmation. Every failure sends the peer an alert naming the check. State machine and
+ * security argument: docs/channel.md. */
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "channel/channel_cfg.h"
+
+#define FINISHED_LABEL "EXPORTER-uattest-channel-finished"
+
+struct uat_channel {
+    const uat_channel_cfg *cfg;
+    uat_tls_conn *tls;
+    int fd;     /* the connected socket */
+    int own_fd; /* the socket connect_host opened, else -1 */
+    char role;  /* 'c' (TLS client) or 's' */
+    int have_peer_key;
+    uint8_t peer_spki_hash[UAT_CHAN_HASH_SIZE];
+    uat_chan_offer own, peer;
+    uat_buf own_offer, peer_offer, own_ev, peer_ev; /* bodies as this side sent / received them */
+    uint8_t th[UAT_CHAN_HASH_SIZE];       /* offers */
+    uint8_t exporter[UAT_CHAN_HASH_SIZE]; /* TLS exporter, context TH */
+    uint8_t th_full[UAT_CHAN_HASH_SIZE];  /* offers and both evidence messages */
+    uat_chan_mech own_mech, peer_mech;
+    uat_claims *claims;
+    uat_ear *ear;
+};
+
+static const char *type_name(uint8_t t)
+{
+    switch (t) {
+    case UAT_CHAN_OFFER: return "offer";
+    case UAT_CHAN_EVIDENCE: return "evidence";
+    case UAT_CHAN_FINISHED: return "finished";
+    case UAT_CHAN_ALERT: return "alert";
+    default: return "unknown";
+    }
+}
+
+static size_t type_max(uint8_t t)
+{
+    switch (t) {
+    case UAT_CHAN_OFFER: return UAT_CHAN_MAX_OFFER;
+    case UAT_CHAN_EVIDENCE: return UAT_CHAN_MAX_EVIDENCE;
+    case UAT_CHAN_FINISHED: return UAT_CHAN_MAX_FINISHED;
+    default: return UAT_CHAN_MAX_ALERT;
+    }
+}
+
+uat_err uat_chan_record_peer_key(void *user, const uat_cert *leaf)
+{
+    uat_channel *ch = user;
+    uat_buf spki;
+    uat_buf_init(&spki, 16384);
+    uat_err rc = uat_cert_spki(leaf, &spki);
+    if (rc == UAT_OK) {
+        uat_span s = uat_buf_span(&spki);
+        rc = uat_hash(UAT_HASH_SHA256, &s, 1, ch->peer_spki_hash);
+    }
+    ch->have_peer_key = rc == UAT_OK;
+    uat_buf_free(&spki);
+    return rc;
+}
+
+static uat_err recv_msg(uat_channel *ch, uint8_t expect, uat_buf *body);
+
+/* The peer failed and closed while this side was still sending: its alert may be waiting. */
+static uat_err alert_after_failed_write(uat_channel *ch, uat_err rc)
+{
+    uat_error_detail saved = *uat_last_error();
+    char check[128], field[128], message[256];
+    snprintf(check, sizeof(check), "%s", saved.check);
+    snprintf(field, sizeof(field), "%s", saved.field);
+    snprintf(message, sizeof(message), "%s", saved.message);
+    uat_buf b;
+    uat_buf_init(&b, UAT_CHAN_MAX_ALERT);
+    uat_err got = recv_msg(ch, UAT_CHAN_ALERT, &b);
+    uat_buf_free(&b);
+    if (got == UAT_ERR_IO_PEER_ALERT) {
+        return got;
+    }
+    return UAT_FAILF(rc, check, field, saved.offset, "%s", message);
+}
+
+static uat_err send_msg(uat_channel *ch, uint8_t type, uat_span body)
+{
+    uat_buf wire, copy;
+    uat_buf_init(&wire, UAT_CHAN_HEADER_SIZE + UAT_CHAN_MAX_EVIDENCE);
+    uat_buf_init(&copy, UAT_CHAN_MAX_EVIDENCE);
+    uat_err rc = UAT_OK;
+    if (ch->cfg->hook != NULL) {
+        /* what travels may differ from what this side recorded: the attacker tests' wire */
+        UAT_TRY_GOTO(rc, uat_buf_append(&copy, body.p, body.len), out);
+        ch->cfg->hook(ch->cfg->hook_user, 1, &type, &copy);
+        body = uat_buf_span(&copy);
+    }
+    UAT_ENSURE_GOTO(rc, body.len <= type_max(type), UAT_ERR_RESOURCE_LIMIT, "channel.send",
+                    type_name(type), -1, out);
+    UAT_TRY_GOTO(rc, uat_buf_put_u8(&wire, type), out);
+    UAT_TRY_GOTO(rc, uat_buf_put_u32be(&wire, (uint32_t)body.len), out);
+    UAT_TRY_GOTO(rc, uat_buf_append(&wire, body.p, body.len), out);
+    rc = uat_tls_write(ch->tls, wire.p, wire.len);
+    if (rc == UAT_ERR_IO_NETWORK && type != UAT_CHAN_ALERT) {
+        rc = alert_after_failed_write(ch, rc);
+    }
+out:
+    uat_buf_free(&copy);
+    uat_buf_free(&wire);
+    return rc;
+}
+
+/* Reads n bytes; *got < n only when the peer closed the connection. */
+static uat_err read_exact(uat_channel *ch, uint8_t *p, size_t n, size_t *got)
+{
+    *got = 0;
+    while (*got < n) {
+        size_t k = 0;
+        UAT_TRY(uat_tls_read(ch->tls, p + *got, n - *got, &k));
+        if (k == 0) {
+            return UAT_OK;
+        }
+        *got += k;
+    }
+    return UAT_OK;
+}
+
+static uat_err peer_alert(uat_span body)
+{
+    uat_err e = UAT_OK;
+    char check[UAT_CHAN_MAX_CHECK_LEN + 1];
+    UAT_TRY(uat_chan_alert_parse(body, &e, check));
+    return UAT_FAILF(UAT_ERR_IO_PEER_ALERT, "channel.peer", check, -1,
+                     "the peer refused the run: %s in its check '%s'", uat_err_name(e), check);
+}
+
+/* One message of the expected type (an alert from the peer ends the run with IO_PEER_ALERT). */
+static uat_err recv_msg(uat_channel *ch, uint8_t expect, uat_buf *body)
+{
+    uint8_t hdr[UAT_CHAN_HEADER_SIZE];
+    size_t got = 0;
+    UAT_TRY(read_exact(ch, hdr, sizeof(hdr), &got));
+    if (got == 0) {
+        return UAT_FAILF(UAT_ERR_IO_NETWORK, "channel.message", type_name(expect), 0,
+                         "the peer closed the channel before its %s message", type_name(expect));
+    }
+    UAT_ENSURE(got == sizeof(hdr), UAT_ERR_PARSE_TRUNCATED, "channel.message", "header",
+               (int64_t)got);
+    uat_reader r;
+    uat_rd_init(&r, uat_span_of(hdr, sizeof(hdr)), "channel.message");
+    uint8_t type = 0;
+    uint32_t len = 0;
+    UAT_TRY(uat_rd_u8(&r, "type", &type));
+    UAT_TRY(uat_rd_u32be(&r, "length", &len));
+    if (type != expect && type != UAT_CHAN_ALERT) {
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_VALUE, "channel.message", "type", 0,
+                         "expected the %s message, received type %u", type_name(expect), type);
+    }
+    UAT_ENSURE(len <= type_max(type), UAT_ERR_PARSE_BAD_LENGTH, "channel.message", "length", 1);
+    UAT_TRY(uat_buf_reserve(body, len));
+    UAT_TRY(read_exact(ch, body->p + body->len, len, &got));
+    UAT_ENSURE(got == len, UAT_ERR_PARSE_TRUNCATED, "channel.message", type_name(type),
+               (int64_t)(UAT_CHAN_HEADER_SIZE + got));
+    body->len += len;
+    if (ch->cfg->hook != NULL) {
+        ch->cfg->hook(ch->cfg->hook_user, 0, &type, body);
+    }
+    if (type == UAT_CHAN_ALERT) {
+        return peer_alert(uat_buf_span(body));
+    }
+    /* (only when an alert was all that was asked for) */
+    UAT_ENSURE(type == expect, UAT_ERR_PARSE_BAD_VALUE, "channel.message", "type", 0);
+    return UAT_OK;
+}
+
+static uat_err exchange_offers(uat_channel *ch)
+{
+    UAT_TRY(uat_chan_own_offer(ch->cfg, &ch->own));
+    UAT_TRY(uat_chan_offer_build(&ch->own, &ch->own_offer));
+    if (ch->role == 'c') {
+        UAT_TRY(send_msg(ch, UAT_CHAN_OFFER, uat_buf_span(&ch->own_offer)));
+        UAT_TRY(recv_msg(ch, UAT_CHAN_OFFER, &ch->peer_offer));
+        UAT_TRY(uat_chan_offer_parse(uat_buf_span(&ch->peer_offer), &ch->peer));
+    } else {
+        /* a malformed offer is refused before this side says anything about itself */
+        UAT_TRY(recv_msg(ch, UAT_CHAN_OFFER, &ch->peer_offer));
+        UAT_TRY(uat_chan_offer_parse(uat_buf_span(&ch->peer_offer), &ch->peer));
+        UAT_TRY(send_msg(ch, UAT_CHAN_OFFER, uat_buf_span(&ch->own_offer)));
+    }
+    /* an offer reflected back carries this side's own nonce */
+    UAT_ENSURE(!uat_ct_equal(ch->peer.nonce, ch->own.nonce, UAT_CHANNEL_NONCE_SIZE),
+               UAT_ERR_VERIFY_NONCE, "channel.nonce", "nonce", -1);
+    uat_span c = uat_buf_span(ch->role == 'c' ? &ch->own_offer : &ch->peer_offer);
+    uat_span s = uat_buf_span(ch->role == 'c' ? &ch->peer_offer : &ch->own_offer);
+    UAT_TRY(uat_chan_transcript(c, s, ch->th));
+    /* spec: RFC 8446 §7.5: the exporter, with the offers' hash as its context */
+    return uat_tls_export(ch->tls, UAT_CHANNEL_EXPORTER_LABEL, uat_span_of(ch->th, sizeof(ch->th)),
+                          ch->exporter, sizeof(ch->exporter));
+}
+
+static uat_err negotiate(uat_channel *ch)
+{
+    const char *own = uat_chan_select(&ch->own, &ch->peer);
+    const char *peer = uat_chan_select(&ch->peer, &ch->own);
+    if (own == NULL) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_NO_COMMON_MECHANISM, "channel.negotiate", "attest",
+                         -1, "the peer verifies none of the %zu mechanisms this endpoint attests "
+                         "with", ch->own.nattest);
+    }
+    if (peer == NULL) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_NO_COMMON_MECHANISM, "channel.negotiate", "verify",
+                         -1, "this endpoint verifies none of the %zu mechanisms the peer attests "
+                         "with", ch->peer.nattest);
+    }
+    strcpy(ch->own_mech, own);
+    strcpy(ch->peer_mech, peer);
+    return UAT_OK;
+}
+
+static uat_err make_evidence(uat_channel *ch)
+{
+    uat_attester *a = uat_chan_attester(ch->cfg, ch->own_mech);
+    UAT_ENSURE(a != NULL, UAT_ERR_INTERNAL, "channel.evidence", "mechanism", -1);
+    uint8_t rd[UAT_REPORT_DATA_LEN];
+    UAT_TRY(uat_chan_binding(ch->role, ch->peer.nonce, ch->th, ch->exporter, ch->cfg->spki_hash,
+                             rd));
+    uat_cmw *cmw = NULL;
+    UAT_TRY(uat_attester_collect(a, rd, &cmw));
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    uat_err rc = uat_cmw_serialize(cmw, UAT_CMW_CBOR, &bytes, &n);
+    uat_cmw_free(cmw);
+    if (rc == UAT_OK) {
+        rc = uat_chan_evidence_build(ch->own_mech, uat_span_of(bytes, n), &ch->own_ev);
+    }
+    free(bytes);
+    return rc;
+}
+
+static uat_err appraise(uat_channel *ch)
+{
+    const uat_channel_cfg *cfg = ch->cfg;
+    if (cfg->policy == NULL) {
+        return UAT_OK;
+    }
+    uat_refvals *none = NULL;
+    if (cfg->refvals == NULL) {
+        UAT_TRY(uat_refvals_new(&none));
+    }
+    uat_appraisal_ctx ctx = {uat_time_now(), ch->own.nonce, sizeof(ch->own.nonce), NULL};
+    uat_err rc = uat_appraise(cfg->policy, cfg->refvals ? cfg->refvals : none, ch->claims, &ctx,
+                              &ch->ear);
+    uat_refvals_free(none);
+    UAT_TRY(rc);
+    if (strcmp(uat_ear_status(ch->ear), "contraindicated") == 0) {
+        return UAT_FAILF(UAT_ERR_VERIFY_POLICY, "channel.appraisal", "", -1,
+                         "the peer's verified evidence does not satisfy the policy "
+                         "(contraindicated)");
+    }
+    return UAT_OK;
+}
+
+static uat_err verify_peer(uat_channel *ch)
+{
+    uat_chan_mech mech;
+    uat_span cmw;
+    UAT_TRY(uat_chan_evidence_parse(uat_buf_span(&ch->peer_ev), mech, &cmw));
+    if (strcmp(mech, ch->peer_mech) != 0) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.mechanism", "mechanism", -1,
+                         "the peer attested with '%s'; the offers select '%s'", mech,
+                         ch->peer_mech);
+    }
+    UAT_ENSURE(ch->have_peer_key, UAT_ERR_VERIFY_BINDING, "channel.peer_key", "", -1);
+    UAT_ENSURE(ch->cfg->verifier != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.verify",
+               "verifier", -1);
+    uint8_t rd[UAT_REPORT_DATA_LEN];
+    char peer_role = ch->role == 'c' ? 's' : 'c';
+    UAT_TRY(uat_chan_binding(peer_role, ch->own.nonce, ch->th, ch->exporter, ch->peer_spki_hash,
+                             rd));
+    uat_err rc = uat_verify(ch->cfg->verifier, cmw.p, cmw.len, rd, &ch->claims);
+    if (rc == UAT_ERR_VERIFY_BINDING) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.binding", "report_data", -1,
+                         "the peer's evidence is not bound to this run (this side's nonce, both "
+                         "offers, the TLS session and the peer's key): replayed, relayed, "
+                         "reflected, or an offer changed in transit");
+    }
+    UAT_TRY(rc);
+    const char *tee = uat_claims_tee(ch->claims);
+    if (tee == NULL || strcmp(tee, ch->peer_mech) != 0) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.mechanism", "tee", -1,
+                         "the peer's evidence is from '%s', not the negotiated '%s'",
+                         tee ? tee : "?", ch->peer_mech);
+    }
+    return appraise(ch);
+}
+
+static uat_err finished_mac(uat_channel *ch, uint8_t mac[UAT_CHAN_HASH_SIZE])
+{
+    uat_span c = uat_buf_span(ch->role == 'c' ? &ch->own_ev : &ch->peer_ev);
+    uat_span s = uat_buf_span(ch->role == 'c' ? &ch->peer_ev : &ch->own_ev);
+    UAT_TRY(uat_chan_transcript_full(ch->th, c, s, ch->th_full));
+    return uat_tls_export(ch->tls, FINISHED_LABEL, uat_span_of(ch->th_full, UAT_CHAN_HASH_SIZE),
+                          mac, UAT_CHAN_HASH_SIZE);
+}
+
+/* Client: its evidence first, then the server's, then the key confirmation. The server verifies
+ * the client before it attests, and takes the finished message as the client's acceptance. */
+static uat_err exchange_evidence(uat_channel *ch)
+{
+    uint8_t mac[UAT_CHAN_HASH_SIZE], got[UAT_CHAN_HASH_SIZE];
+    uat_buf fin;
+    uat_buf_init(&fin, UAT_CHAN_MAX_FINISHED);
+    uat_err rc;
+    if (ch->role == 'c') {
+        UAT_TRY_GOTO(rc, make_evidence(ch), out);
+        UAT_TRY_GOTO(rc, send_msg(ch, UAT_CHAN_EVIDENCE, uat_buf_span(&ch->own_ev)), out);
+        UAT_TRY_GOTO(rc, recv_msg(ch, UAT_CHAN_EVIDENCE, &ch->peer_ev), out);
+        UAT_TRY_GOTO(rc, verify_peer(ch), out);
+        UAT_TRY_GOTO(rc, finished_mac(ch, mac), out);
+        UAT_TRY_GOTO(rc, uat_chan_finished_build(mac, &fin), out);
+        rc = send_msg(ch, UAT_CHAN_FINISHED, uat_buf_span(&fin));
+    } else {
+        UAT_TRY_GOTO(rc, recv_msg(ch, UAT_CHAN_EVIDENCE, &ch->peer_ev), out);
+        UAT_TRY_GOTO(rc, verify_peer(ch), out);
+        UAT_TRY_GOTO(rc, make_evidence(ch), out);
+        UAT_TRY_GOTO(rc, send_msg(ch, UAT_CHAN_EVIDENCE, uat_buf_span(&ch->own_ev)), out);
+        UAT_TRY_GOTO(rc, finished_mac(ch, mac), out);
+        UAT_TRY_GOTO(rc, recv_msg(ch, UAT_CHAN_FINISHED, &fin), out);
+        UAT_TRY_GOTO(rc, uat_chan_finished_parse(uat_buf_span(&fin), got), out);
+        UAT_ENSURE_GOTO(rc, uat_ct_equal(mac, got, sizeof(mac)), UAT_ERR_VERIFY_BINDING,
+                        "channel.finished", "verify_data", -1, out);
+    }
+out:
+    uat_buf_free(&fin);
+    uat_wipe(mac, sizeof(mac));
+    return rc;
+}
+
+/* Tells the peer which check failed here (best effort), keeping this side's error detail. */
+static uat_err fail_run(uat_channel *ch, uat_err rc)
+{
+    if (rc == UAT_ERR_IO_PEER_ALERT || rc == UAT_ERR_IO_NETWORK || ch->tls == NULL) {
+        return rc;
+    }
+    const uat_error_detail *d = uat_last_error();
+    uat_error_detail saved = *d;
+    char check[128], field[128];
+    snprintf(check, sizeof(check), "%s", d->check);
+    snprintf(field, sizeof(field), "%s", d->field);
+    uat_buf a;
+    uat_buf_init(&a, UAT_CHAN_MAX_ALERT);
+    uat_err sent = uat_chan_alert_build(rc, check, &a);
+    if (sent == UAT_OK) {
+        sent = send_msg(ch, UAT_CHAN_ALERT, uat_buf_span(&a));
+    }
+    uat_buf_free(&a);
+    if (sent != UAT_OK) {
+        (void)UAT_FAILF(rc, check, field, saved.offset, "%s", saved.message);
+    }
+    return rc;
+}
+
+static void channel_free(uat_channel *ch)
+{
+    uat_tls_close(ch->tls);
+    uat_claims_free(ch->claims);
+    uat_ear_free(ch->ear);
+    uat_buf_free(&ch->own_offer);
+    uat_buf_free(&ch->peer_offer);
+    uat_buf_free(&ch->own_ev);
+    uat_buf_free(&ch->peer_ev);
+    if (ch->own_fd >= 0) {
+        close(ch->own_fd);
+    }
+    uat_wipe(ch, sizeof(*ch));
+    free(ch);
+}
+
+static uat_err start(const uat_channel_cfg *cfg, int fd, char role, int own_fd, uat_channel **out)
+{
+    UAT_ENSURE(cfg != NULL && fd >= 0 && out != NULL && cfg->nattesters > 0 &&
+                   cfg->verifier != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.start", "", -1);
+    uat_error_clear();
+    uat_channel *ch = calloc(1, sizeof(*ch));
+    if (ch == NULL) {
+        return UAT_NOMEM("channel.start");
+    }
+    ch->cfg = cfg;
+    ch->role = role;
+    ch->own_fd = own_fd;
+    ch->fd = fd;
+    uat_buf_init(&ch->own_offer, UAT_CHAN_MAX_OFFER);
+    uat_buf_init(&ch->peer_offer, UAT_CHAN_MAX_OFFER);
+    uat_buf_init(&ch->own_ev, UAT_CHAN_MAX_EVIDENCE);
+    uat_buf_init(&ch->peer_ev, UAT_CHAN_MAX_EVIDENCE);
+    uat_err rc = role == 'c' ? uat_tls_connect(cfg->client, fd, ch, &ch->tls)
+                             : uat_tls_accept(cfg->server, fd, ch, &ch->tls);
+    if (rc == UAT_OK) {
+        rc = exchange_offers(ch);
+        rc = rc == UAT_OK ? negotiate(ch) : rc;
+        rc = rc == UAT_OK ? exchange_evidence(ch) : rc;
+        rc = rc == UAT_OK ? UAT_OK : fail_run(ch, rc);
+    }
+    if (rc != UAT_OK) {
+        ch->own_fd = -1; /* on failure the caller's socket stays the caller's */
+        channel_free(ch);
+        return rc;
+    }
+    *out = ch;
+    return UAT_OK;
+}
+
+uat_err uat_channel_connect(const uat_channel_cfg *cfg, int fd, uat_channel **out)
+{
+    return start(cfg, fd, 'c', -1, out);
+}
+
+uat_err uat_channel_accept(const uat_channel_cfg *cfg, int fd, uat_channel **out)
+{
+    return start(cfg, fd, 's', -1, out);
+}
+
+uat_err uat_channel_connect_host(const uat_channel_cfg *cfg, const char *host, const char *port,
+                                 uat_channel **out)
+{
+    UAT_ENSURE(host != NULL && port != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.connect",
+               "", -1);
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, port, &hints, &res) != 0) {
+        return UAT_FAILF(UAT_ERR_IO_NETWORK, "channel.connect", "host", -1,
+                         "cannot resolve %s", host);
+    }
+    int fd = -1;
+    for (struct addrinfo *a = res; a != NULL && fd < 0; a = a->ai_next) {
+        fd = socket(a->ai_family, a->ai_socktype, a->ai_protocol);
+        if (fd >= 0 && connect(fd, a->ai_addr, a->ai_addrlen) != 0) {
+            close(fd);
+            fd = -1;
+        }
+    }
+    freeaddrinfo(res);
+    if (fd < 0) {
+        return UAT_FAILF(UAT_ERR_IO_NETWORK, "channel.connect", "port", -1,
+                         "cannot connect to %s port %s", host, port);
+    }
+    uat_err rc = start(cfg, fd, 'c', fd, out);
+    if (rc != UAT_OK) {
+        close(fd);
+    }
+    return rc;
+}
+
+uat_err uat_channel_read(uat_channel *ch, void *buf, size_t cap, size_t *n)
+{
+    UAT_ENSURE(ch != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.read", "", -1);
+    return uat_tls_read(ch->tls, buf, cap, n);
+}
+
+uat_err uat_channel_write(uat_channel *ch, const void *buf, size_t n)
+{
+    UAT_ENSURE(ch != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.write", "", -1);
+    return uat_tls_write(ch->tls, buf, n);
+}
+
+uat_err uat_channel_shutdown_write(uat_channel *ch)
+{
+    UAT_ENSURE(ch != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.shutdown", "", -1);
+    return uat_tls_shutdown_write(ch->tls);
+}
+
+int uat_channel_fd(const uat_channel *ch)
+{
+    return ch != NULL ? ch->fd : -1;
+}
+
+size_t uat_channel_pending(const uat_channel *ch)
+{
+    return ch != NULL ? uat_tls_pending(ch->tls) : 0;
+}
+
+uat_err uat_channel_export_key(uat_channel *ch, const char *label, uint8_t *out, size_t n)
+{
+    UAT_ENSURE(ch != NULL && label != NULL && strcmp(label, UAT_CHANNEL_EXPORTER_LABEL) != 0 &&
+                   strcmp(label, FINISHED_LABEL) != 0,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.export", "label", -1);
+    return uat_tls_export(ch->tls, label, uat_span_of(ch->th_full, sizeof(ch->th_full)), out, n);
+}
+
+const char *uat_channel_own_mechanism(const uat_channel *ch)
+{
+    return ch != NULL ? ch->own_mech : NULL;
+}
+
+const char *uat_channel_peer_mechanism(const uat_channel *ch)
+{
+    return ch != NULL ? ch->peer_mech : NULL;
+}
+
+const uat_claims *uat_channel_peer_claims(const uat_channel *ch)
+{
+    return ch != NULL ? ch->claims : NULL;
+}
+
+const uat_ear *uat_channel_peer_ear(const uat_channel *ch)
+{
+    return ch != NULL ? ch->ear : NULL;
+}
+
+void uat_channel_close(uat_channel *ch)
+{
+    if (ch != NULL) {
+        channel_free(ch);
+    }
+}
