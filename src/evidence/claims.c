@@ -32,6 +32,26 @@ uat_err uat_json_set_hex(json_t *o, const char *name, const uint8_t *p, size_t n
     return rc;
 }
 
+uat_err uat_json_only_members(const json_t *o, const char *const *names, const char *check,
+                              const char *field)
+{
+    const char *k;
+    json_t *v;
+    json_object_foreach((json_t *)o, k, v)
+    {
+        (void)v;
+        size_t i = 0;
+        while (names[i] != NULL && strcmp(names[i], k) != 0) {
+            i++;
+        }
+        if (names[i] == NULL) {
+            return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, check, field, -1, "%s%sunknown member \"%.64s\"",
+                             field, field[0] != '\0' ? " has an " : "", k);
+        }
+    }
+    return UAT_OK;
+}
+
 uat_err uat_json_set_int(json_t *o, const char *name, int64_t v)
 {
     return uat_json_set(o, name, json_integer((json_int_t)v));

@@ -26,6 +26,11 @@ UAT_MUST_USE uat_err uat_json_set_time(json_t *o, const char *name, uat_time t);
 /* Compact JSON text of j appended to out (insertion order; not NUL-terminated). */
 UAT_MUST_USE uat_err uat_json_write(const json_t *j, uat_buf *out);
 
+/* PARSE_BAD_JSON (check, field) unless every member of object o is one of names (NULL-terminated):
+ * the formats we read have no extension members, so an unknown one is an error, not skipped. */
+UAT_MUST_USE uat_err uat_json_only_members(const json_t *o, const char *const *names,
+                                           const char *check, const char *field);
+
 /* Takes the reference to v in every case. */
 UAT_MUST_USE uat_err uat_json_set(json_t *o, const char *name, json_t *v);
 

@@ -4,6 +4,7 @@
 
 #include "core/codec.h"
 #include "service/routes.h"
+#include "evidence/claims_int.h"
 
 #define CHECK "attest"
 
@@ -55,31 +56,13 @@ static void job_free(attest_job *j)
     json_decref(j->body);
 }
 
-static uat_err only_members(json_t *o, const char *const *names, size_t n)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach(o, k, v)
-    {
-        size_t i = 0;
-        while (i < n && strcmp(k, names[i]) != 0) {
-            i++;
-        }
-        if (i == n) {
-            return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, "http.body", "", -1,
-                             "unknown member \"%.64s\"", k);
-        }
-    }
-    return UAT_OK;
-}
-
 /* {"evidence": CMW JSON | "base64url", "nonce": "...", "runtime_data"?: "base64url",
  *  "policy_id"?: "..."} */
 static uat_err parse_request(const uat_http_req *rq, attest_job *j)
 {
-    static const char *const names[] = {"evidence", "nonce", "runtime_data", "policy_id"};
+    static const char *const names[] = {"evidence", "nonce", "runtime_data", "policy_id", NULL};
     UAT_TRY(uat_http_body_object(rq, &j->body));
-    UAT_TRY(only_members(j->body, names, 4));
+    UAT_TRY(uat_json_only_members(j->body, names, "http.body", ""));
     json_t *nonce = json_object_get(j->body, "nonce");
     json_t *ev = json_object_get(j->body, "evidence");
     json_t *rd = json_object_get(j->body, "runtime_data");

@@ -10,6 +10,7 @@
 #include "core/cbor.h"
 #include "core/limits.h"
 #include "tee/azsnpvtpm/azsnpvtpm.h"
+#include "evidence/claims_int.h"
 
 #define CHECK "az-snp-vtpm.evidence"
 #define IMPORT "az-snp-vtpm.import"
@@ -175,25 +176,6 @@ static json_t *load_json(uat_span in)
     return json_loadb((const char *)in.p, in.len, JSON_REJECT_DUPLICATES, NULL);
 }
 
-/* Only the members named, each of the given type; anything else is an error. */
-static uat_err only_members(const json_t *o, const char *where, const char *const *names,
-                            size_t n)
-{
-    const char *key;
-    json_t *v;
-    json_object_foreach((json_t *)o, key, v) {
-        int known = 0;
-        for (size_t i = 0; i < n; i++) {
-            known |= strcmp(names[i], key) == 0;
-        }
-        if (!known) {
-            return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, IMPORT, where, -1,
-                             "unknown member \"%.40s\"", key);
-        }
-    }
-    return UAT_OK;
-}
-
 static uat_err str_member(const json_t *o, const char *name, const char **s, size_t *n)
 {
     json_t *v = json_object_get(o, name);
@@ -239,11 +221,11 @@ static uat_err b64_member(const json_t *o, const char *name, uat_buf *out)
  * PCR 0 first; only the quoted ones are kept, as the quote signs only those). */
 static uat_err import_quote(const json_t *q, uat_azsnpvtpm_import *st, uat_azsnpvtpm_evidence *ev)
 {
-    static const char *const names[] = {"signature", "message", "pcrs"};
+    static const char *const names[] = {"signature", "message", "pcrs", NULL};
     uat_buf raw;
     uat_buf_init(&raw, UAT_MAX_EVIDENCE_BYTES);
     UAT_ENSURE(json_is_object(q), UAT_ERR_PARSE_BAD_JSON, IMPORT, "tpm_quote", -1);
-    UAT_TRY(only_members(q, "tpm_quote", names, 3));
+    UAT_TRY(uat_json_only_members(q, names, IMPORT, "tpm_quote"));
     UAT_TRY(hex_member(q, "message", &st->attest));
     uat_err rc = hex_member(q, "signature", &raw);
     if (rc == UAT_OK && (raw.len == 0 || raw.len > 512)) {
@@ -325,9 +307,9 @@ static void import_init(uat_azsnpvtpm_import *st)
 
 static uat_err import_doc(const json_t *j, uat_azsnpvtpm_import *st, uat_azsnpvtpm_evidence *ev)
 {
-    static const char *const names[] = {"version", "tpm_quote", "hcl_report", "vcek"};
+    static const char *const names[] = {"version", "tpm_quote", "hcl_report", "vcek", NULL};
     UAT_ENSURE(json_is_object(j), UAT_ERR_PARSE_BAD_JSON, IMPORT, "", -1);
-    UAT_TRY(only_members(j, "", names, 4));
+    UAT_TRY(uat_json_only_members(j, names, IMPORT, ""));
     json_t *ver = json_object_get(j, "version");
     if (!json_is_integer(ver) || json_integer_value(ver) != 2) {
         return UAT_FAILF(UAT_ERR_PARSE_BAD_VERSION, IMPORT, "version", -1,

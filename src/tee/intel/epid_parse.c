@@ -6,6 +6,7 @@
 #include "core/limits.h"
 #include "core/reader.h"
 #include "tee/intel/epid.h"
+#include "evidence/claims_int.h"
 
 #define CHECK_EV "sgx-epid.evidence"
 #define CHECK_REPORT "sgx-epid.report"
@@ -143,26 +144,6 @@ static uat_err load_object(uat_span text, const char *check, json_t **out)
     return UAT_OK;
 }
 
-/* Every member must be one of names (NULL-terminated): unknown members are an error. */
-static uat_err only_members(json_t *o, const char *const *names, const char *check)
-{
-    const char *key;
-    json_t *value;
-    json_object_foreach(o, key, value)
-    {
-        (void)value;
-        size_t i = 0;
-        while (names[i] != NULL && strcmp(names[i], key) != 0) {
-            i++;
-        }
-        if (names[i] == NULL) {
-            return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, check, "", -1, "unknown member \"%.64s\"",
-                             key);
-        }
-    }
-    return UAT_OK;
-}
-
 /* A string member of at most max bytes; *out is NULL when it is absent and optional. */
 static uat_err get_str(json_t *o, const char *name, int required, size_t max, const char *check,
                        const char **out, size_t *len)
@@ -240,7 +221,7 @@ uat_err uat_epid_evidence_parse(uat_span in, uat_epid_evidence *out)
     uat_epid_evidence e;
     evidence_init(&e);
     uat_err rc;
-    UAT_TRY_GOTO(rc, only_members(j, evidence_members, CHECK_EV), fail);
+    UAT_TRY_GOTO(rc, uat_json_only_members(j, evidence_members, CHECK_EV, ""), fail);
     UAT_TRY_GOTO(rc, get_b64(j, "report", CHECK_EV, &e.report), fail);
     UAT_ENSURE_GOTO(rc, e.report.len <= UAT_EPID_MAX_REPORT_BYTES, UAT_ERR_RESOURCE_LIMIT, CHECK_EV,
                     "report", -1, fail);
@@ -491,7 +472,7 @@ uat_err uat_epid_report_parse(uat_span text, uat_epid_report *out)
     memset(&r, 0, sizeof(r));
     UAT_TRY(load_object(text, CHECK_REPORT, &r.json));
     uat_err rc;
-    UAT_TRY_GOTO(rc, only_members(r.json, report_members, CHECK_REPORT), fail);
+    UAT_TRY_GOTO(rc, uat_json_only_members(r.json, report_members, CHECK_REPORT, ""), fail);
     UAT_TRY_GOTO(rc, parse_version(&r), fail);
     UAT_TRY_GOTO(rc, parse_required(&r), fail);
     UAT_TRY_GOTO(rc, parse_optional_text(&r), fail);

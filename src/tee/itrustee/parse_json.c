@@ -12,29 +12,11 @@
 
 #include "core/limits.h"
 #include "tee/itrustee/itrustee.h"
+#include "evidence/claims_int.h"
 
 #define CHECK "itrustee.json"
 #define CHECK_AK "itrustee.akcert"
 
-
-static uat_err members_only(const json_t *o, const char *const *names, const char *what,
-                            const char *check)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)o, k, v)
-    {
-        size_t i = 0;
-        while (names[i] != NULL && strcmp(names[i], k) != 0) {
-            i++;
-        }
-        if (names[i] == NULL) {
-            return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, check, what, -1,
-                             "%s has an unknown member \"%.64s\"", what, k);
-        }
-    }
-    return UAT_OK;
-}
 
 static uat_err str_member(const json_t *o, const char *name, const char *check, const char **s,
                           size_t *n)
@@ -153,10 +135,10 @@ static uat_err ak_pub(const json_t *p, uat_itr_report *out)
     const char *kty = json_string_value(json_object_get(k, "kty"));
     if (kty != NULL && strcmp(kty, "DAA") == 0) {
         out->ak_daa = 1;
-        return members_only(k, daa, "ak_pub", CHECK_AK);
+        return uat_json_only_members(k, daa, CHECK_AK, "ak_pub");
     }
     UAT_TRY(expect_str(k, "kty", "RSA", CHECK_AK));
-    UAT_TRY(members_only(k, rsa, "ak_pub", CHECK_AK));
+    UAT_TRY(uat_json_only_members(k, rsa, CHECK_AK, "ak_pub"));
     UAT_TRY(b64url_member(k, "n", CHECK_AK, &out->ak_n));
     return b64url_member(k, "e", CHECK_AK, &out->ak_e);
 }
@@ -188,12 +170,12 @@ static uat_err akcert_no_as(const json_t *a, int any_scenario, uat_itr_report *o
     static const char *const pl[] = {"version", "timestamp", "scenario", "sign_alg", "hash_alg",
                                      "qta_img", "qta_mem",   "tcb",      "ak_pub",   NULL};
     UAT_ENSURE(json_is_object(a), UAT_ERR_PARSE_BAD_JSON, CHECK_AK, "akcert", -1);
-    UAT_TRY(members_only(a, top, "the AK certificate", CHECK_AK));
+    UAT_TRY(uat_json_only_members(a, top, CHECK_AK, "the AK certificate"));
     const json_t *s = json_object_get(a, "signature"), *p = json_object_get(a, "payload");
     UAT_ENSURE(json_is_object(s), UAT_ERR_PARSE_BAD_JSON, CHECK_AK, "signature", -1);
     UAT_ENSURE(json_is_object(p), UAT_ERR_PARSE_BAD_JSON, CHECK_AK, "payload", -1);
-    UAT_TRY(members_only(s, sig, "the AK certificate's signature", CHECK_AK));
-    UAT_TRY(members_only(p, pl, "the AK certificate's payload", CHECK_AK));
+    UAT_TRY(uat_json_only_members(s, sig, CHECK_AK, "the AK certificate's signature"));
+    UAT_TRY(uat_json_only_members(p, pl, CHECK_AK, "the AK certificate's payload"));
     uint32_t sce = 0;
     UAT_TRY(expect_str(p, "version", "TEE.RA.1.0", CHECK_AK));
     UAT_TRY(timestamp(p, CHECK_AK));
@@ -224,7 +206,7 @@ static uat_err by_scenario(const json_t *top, const char *name, uint32_t sce, co
     const json_t *o = json_object_get(top, name);
     UAT_ENSURE(json_is_object(o), UAT_ERR_PARSE_BAD_JSON, CHECK, name, -1);
     const char *const only[] = {scenario_name(sce), NULL};
-    UAT_TRY(members_only(o, only, name, CHECK));
+    UAT_TRY(uat_json_only_members(o, only, CHECK, name));
     *out = json_object_get(o, scenario_name(sce));
     if (*out == NULL) {
         return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, name, -1, "%s has no member \"%s\"", name,
@@ -285,7 +267,7 @@ static uat_err payload(const json_t *p, uat_itr_report *out)
                                      "uuid",     "requester_uuid", "hash_alg", "sign_alg",
                                      "ta_mem",   "ta_img",    "ta_attr", "tcb",     NULL};
     UAT_ENSURE(json_is_object(p), UAT_ERR_PARSE_BAD_JSON, CHECK, "payload", -1);
-    UAT_TRY(members_only(p, pl, "the payload", CHECK));
+    UAT_TRY(uat_json_only_members(p, pl, CHECK, "the payload"));
     UAT_TRY(expect_str(p, "version", "TEE.RA.1.0", CHECK));
     UAT_TRY(timestamp(p, CHECK));
     UAT_TRY(scenario_of(p, CHECK, &out->scenario));
@@ -356,7 +338,7 @@ static uat_err fill_report(uat_span in, uat_itr_report *out)
         return rc;
     }
     out->json = 1;
-    rc = members_only(j, top, "the report", CHECK);
+    rc = uat_json_only_members(j, top, CHECK, "the report");
     const json_t *h = json_object_get(j, "handler");
     if (rc == UAT_OK && h != NULL && !json_is_string(h)) {
         rc = UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, CHECK, "handler", -1);

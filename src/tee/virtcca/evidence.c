@@ -5,6 +5,7 @@
 
 #include "core/limits.h"
 #include "tee/virtcca/virtcca.h"
+#include "evidence/claims_int.h"
 
 #define CHECK "virtcca.evidence"
 
@@ -32,25 +33,6 @@ static uat_err b64_member(const json_t *o, const char *name, uat_buf *out)
     return rc;
 }
 
-/* Only the members the format has. */
-static uat_err members_only(const json_t *o, const char *const *names, const char *what)
-{
-    const char *k;
-    json_t *v;
-    json_object_foreach((json_t *)o, k, v)
-    {
-        size_t i = 0;
-        while (names[i] != NULL && strcmp(names[i], k) != 0) {
-            i++;
-        }
-        if (names[i] == NULL) {
-            return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, what, -1,
-                             "%s has an unknown member \"%.64s\"", what, k);
-        }
-    }
-    return UAT_OK;
-}
-
 /* dev_cert: DER, or PEM text (with a platform token, virtCCA hands the certificate out as PEM). */
 static uat_err dev_cert(const json_t *ev, uat_virtcca_evidence *out)
 {
@@ -76,7 +58,7 @@ static uat_err one_log(const json_t *l, uat_virtcca_evidence *out)
 {
     static const char *const names[] = {"log_type", "log_data", NULL};
     UAT_ENSURE(json_is_object(l), UAT_ERR_PARSE_BAD_JSON, CHECK, "logs", -1);
-    UAT_TRY(members_only(l, names, "a log"));
+    UAT_TRY(uat_json_only_members(l, names, CHECK, "a log"));
     const char *type = json_string_value(json_object_get(l, "log_type"));
     int ccel = type != NULL && strcmp(type, "CCEL") == 0;
     int ima = type != NULL && strcmp(type, "ImaLog") == 0;
@@ -99,7 +81,7 @@ static uat_err from_json(const json_t *j, uat_virtcca_evidence *out)
     const json_t *ev = j;
     UAT_ENSURE(json_is_object(j), UAT_ERR_PARSE_BAD_JSON, CHECK, "", -1);
     if (json_object_get(j, "evidence") != NULL) {
-        UAT_TRY(members_only(j, outer, "the evidence envelope"));
+        UAT_TRY(uat_json_only_members(j, outer, CHECK, "the evidence envelope"));
         const char *type = json_string_value(json_object_get(j, "attester_type"));
         if (type == NULL || strcmp(type, "virt_cca") != 0) {
             return UAT_FAILF(UAT_ERR_PARSE_BAD_VALUE, CHECK, "attester_type", -1,
@@ -108,7 +90,7 @@ static uat_err from_json(const json_t *j, uat_virtcca_evidence *out)
         ev = json_object_get(j, "evidence");
         UAT_ENSURE(json_is_object(ev), UAT_ERR_PARSE_BAD_JSON, CHECK, "evidence", -1);
     }
-    UAT_TRY(members_only(ev, inner, "the evidence"));
+    UAT_TRY(uat_json_only_members(ev, inner, CHECK, "the evidence"));
     UAT_TRY(b64_member(ev, "vcca_token", &out->token));
     UAT_TRY(dev_cert(ev, out));
     const json_t *logs = json_object_get(ev, "logs");
