@@ -14,6 +14,7 @@ PKGS=(
   libmicrohttpd-dev libsqlite3-dev sqlite3 curl
   xxd
   libtss2-dev swtpm swtpm-tools tpm2-tools
+  libxml2-dev libxmlsec1-dev libxmlsec1-openssl
   libpq-dev postgresql haproxy wrk
 )
 

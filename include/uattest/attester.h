@@ -18,7 +18,9 @@ UAT_API const char *uat_attester_tee(const uat_attester *a);
 /* A TEE-specific option (see docs/tees.md); unknown keys are USAGE errors. */
 UAT_API UAT_MUST_USE uat_err uat_attester_set_option(uat_attester *a, const char *key,
                                                      const char *value);
-/* Produces evidence carrying report_data (64 bytes) as a CMW record. */
+/* Produces evidence carrying report_data (64 bytes) as a CMW record. An attester may keep what
+ * it loaded for the next collect (the sim TEE: its key and measurement; docs/tees.md), until an
+ * option changes: one attester is for one thread at a time. */
 UAT_API UAT_MUST_USE uat_err uat_attester_collect(uat_attester *a, const uint8_t *report_data,
                                                   uat_cmw **out);
 

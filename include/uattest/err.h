@@ -88,7 +88,8 @@ enum uat_err_category {
     X(USAGE_NOT_FOUND, USAGE, 6, 404, "the requested object or route does not exist")              \
     X(USAGE_METHOD, USAGE, 7, 405, "the method is not allowed on this route")                     \
     X(UNSUPPORTED_NO_COMMON_MECHANISM, UNSUPPORTED, 4, 415, "the peers share no attestation mechanism that one can produce and the other can verify") \
-    X(IO_PEER_ALERT, IO, 5, 502, "the peer ended the channel with an alert naming the check that failed on its side")
+    X(IO_PEER_ALERT, IO, 5, 502, "the peer ended the channel with an alert naming the check that failed on its side") \
+    X(VERIFY_AUDIT, VERIFY, 12, 409, "an audit record was changed, removed or inserted: the hash chain breaks there")
 
 #define UAT_ERR_ENUM_ROW(name, cat, num, http, msg)                                                \
     UAT_ERR_##name = (UAT_CAT_##cat << UAT_CAT_SHIFT) | (num),

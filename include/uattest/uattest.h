@@ -4,6 +4,8 @@
 
 #include "uattest/appraisal.h"
 #include "uattest/attester.h"
+#include "uattest/audit.h"
+#include "uattest/bundle.h"
 #include "uattest/channel.h"
 #include "uattest/claims.h"
 #include "uattest/err.h"

@@ -21,6 +21,7 @@
 
 struct chan_opts {
     const char *state, *trust, *collateral, *at, *policy, *refvals, *listen, *port_file, *message;
+    const char *root;
     const char *attest[MAX_ATTEST], *accept[16], *kv[16];
     size_t nattest, naccept, nkv;
     int echo, quiet;
@@ -40,14 +41,15 @@ static void channel_help(void)
            "       %s channel connect HOST PORT [options] [--message TEXT]\n"
            "options: [--attest TEE]... [--accept TEE]... [--trust DIR] [--collateral DIR]\n"
            "         [--at TIME] [--reference-values P] [--policy FILE] [--state-dir DIR]\n"
-           "         [-O KEY=VALUE]... [--quiet]\n"
+           "         [--root DIR] [-O [TEE:]KEY=VALUE]... [--quiet]\n"
            "Both ends send an offer (the TEEs they attest with, in --attest order; the TEEs they\n"
            "accept, in --accept order, default every TEE this build verifies), attest with the\n"
            "selected mechanism inside TLS 1.3 (evidence bound to both nonces, both offers and the\n"
            "TLS session), verify the peer with --trust and appraise it with --reference-values /\n"
            "--policy. Then: --echo (listen) echoes, --message sends TEXT and expects it back, and\n"
            "without either stdin goes to the peer and the peer's data to stdout.\n"
-           "--attest defaults to the detected TEE; -O options go to every attester.\n",
+           "--attest defaults to the TEE detected under --root (default /). -O KEY=VALUE goes to\n"
+           "every attester, -O TEE:KEY=VALUE to that TEE's attester only (e.g. -O tpm:tcti=...).\n",
            prog, prog);
 }
 
@@ -71,6 +73,7 @@ static int parse(int argc, char **argv, struct chan_opts *o)
         {"port-file", required_argument, NULL, 'p'},  {"message", required_argument, NULL, 'm'},
         {"echo", no_argument, NULL, 'e'},             {"quiet", no_argument, NULL, 'q'},
         {"opt", required_argument, NULL, 'O'},        {"help", no_argument, NULL, 'h'},
+        {"root", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     int c, rc = 0;
@@ -85,6 +88,7 @@ static int parse(int argc, char **argv, struct chan_opts *o)
         case 'P': o->policy = optarg; break;
         case 'V': o->refvals = optarg; break;
         case 's': o->state = optarg; break;
+        case 'r': o->root = optarg; break;
         case 'l': o->listen = optarg; break;
         case 'p': o->port_file = optarg; break;
         case 'm': o->message = optarg; break;
@@ -138,23 +142,48 @@ static int appraisal(const struct chan_opts *o, struct endpoint *ep)
     return 0;
 }
 
+/* Every "-O TEE:KEY=VALUE" must name a TEE this endpoint attests with: a misspelt prefix would
+ * otherwise drop the option silently. */
+static int check_prefixes(const struct chan_opts *o, const struct endpoint *ep, size_t n)
+{
+    for (size_t k = 0; k < o->nkv; k++) {
+        char tee[64];
+        int p = kv_tee_prefix(o->kv[k], tee, sizeof(tee));
+        if (p < 0) {
+            return usage_error("channel", "-O takes KEY=VALUE or TEE:KEY=VALUE");
+        }
+        int found = p == 0;
+        for (size_t i = 0; i < n && !found; i++) {
+            found = strcmp(uat_attester_tee(ep->att[i]), tee) == 0;
+        }
+        if (!found) {
+            fprintf(stderr, "%s channel: -O %s names %s, which no --attest is\n", prog, o->kv[k],
+                    tee);
+            return uat_err_exit_code(UAT_ERR_USAGE_INVALID_ARGUMENT);
+        }
+    }
+    return 0;
+}
+
 static int attesters(const struct chan_opts *o, struct endpoint *ep)
 {
     size_t n = o->nattest > 0 ? o->nattest : 1;
     for (size_t i = 0; i < n; i++) {
-        uat_err e = uat_attester_new(o->nattest > 0 ? o->attest[i] : NULL, "/", &ep->att[i]);
+        uat_err e = uat_attester_new(o->nattest > 0 ? o->attest[i] : NULL,
+                                     o->root ? o->root : "/", &ep->att[i]);
         if (e != UAT_OK) {
             return fail("channel attester", e);
         }
-        int rc = attester_configure("channel", ep->att[i], o->state, o->kv, o->nkv);
-        if (rc != 0) {
-            return rc;
-        }
-        if ((e = uat_channel_cfg_add_attester(ep->cfg, ep->att[i])) != UAT_OK) {
+    }
+    int rc = check_prefixes(o, ep, n);
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        rc = attester_configure_some("channel", ep->att[i], o->state, o->kv, o->nkv, 1);
+        uat_err e = rc == 0 ? uat_channel_cfg_add_attester(ep->cfg, ep->att[i]) : UAT_OK;
+        if (e != UAT_OK) {
             return fail("channel attester", e);
         }
     }
-    return 0;
+    return rc;
 }
 
 static int endpoint_new(const struct chan_opts *o, struct endpoint *ep)

@@ -30,9 +30,16 @@ const char *default_state_dir(char *buf, size_t len);
 /* Splits "KEY=VALUE" into key (cap bytes) and *value; 0 on success. */
 int split_kv(const char *kv, char *key, size_t cap, const char **value);
 
-/* Sets the attester's state directory (given or default) and its -O KEY=VALUE options. */
+/* Sets the attester's state directory (given or default) and its -O options: KEY=VALUE for
+ * every attester, TEE:KEY=VALUE for the attester of that TEE only (docs/cli.md). A prefix that
+ * names another TEE is a usage error, or skipped with others_ok (several attesters). */
 int attester_configure(const char *cmd, uat_attester *a, const char *state,
                        const char *const *kv, size_t nkv);
+int attester_configure_some(const char *cmd, uat_attester *a, const char *state,
+                            const char *const *kv, size_t nkv, int others_ok);
+/* The TEE prefix of "-O TEE:KEY=VALUE" into tee (cap bytes): 1, 0 without a prefix, -1 when
+ * malformed. */
+int kv_tee_prefix(const char *kv, char *tee, size_t cap);
 
 int cmd_collect(int argc, char **argv);
 int cmd_verify(int argc, char **argv);
@@ -41,5 +48,13 @@ int cmd_ratls(int argc, char **argv);
 int cmd_enrol(int argc, char **argv);
 int cmd_refvals(int argc, char **argv);
 int cmd_channel(int argc, char **argv);
+int cmd_collateral(int argc, char **argv);
+int cmd_audit(int argc, char **argv);
+
+/* Reads a file or "-" whole and NUL-terminates it; returns 0 or an exit code. */
+int read_text_file(const char *path, char **out, size_t *n);
+/* Checks the signed collateral bundle DIR against the JWKS file (uat_bundle_verify); 0 or the
+ * exit code of the error, named on stderr. */
+int bundle_check(const char *dir, const char *jwks_path, int quiet);
 
 #endif

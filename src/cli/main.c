@@ -91,6 +91,8 @@ static void main_help(void)
            "  ratls     RA-TLS certificates, their verification, a TLS 1.3 echo server/client\n"
            "  channel   mutual attestation channel between two TEEs (listen / connect)\n"
            "  enrol     enrolment of a device key by credential activation\n"
+           "  collateral  signed offline collateral bundles (bundle sign / bundle verify)\n"
+           "  audit     check the hash chain of uattestd's audit log\n"
            "  refvals   import reference values kept in another system's format\n"
            "  tees      list supported and detected TEEs\n"
            "  errors    print the error table (names, exit codes, HTTP statuses)\n\n"
@@ -134,6 +136,12 @@ int main(int argc, char **argv)
     }
     if (strcmp(cmd, "token") == 0) {
         return cmd_token(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "collateral") == 0) {
+        return cmd_collateral(argc - 1, argv + 1);
+    }
+    if (strcmp(cmd, "audit") == 0) {
+        return cmd_audit(argc - 1, argv + 1);
     }
     if (strcmp(cmd, "refvals") == 0) {
         return cmd_refvals(argc - 1, argv + 1);

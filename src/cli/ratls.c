@@ -201,6 +201,9 @@ static int peer_appraisal(const struct ratls_opts *o, struct peer *p)
     if (e != UAT_OK) {
         return fail("policy", e);
     }
+    /* as in uattest verify and channel: the reference values also pin keys that have no vendor
+     * chain (a TPM AK's Name as a signer, docs/tpm.md) */
+    uat_verifier_set_reference_values(p->v, p->rv);
     p->ro.refvals = p->rv;
     p->ro.policy = p->pol;
     return 0;

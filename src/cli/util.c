@@ -174,19 +174,69 @@ int split_kv(const char *kv, char *key, size_t cap, const char **value)
     return 0;
 }
 
-int attester_configure(const char *cmd, uat_attester *a, const char *state,
-                       const char *const *kv, size_t nkv)
+/* "-O TEE:KEY=VALUE": the TEE prefix (before the first ':' of the key) names the one attester the
+ * option is for; "-O KEY=VALUE" is for every attester. Splits kv into *tee (NULL when unprefixed,
+ * else tee_cap bytes), key and *value; 0 on success. */
+static int split_tee_kv(const char *kv, char *tee, size_t tee_cap, int *prefixed, char *key,
+                        size_t cap, const char **value)
+{
+    if (split_kv(kv, key, cap, value) != 0) {
+        return -1;
+    }
+    char *colon = strchr(key, ':');
+    *prefixed = colon != NULL;
+    if (colon == NULL) {
+        return 0;
+    }
+    size_t n = (size_t)(colon - key);
+    if (n == 0 || n >= tee_cap || colon[1] == '\0') {
+        return -1;
+    }
+    memcpy(tee, key, n);
+    tee[n] = '\0';
+    memmove(key, colon + 1, strlen(colon + 1) + 1);
+    return 0;
+}
+
+int attester_configure_some(const char *cmd, uat_attester *a, const char *state,
+                            const char *const *kv, size_t nkv, int others_ok)
 {
     char sbuf[4096];
     uat_err e = uat_attester_set_option(a, "state-dir",
                                         state ? state : default_state_dir(sbuf, sizeof(sbuf)));
     for (size_t i = 0; e == UAT_OK && i < nkv; i++) {
-        char key[128];
+        char key[128], tee[64];
         const char *value = NULL;
-        if (split_kv(kv[i], key, sizeof(key), &value) != 0) {
-            return usage_error(cmd, "-O takes KEY=VALUE");
+        int prefixed = 0;
+        if (split_tee_kv(kv[i], tee, sizeof(tee), &prefixed, key, sizeof(key), &value) != 0) {
+            return usage_error(cmd, "-O takes KEY=VALUE or TEE:KEY=VALUE");
+        }
+        if (prefixed && strcmp(tee, uat_attester_tee(a)) != 0) {
+            if (!others_ok) {
+                fprintf(stderr, "%s %s: -O %s is for the %s attester; this one is %s\n", prog,
+                        cmd, kv[i], tee, uat_attester_tee(a));
+                return uat_err_exit_code(UAT_ERR_USAGE_INVALID_ARGUMENT);
+            }
+            continue;
         }
         e = uat_attester_set_option(a, key, value);
     }
     return e == UAT_OK ? 0 : fail(cmd, e);
+}
+
+int attester_configure(const char *cmd, uat_attester *a, const char *state,
+                       const char *const *kv, size_t nkv)
+{
+    return attester_configure_some(cmd, a, state, kv, nkv, 0);
+}
+
+int kv_tee_prefix(const char *kv, char *tee, size_t cap)
+{
+    char key[128];
+    const char *value = NULL;
+    int prefixed = 0;
+    if (split_tee_kv(kv, tee, cap, &prefixed, key, sizeof(key), &value) != 0) {
+        return -1;
+    }
+    return prefixed;
 }

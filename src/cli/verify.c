@@ -10,7 +10,7 @@
 #include "cli/cli.h"
 
 struct verify_opts {
-    const char *trust, *collateral, *at, *input;
+    const char *trust, *collateral, *bundle_jwks, *at, *input;
     const char *fetch[8];
     size_t nfetch;
     struct binding b;
@@ -32,6 +32,9 @@ static void verify_help(void)
            "  --trust DIR           trust anchors, one subfolder per TEE (default\n"
            "                        $UATTEST_TRUST_DIR or /etc/uattest/trust)\n"
            "  --collateral DIR      collateral, one subfolder per TEE\n"
+           "  --bundle-jwks FILE    the collateral directory is a signed bundle: refuse it unless\n"
+           "                        its manifest.jws verifies with a key of this JWKS and every\n"
+           "                        file matches the manifest (docs/operations.md)\n"
            "  --at TIME             evaluation time, RFC 3339 (default now)\n"
            "  --fetch VENDOR=URL    allow fetching missing collateral of VENDOR (intel: a PCS v4 or\n"
            "                        PCCS base URL; amd: a KDS base URL); repeatable; nothing is\n"
@@ -66,6 +69,7 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         {"ear", no_argument, NULL, 'E'},                {"token", no_argument, NULL, 'J'},
         {"token-keys", required_argument, NULL, 'k'},   {"ttl", required_argument, NULL, 't'},
         {"state-dir", required_argument, NULL, 's'},    {"evidence-nonce", required_argument, NULL, 'N'},
+        {"bundle-jwks", required_argument, NULL, 'B'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -73,6 +77,7 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         switch (c) {
         case 'T': o->trust = optarg; break;
         case 'C': o->collateral = optarg; break;
+        case 'B': o->bundle_jwks = optarg; break;
         case 'a': o->at = optarg; break;
         case 'd': o->b.report_data_hex = optarg; break;
         case 'n': o->b.nonce = optarg; break;
@@ -107,6 +112,9 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
     }
     if (o->ttl <= 0 || o->ttl > 31 * 24 * 3600) {
         return usage_error("verify", "--ttl is 1 second to 31 days");
+    }
+    if (o->bundle_jwks != NULL && o->collateral == NULL) {
+        return usage_error("verify", "--bundle-jwks needs --collateral DIR");
     }
     o->input = argv[optind];
     return 0;
@@ -294,6 +302,10 @@ int cmd_verify(int argc, char **argv)
     int have = 0;
     rc = resolve_binding("verify", &o.b, rd, &have);
     if (rc != 0) {
+        return rc;
+    }
+    /* the bundle is checked whole before the verifier reads any of its files */
+    if (o.bundle_jwks != NULL && (rc = bundle_check(o.collateral, o.bundle_jwks, 1)) != 0) {
         return rc;
     }
     uat_verifier *v = NULL;

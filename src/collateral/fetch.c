@@ -1,7 +1,12 @@
-/* HTTP GET for collateral (libcurl). */
+/* HTTP GET for collateral (libcurl, loaded with dlopen on the first fetch: a verification that
+ * fetches nothing does not load libcurl and the ~25 libraries it pulls in, which is most of a
+ * short `uattest verify` process's start-up). */
 #include "collateral/fetch.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
+#include <stdio.h>
+#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
@@ -9,6 +14,61 @@
 
 #define CHECK "collateral.fetch"
 #define MAX_HEADERS (64u * 1024u)
+
+/* The libcurl functions we call, resolved once. */
+static struct {
+    CURLcode (*global_init)(long flags);
+    CURL *(*easy_init)(void);
+    CURLcode (*easy_setopt)(CURL *c, CURLoption o, ...);
+    CURLcode (*easy_perform)(CURL *c);
+    CURLcode (*easy_getinfo)(CURL *c, CURLINFO i, ...);
+    void (*easy_cleanup)(CURL *c);
+    const char *(*easy_strerror)(CURLcode cc);
+    struct curl_slist *(*slist_append)(struct curl_slist *l, const char *s);
+    void (*slist_free_all)(struct curl_slist *l);
+    char why[256]; /* empty when loaded */
+} lc;
+static pthread_once_t lc_once = PTHREAD_ONCE_INIT;
+
+static void lc_load(void)
+{
+    void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
+    if (h == NULL) {
+        const char *e = dlerror();
+        snprintf(lc.why, sizeof(lc.why), "%s", e != NULL ? e : "dlopen failed");
+        return;
+    }
+    static const char *const names[] = {"curl_global_init", "curl_easy_init",
+                                        "curl_easy_setopt", "curl_easy_perform",
+                                        "curl_easy_getinfo", "curl_easy_cleanup",
+                                        "curl_easy_strerror", "curl_slist_append",
+                                        "curl_slist_free_all"};
+    void *slots[] = {&lc.global_init, &lc.easy_init,    &lc.easy_setopt,  &lc.easy_perform,
+                     &lc.easy_getinfo, &lc.easy_cleanup, &lc.easy_strerror,
+                     &lc.slist_append, &lc.slist_free_all};
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        void *f = dlsym(h, names[i]);
+        if (f == NULL) {
+            snprintf(lc.why, sizeof(lc.why), "libcurl.so.4 has no %s", names[i]);
+            return;
+        }
+        /* POSIX: a function pointer converts from dlsym's void * through memcpy */
+        memcpy(slots[i], &f, sizeof(f));
+    }
+    if (lc.global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(lc.why, sizeof(lc.why), "curl_global_init failed");
+    }
+}
+
+static uat_err lc_ready(void)
+{
+    pthread_once(&lc_once, lc_load);
+    if (lc.why[0] != '\0') {
+        return UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, "", -1,
+                         "cannot fetch: libcurl cannot be loaded (%s); install libcurl4", lc.why);
+    }
+    return UAT_OK;
+}
 
 struct sink {
     uat_buf *b;
@@ -31,40 +91,60 @@ void uat_http_response_free(uat_http_response *r)
     uat_buf_free(&r->headers);
 }
 
-static uat_err perform(CURL *c, const char *url, struct sink *body, struct sink *hdr, long *status)
+static uat_err perform(CURL *c, const char *url, struct curl_slist *req_headers,
+                       struct sink *body, struct sink *hdr, long *status)
 {
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
-    curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
-    curl_easy_setopt(c, CURLOPT_HEADERDATA, hdr);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT, 30L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode cc = curl_easy_perform(c);
+    lc.easy_setopt(c, CURLOPT_URL, url);
+    if (req_headers != NULL) {
+        lc.easy_setopt(c, CURLOPT_HTTPHEADER, req_headers);
+    }
+    lc.easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    lc.easy_setopt(c, CURLOPT_WRITEDATA, body);
+    lc.easy_setopt(c, CURLOPT_HEADERFUNCTION, on_data);
+    lc.easy_setopt(c, CURLOPT_HEADERDATA, hdr);
+    lc.easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    lc.easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+    lc.easy_setopt(c, CURLOPT_TIMEOUT, 30L);
+    lc.easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+    CURLcode cc = lc.easy_perform(c);
     if (body->overflow || hdr->overflow) {
         return UAT_FAILF(UAT_ERR_RESOURCE_LIMIT, CHECK, "", -1, "%s: response too large", url);
     }
     if (cc != CURLE_OK) {
-        return UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, "", -1, "%s: %s", url, curl_easy_strerror(cc));
+        return UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, "", -1, "%s: %s", url, lc.easy_strerror(cc));
     }
-    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+    lc.easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
     return UAT_OK;
 }
 
-uat_err uat_http_get(const char *url, size_t max, uat_http_response *out)
+uat_err uat_http_get_auth(const char *url, const char *bearer, size_t max, uat_http_response *out)
 {
     memset(out, 0, sizeof(*out));
     uat_buf_init(&out->body, max);
     uat_buf_init(&out->headers, MAX_HEADERS);
-    CURL *c = curl_easy_init();
+    UAT_TRY(lc_ready());
+    CURL *c = lc.easy_init();
     if (c == NULL) {
         return UAT_NOMEM(CHECK);
     }
+    struct curl_slist *req = NULL;
+    if (bearer != NULL) {
+        char auth[1024];
+        int w = snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
+        req = w > 0 && (size_t)w < sizeof(auth) ? lc.slist_append(NULL, auth) : NULL;
+        uat_wipe(auth, sizeof(auth));
+        if (req == NULL) {
+            lc.easy_cleanup(c);
+            return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "bearer", -1,
+                             "the bearer token cannot be sent (longer than 1000 bytes, or out of memory)");
+        }
+    }
     struct sink body = {&out->body, 0}, hdr = {&out->headers, 0};
-    uat_err rc = perform(c, url, &body, &hdr, &out->status);
-    curl_easy_cleanup(c);
+    uat_err rc = perform(c, url, req, &body, &hdr, &out->status);
+    lc.easy_cleanup(c);
+    if (req != NULL) {
+        lc.slist_free_all(req); /* holds the token: freed, as curl does not wipe it */
+    }
     if (rc == UAT_OK && out->status != 200) {
         rc = UAT_FAILF(out->status == 404 ? UAT_ERR_IO_NOT_FOUND : UAT_ERR_IO_NETWORK, CHECK, "", -1,
                        "%s answered HTTP %ld", url, out->status);
@@ -73,6 +153,11 @@ uat_err uat_http_get(const char *url, size_t max, uat_http_response *out)
         uat_http_response_free(out);
     }
     return rc;
+}
+
+uat_err uat_http_get(const char *url, size_t max, uat_http_response *out)
+{
+    return uat_http_get_auth(url, NULL, max, out);
 }
 
 static int hexval(uint8_t c)

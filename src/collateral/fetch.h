@@ -13,6 +13,9 @@ typedef struct uat_http_response {
 /* GET url; the body is capped at max bytes (RESOURCE_LIMIT past it). IO_NETWORK when the peer
  * cannot be reached or answers other than 200; IO_NOT_FOUND for 404. */
 UAT_MUST_USE uat_err uat_http_get(const char *url, size_t max, uat_http_response *out);
+/* The same with "Authorization: Bearer <bearer>" (an admin or EAR token). */
+UAT_MUST_USE uat_err uat_http_get_auth(const char *url, const char *bearer, size_t max,
+                                       uat_http_response *out);
 void uat_http_response_free(uat_http_response *r);
 /* The value of a response header (case-insensitive name), percent-decoded when decode is set. */
 UAT_MUST_USE uat_err uat_http_header(const uat_http_response *r, const char *name, int decode,

@@ -24,5 +24,16 @@
 #define UAT_MAX_IMA_TEMPLATE_BYTES (1024u * 1024u)    /* template data of one IMA entry */
 #define UAT_MAX_ITRUSTEE_PARAMS 32u                  /* ra_params in one iTrustee report / ak_cert */
 #define UAT_MAX_ITRUSTEE_JSON_DEPTH 16u              /* nesting of an iTrustee JSON payload */
+#define UAT_MAX_SPDM_OPAQUE_ITEMS 64u                /* NVIDIA opaque-data TLVs in one SPDM response */
+#define UAT_MAX_RIM_BYTES (1024u * 1024u)              /* one NVIDIA RIM (signed SWID tag, ~21 KB) */
+#define UAT_MAX_RIM_MEASUREMENTS 254u                /* Resource elements of one RIM (golden index < 254) */
+#define UAT_MAX_RIM_ALTERNATIVES 16u                 /* golden values of one RIM index */
+#define UAT_MAX_RIM_FILES 64u                        /* RIM files considered in one collateral folder */
+
+#define UAT_MAX_BUNDLE_FILES 4096u                   /* files in one signed collateral bundle */
+#define UAT_MAX_BUNDLE_DEPTH 8u                      /* directory nesting in a bundle */
+#define UAT_MAX_BUNDLE_FILE (64u * 1024u * 1024u)    /* one file of a bundle */
+#define UAT_MAX_BUNDLE_MANIFEST (4u * 1024u * 1024u) /* manifest.json, and manifest.jws */
+#define UAT_MAX_BUNDLE_JWK (16u * 1024u)             /* the operator's private JWK */
 
 #endif

@@ -148,6 +148,9 @@ UAT_MUST_USE uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_ce
 UAT_MUST_USE uat_err uat_x509_extension(uat_span cert_der, const char *oid, uat_buf *out);
 /* The subject's / issuer's commonName, NUL-terminated, into out (cap bytes). */
 UAT_MUST_USE uat_err uat_x509_subject_cn(uat_span cert_der, char *out, size_t cap);
+/* thisUpdate and nextUpdate (0 when absent) by a shallow DER walk that also checks the
+ * CertificateList shape and exact length; nothing is decoded by OpenSSL. */
+UAT_MUST_USE uat_err uat_crl_peek(uat_span der, uat_time *this_update, uat_time *next_update);
 /* A CRL's issuer commonName, thisUpdate and nextUpdate (0 when absent). */
 UAT_MUST_USE uat_err uat_crl_info(uat_span crl_der, char *issuer_cn, size_t cap,
                                   uat_time *this_update, uat_time *next_update);

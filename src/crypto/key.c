@@ -359,8 +359,55 @@ int uat_key_is_private(const uat_key *k)
     return priv;
 }
 
+/* SubjectPublicKeyInfo of a NIST EC key written directly: OpenSSL's generic encoder looks up
+ * its encoder by name on every call, which costs more than an ECDSA verification. The DER is the
+ * fixed header (RFC 5480: id-ecPublicKey, the named curve, a BIT STRING) and the uncompressed
+ * point; 0 when k is not such a key (the generic encoder takes it). */
+static int ec_spki_fast(const uat_key *k, uat_buf *out, uat_err *rc)
+{
+    static const struct {
+        const char *group;
+        size_t point_len;
+        size_t hdr_len;
+        uint8_t hdr[26];
+    } curves[] = {
+        {"prime256v1", 65, 26, {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+                                0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01,
+                                0x07, 0x03, 0x42, 0x00}},
+        {"secp384r1", 97, 23, {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
+                               0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62,
+                               0x00}},
+        {"secp521r1", 133, 25, {0x30, 0x81, 0x9b, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
+                                0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23, 0x03,
+                                0x81, 0x86, 0x00}},
+    };
+    char group[32];
+    uint8_t point[133];
+    size_t glen = 0, plen = 0;
+    if (EVP_PKEY_get_base_id(k->pkey) != EVP_PKEY_EC ||
+        EVP_PKEY_get_utf8_string_param(k->pkey, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                       &glen) != 1 ||
+        EVP_PKEY_get_octet_string_param(k->pkey, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof(point),
+                                        &plen) != 1) {
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
+        if (strcmp(group, curves[i].group) == 0 && plen == curves[i].point_len &&
+            point[0] == 0x04) {
+            *rc = uat_buf_append(out, curves[i].hdr, curves[i].hdr_len);
+            *rc = *rc == UAT_OK ? uat_buf_append(out, point, plen) : *rc;
+            return 1;
+        }
+    }
+    return 0;
+}
+
 uat_err uat_key_spki_der(const uat_key *k, uat_buf *out)
 {
+    uat_err fast = UAT_OK;
+    if (ec_spki_fast(k, out, &fast)) {
+        return fast;
+    }
     unsigned char *der = NULL;
     int n = i2d_PUBKEY(k->pkey, &der);
     if (n <= 0) {

@@ -15,7 +15,16 @@ struct uat_attester {
     size_t nopts;
     char *keys[UAT_MAX_OPTIONS];
     char *values[UAT_MAX_OPTIONS];
+    void *cache; /* the TEE's (ops->attest_cache_free), valid for the current options */
 };
+
+static void drop_cache(uat_attester *a)
+{
+    if (a->cache != NULL && a->ops->attest_cache_free != NULL) {
+        a->ops->attest_cache_free(a->cache);
+    }
+    a->cache = NULL;
+}
 
 static int detected(const uat_tee_ops *ops, const char *root)
 {
@@ -99,6 +108,7 @@ void uat_attester_free(uat_attester *a)
     if (a == NULL) {
         return;
     }
+    drop_cache(a);
     for (size_t i = 0; i < a->nopts; i++) {
         free(a->keys[i]);
         free(a->values[i]);
@@ -127,6 +137,7 @@ uat_err uat_attester_set_option(uat_attester *a, const char *key, const char *va
 {
     UAT_ENSURE(a != NULL && key != NULL && value != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
                "attester.option", "", -1);
+    drop_cache(a); /* what the TEE cached may depend on any option */
     if (strcmp(key, "state-dir") == 0) {
         char *copy = strdup(value);
         if (copy == NULL) {
@@ -169,7 +180,7 @@ uat_err uat_attester_collect(uat_attester *a, const uint8_t *report_data, uat_cm
                "attester.collect", "", -1);
     uat_error_clear();
     uat_attest_ctx ctx = {a->root, a->state_dir, a->nopts, (const char *const *)a->keys,
-                          (const char *const *)a->values};
+                          (const char *const *)a->values, &a->cache};
     uat_buf ev;
     uat_buf_init(&ev, UAT_MAX_EVIDENCE_BYTES);
     uat_err rc = a->ops->collect(&ctx, report_data, &ev);
@@ -192,7 +203,7 @@ uat_err uat_attester_enrol_respond(uat_attester *a, const uint8_t *challenge, si
                          a->ops->name);
     }
     uat_attest_ctx ctx = {a->root, a->state_dir, a->nopts, (const char *const *)a->keys,
-                          (const char *const *)a->values};
+                          (const char *const *)a->values, &a->cache};
     uat_buf sec;
     uat_buf_init(&sec, UAT_MAX_EVIDENCE_BYTES);
     uat_err rc = a->ops->enrol_respond(&ctx, uat_span_of(challenge, n), &sec);

@@ -52,6 +52,29 @@ uat_err uat_json_only_members(const json_t *o, const char *const *names, const c
     return UAT_OK;
 }
 
+int uat_json_text_lacks(uat_span text, const char *name)
+{
+    size_t n = strlen(name);
+    if (text.p == NULL) {
+        return 1;
+    }
+    /* memchr to each quote and each backslash: far fewer than the bytes */
+    for (const uint8_t *q = memchr(text.p, '"', text.len); q != NULL;
+         q = memchr(q + 1, '"', text.len - (size_t)(q + 1 - text.p))) {
+        size_t rest = text.len - (size_t)(q - text.p);
+        if (rest >= n + 2 && memcmp(q + 1, name, n) == 0 && q[n + 1] == '"') {
+            return 0;
+        }
+    }
+    for (const uint8_t *b = memchr(text.p, '\\', text.len); b != NULL;
+         b = memchr(b + 1, '\\', text.len - (size_t)(b + 1 - text.p))) {
+        if ((size_t)(b + 1 - text.p) < text.len && b[1] == 'u') {
+            return 0;
+        }
+    }
+    return 1;
+}
+
 uat_err uat_json_set_int(json_t *o, const char *name, int64_t v)
 {
     return uat_json_set(o, name, json_integer((json_int_t)v));

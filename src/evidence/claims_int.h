@@ -31,6 +31,17 @@ UAT_MUST_USE uat_err uat_json_write(const json_t *j, uat_buf *out);
 UAT_MUST_USE uat_err uat_json_only_members(const json_t *o, const char *const *names,
                                            const char *check, const char *field);
 
+/* 1 when JSON text cannot hold a member called name (ASCII letters, digits, '_'), at any depth:
+ * neither "name" appears literally nor any \u escape (the only escape that spells such characters)
+ * does. A sniffer's test before it parses, so text of other formats is not parsed for nothing:
+ * it answers 0 whenever a parse could find the member. */
+int uat_json_text_lacks(uat_span text, const char *name);
+
+/* json_plain.c: the object json_loadb would build from text, when text is an object of objects
+ * and strings only, each string printable ASCII without escapes, no member twice; NULL otherwise
+ * (then parse with jansson, which also reports the errors). */
+json_t *uat_json_load_plain(uat_span text);
+
 /* Takes the reference to v in every case. */
 UAT_MUST_USE uat_err uat_json_set(json_t *o, const char *name, json_t *v);
 

@@ -11,6 +11,7 @@
 #include "tee/intel/intel.h"
 #include "tee/intel/epid.h"
 #include "tee/itrustee/itrustee.h"
+#include "tee/nvgpu/nvgpu.h"
 #include "tee/sim/sim.h"
 #include "tee/snp/snp.h"
 #include "tee/virtcca/virtcca.h"
@@ -29,6 +30,7 @@ static const uat_tee_ops *const registry[] = {
     &uat_tee_azsnpvtpm,
     &uat_tee_hyperenclave,
     &uat_tee_itrustee,
+    &uat_tee_nvgpu,
 };
 
 size_t uat_registry_count(void)

@@ -43,6 +43,9 @@ typedef struct uat_attest_ctx {
     size_t nopts;
     const char *const *keys;
     const char *const *values;
+    /* This TEE's slot in the attester's cache (what collect may reuse: a loaded key, a
+     * measurement); NULL when the caller keeps none. Dropped when an option changes. */
+    void **cache;
 } uat_attest_ctx;
 
 typedef struct uat_tee_ops {
@@ -62,6 +65,8 @@ typedef struct uat_tee_ops {
     void (*cache_free)(void *cache);
     /* Produce evidence carrying report_data (64 bytes); NULL when there is no attester. */
     uat_err (*collect)(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out);
+    /* Frees what collect left in *ctx->cache; NULL when the attester caches nothing. */
+    void (*attest_cache_free)(void *cache);
     /* The collateral ev needs, from what ctx reaches (collateral directory, allowed fetches),
      * encoded in this TEE's endorsement format for the RA-TLS endorsements extension (the value
      * a verifier accepts as ctx->inband); NULL when the TEE has no such format. */

@@ -2,12 +2,25 @@
 #include "evidence/resolve.h"
 
 #include "core/limits.h"
+#include "evidence/jinzhao.h"
 
 uat_err uat_resolve_input(const uint8_t *p, size_t n, uat_cmw **cmw)
 {
     UAT_ENSURE(p != NULL || n == 0, UAT_ERR_USAGE_INVALID_ARGUMENT, "evidence", "", -1);
     UAT_ENSURE(n > 0, UAT_ERR_PARSE_TRUNCATED, "evidence", "", 0);
     UAT_ENSURE(n <= UAT_MAX_CMW_TEXT_BYTES, UAT_ERR_RESOURCE_LIMIT, "evidence", "", -1);
+    if (uat_jinzhao_sniff(uat_span_of(p, n))) {
+        /* a jinzhao report: its platform evidence, for the TEE its platform maps to */
+        const uat_tee_ops *ops = NULL;
+        uat_buf inner;
+        uat_buf_init(&inner, UAT_MAX_EVIDENCE_BYTES);
+        uat_err rc = uat_jinzhao_unwrap(uat_span_of(p, n), &ops, &inner);
+        rc = rc == UAT_OK ? uat_cmw_record_new(ops->media_type, inner.p, inner.len,
+                                               UAT_CMW_IND_EVIDENCE, cmw)
+                          : rc;
+        uat_buf_free(&inner);
+        return rc;
+    }
     const uat_tee_ops *raw = uat_registry_sniff(uat_span_of(p, n));
     if (raw != NULL) {
         /* raw evidence: wrap it so every caller sees one shape */

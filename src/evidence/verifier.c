@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "evidence/jinzhao.h"
 #include "evidence/resolve.h"
 #include "uattest/verifier.h"
 
@@ -225,6 +226,16 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     uat_err rc = verify_record(v, c, uat_span_of(collateral, collateral_len),
                                expected_report_data, out);
     uat_cmw_free(c);
+    if (rc == UAT_OK && uat_jinzhao_sniff(uat_span_of(evidence, n))) {
+        /* a jinzhao AuthReport's key is part of what the evidence claims */
+        rc = uat_jinzhao_check_key(uat_span_of(evidence, n), uat_claims_tee(*out),
+                                   json_string_value(json_object_get(uat_claims_doc(*out),
+                                                                     "report_data")));
+        if (rc != UAT_OK) {
+            uat_claims_free(*out);
+            *out = NULL;
+        }
+    }
     return rc;
 }
 

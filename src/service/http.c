@@ -138,12 +138,46 @@ const char *uat_http_bearer(const uat_http_req *rq, size_t *len)
     return n > 0 ? a : NULL;
 }
 
+const char *uat_http_query(const uat_http_req *rq, const char *name)
+{
+    return rq->conn != NULL ? MHD_lookup_connection_value((struct MHD_Connection *)rq->conn,
+                                                          MHD_GET_ARGUMENT_KIND, name)
+                            : NULL;
+}
+
+/* spec: RFC 6265 §4.2.1: cookie-string = cookie-pair *( ";" SP cookie-pair ) */
+const char *uat_http_cookie(const uat_http_req *rq, const char *name, char *out, size_t cap)
+{
+    size_t nl = strlen(name);
+    for (const char *p = rq->cookie; p != NULL && *p != '\0';) {
+        while (*p == ' ' || *p == ';') {
+            p++;
+        }
+        size_t len = strcspn(p, ";");
+        if (len > nl && strncmp(p, name, nl) == 0 && p[nl] == '=') {
+            size_t vl = len - nl - 1;
+            while (vl > 0 && p[nl + vl] == ' ') {
+                vl--;
+            }
+            if (vl >= cap) {
+                return NULL;
+            }
+            memcpy(out, p + nl + 1, vl);
+            out[vl] = '\0';
+            return out;
+        }
+        p += len;
+    }
+    return NULL;
+}
+
 /* ---- routing ---- */
 
 const uat_route uat_routes[] = {
     {"POST", "/v1/challenge", 0, "challenge", uat_route_challenge},
     {"POST", "/v1/attest", 0, "attest", uat_route_attest},
     {"GET", "/v1/jwks", 0, "jwks", uat_route_jwks},
+    {"GET", "/v1/audit", 0, "audit", uat_route_audit_list},
     {"GET", "/healthz", 0, "healthz", uat_route_healthz},
     {"GET", "/readyz", 0, "readyz", uat_route_readyz},
     {"GET", "/metrics", 0, "metrics", uat_route_metrics},
@@ -159,6 +193,16 @@ const uat_route uat_routes[] = {
     {"PUT", "/v1/resources/", 1, "resources", uat_route_resources_put},
     {"GET", "/v1/resources/", 1, "resources", uat_route_resources_get},
     {"DELETE", "/v1/resources/", 1, "resources", uat_route_resources_del},
+    /* compatibility front-ends (docs/compat.md) */
+    {"POST", "/kbs/v0/auth", 0, "kbs-auth", uat_route_kbs_auth},
+    {"POST", "/kbs/v0/attest", 0, "kbs-attest", uat_route_kbs_attest},
+    {"GET", "/kbs/v0/resource/", 1, "kbs-resource", uat_route_kbs_resource},
+    {"POST", "/challenge-response/v1/newSession", 0, "veraison-session", uat_route_vrs_new},
+    {"POST", "/challenge-response/v1/session/", 1, "veraison-session", uat_route_vrs_post},
+    {"GET", "/challenge-response/v1/session/", 1, "veraison-session", uat_route_vrs_get},
+    {"DELETE", "/challenge-response/v1/session/", 1, "veraison-session", uat_route_vrs_del},
+    {"GET", "/challenge", 0, "secgear-challenge", uat_route_sg_challenge},
+    {"POST", "/attestation", 0, "secgear-attestation", uat_route_sg_attestation},
 };
 const size_t uat_nroutes = sizeof(uat_routes) / sizeof(uat_routes[0]);
 
@@ -233,6 +277,12 @@ static enum MHD_Result send_resp(struct MHD_Connection *mc, conn *c, uat_http_re
     if (allow != NULL && allow[0] != '\0') {
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     }
+    if (rs->set_cookie[0] != '\0') {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_SET_COOKIE, rs->set_cookie);
+    }
+    if (rs->location[0] != '\0') {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_LOCATION, rs->location);
+    }
     if (rs->www_authenticate) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"uattest\"");
     }
@@ -281,7 +331,8 @@ static enum MHD_Result handle(uat_http *h, struct MHD_Connection *mc, conn *c, c
     uat_http_req rq = {
         c->method, url,
         MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION), c->body.p,
-        c->body.len};
+        c->body.len, MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_COOKIE),
+        MHD_lookup_connection_value(mc, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE), mc};
     uat_http_resp rs;
     resp_init(&rs);
     uat_error_clear();

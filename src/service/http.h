@@ -13,6 +13,9 @@ typedef struct uat_http_req {
     const char *auth; /* the Authorization header, or NULL */
     const uint8_t *body;
     size_t body_len;
+    const char *cookie;       /* the Cookie header, or NULL */
+    const char *content_type; /* the Content-Type header, or NULL */
+    void *conn;               /* the HTTP layer's, for uat_http_query */
 } uat_http_req;
 
 typedef struct uat_http_resp {
@@ -22,6 +25,8 @@ typedef struct uat_http_resp {
     int www_authenticate; /* add WWW-Authenticate: Bearer (401) */
     char error[48];       /* error name for the log, "" on success */
     char tee[48];         /* TEE of the evidence for the log, "" when none */
+    char set_cookie[128]; /* a Set-Cookie header value, "" for none */
+    char location[256];   /* a Location header value, "" for none */
 } uat_http_resp;
 
 /* A JSON body (compact); takes the reference to doc. */
@@ -38,6 +43,12 @@ void uat_http_error_detail(uat_http_resp *r, uat_err e, const char *check, const
 UAT_MUST_USE uat_err uat_http_body_object(const uat_http_req *rq, json_t **out);
 /* The token of "Authorization: Bearer <token>" or NULL. */
 const char *uat_http_bearer(const uat_http_req *rq, size_t *len);
+
+/* The value of a query argument (percent-decoded), or NULL. */
+const char *uat_http_query(const uat_http_req *rq, const char *name);
+/* The value of cookie name in the Cookie header (a view of at most cap-1 bytes copied into out),
+ * or NULL when absent or longer. */
+const char *uat_http_cookie(const uat_http_req *rq, const char *name, char *out, size_t cap);
 
 typedef struct uat_http uat_http;
 /* Starts listening on cfg->listen; *port gets the bound port. */

@@ -26,6 +26,51 @@ void uat_route_healthz(uat_svc *s, const uat_http_req *rq, const char *id, uat_h
 void uat_route_readyz(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
 void uat_route_metrics(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
 
+/* routes_attest.c: the one attestation path every front-end (/v1, KBS, Veraison) takes. */
+typedef struct uat_attest_in {
+    const uint8_t *evidence; /* CMW (JSON or CBOR) or raw evidence the registry recognises */
+    size_t evidence_len;
+    const uint8_t *binding; /* the 64-byte report data the evidence must carry */
+    const uint8_t *nonce;   /* the result's eat_nonce */
+    size_t nonce_len;
+    const char *runtime_jwk; /* the public key bound in the evidence (JWK text), or NULL */
+    const char *policy_id;   /* a stored appraisal policy, or NULL for the default */
+    const char *spend_id;    /* the nonce id recorded as used in the store (replay refused) */
+    int64_t spend_expires;
+    int64_t now;
+} uat_attest_in;
+/* Verifies, appraises and spends the nonce: VERIFY_POLICY when the result is contraindicated
+ * (*ear is then set, for uat_attest_error). The caller frees *claims and *ear on every path. */
+UAT_MUST_USE uat_err uat_attest_evidence(uat_svc *s, const uat_attest_in *in, uat_claims **claims,
+                                         uat_ear **ear);
+/* Signs the EAR (claims_json NULL) or an EAR claims set derived from it (claims_json) with the
+ * service's token key and lifetime, and appends the attestation of in to the audit log (a
+ * contraindicated result is logged by uat_attest_evidence); no token without its record. */
+UAT_MUST_USE uat_err uat_attest_sign(uat_svc *s, const uat_attest_in *in, const uat_ear *ear,
+                                     const char *claims_json, int64_t now, char **jwt);
+/* GET /v1/audit?after=ID (admin): audit records with id > ID, a page at a time. */
+void uat_route_audit_list(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+/* Why a result is contraindicated (the first submodule's ear.uattest.reason), "" when none. */
+void uat_attest_reason(const uat_ear *ear, char *out, size_t cap);
+/* The problem JSON of an attestation failure (with the reason for a contraindicated result). */
+void uat_attest_error(uat_http_resp *rs, uat_err rc, const uat_ear *ear);
+
+/* routes_kbs.c: KBS protocol v0.4.0 (docs/compat.md) */
+void uat_route_kbs_auth(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_kbs_attest(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_kbs_resource(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+
+/* routes_veraison.c: Veraison challenge-response v1 (docs/compat.md) */
+void uat_route_vrs_new(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_vrs_post(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_vrs_get(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_vrs_del(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+
+/* routes_secgear.c: openEuler secGear attestation service routes (docs/compat.md) */
+void uat_route_sg_challenge(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_sg_attestation(uat_svc *s, const uat_http_req *rq, const char *id,
+                              uat_http_resp *rs);
+
 /* routes_admin.c: reference values, policies, resources (admin token required) */
 void uat_route_refvals_list(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
 void uat_route_refvals_put(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
@@ -53,6 +98,11 @@ void uat_resource_admin_get(uat_svc *s, const char *path, uat_http_resp *rs);
 UAT_MUST_USE uat_err uat_resource_validate(const json_t *doc);
 /* routes_resource.c: releases a resource document, wiping its secret first. */
 void uat_resource_doc_free(json_t *doc);
+/* routes_resource.c: the secret of resource path as a compact JWE (*jwe, free()) to the key
+ * bound in the EAR token (token, n bytes), when the token satisfies the resource's policy; tee
+ * gets the token's first submodule for the log. */
+UAT_MUST_USE uat_err uat_resource_jwe(uat_svc *s, const char *token, size_t n, const char *path,
+                                      char **jwe, char tee[48]);
 /* routes_resource.c: the secret as a JWE to the key bound in the EAR token. */
 void uat_resource_release(uat_svc *s, const uat_http_req *rq, const char *path, uat_http_resp *rs);
 

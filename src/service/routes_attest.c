@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/codec.h"
+#include "crypto/crypto.h"
 #include "service/routes.h"
 #include "evidence/claims_int.h"
 
@@ -38,7 +39,6 @@ typedef struct attest_job {
     uat_buf evidence;
     uat_buf runtime;
     char *runtime_jwk;
-    uat_policy *policy;
     uat_claims *claims;
     uat_ear *ear;
     char *jwt;
@@ -49,7 +49,6 @@ static void job_free(attest_job *j)
     free(j->jwt);
     uat_ear_free(j->ear);
     uat_claims_free(j->claims);
-    uat_policy_free(j->policy);
     free(j->runtime_jwk);
     uat_buf_free(&j->runtime);
     uat_buf_free(&j->evidence);
@@ -121,33 +120,30 @@ static uat_err decode_runtime(attest_job *j)
     return rc;
 }
 
-static uat_err load_policy(uat_svc *s, attest_job *j)
+static uat_err load_policy(uat_svc *s, const char *id, uat_policy **out)
 {
-    const char *id = json_string_value(json_object_get(j->body, "policy_id"));
     if (id == NULL) {
-        return uat_policy_default(&j->policy);
+        return uat_policy_default(out);
     }
     uat_buf text;
     uat_buf_init(&text, UAT_STORE_MAX_BODY + 1);
     uat_err rc = uat_store_get(s->store, UAT_STORE_POLICIES, id, &text);
     if (rc == UAT_OK) {
-        rc = uat_policy_parse((const char *)text.p, text.len, &j->policy);
+        rc = uat_policy_parse((const char *)text.p, text.len, out);
     }
     uat_buf_free(&text);
     return rc;
 }
 
-static uat_err verify(uat_svc *s, attest_job *j)
+static uat_err verify(uat_svc *s, const uat_attest_in *in, uat_claims **claims)
 {
-    uint8_t binding[UAT_REPORT_DATA_SIZE];
     uat_verifier *v = NULL;
-    UAT_TRY(uat_report_data_bind((const uint8_t *)j->nonce, j->nonce_len, j->runtime.p,
-                                 j->runtime.len, binding));
     UAT_TRY(uat_svc_verifier(s, &v));
-    /* the reference values also pin evidence keys without a vendor chain: read them under the lock */
+    /* the reference values also pin evidence keys without a vendor chain: read them under the
+     * lock */
     pthread_rwlock_rdlock(&s->refvals_lock);
     uat_verifier_set_reference_values(v, s->refvals);
-    uat_err rc = uat_verify(v, j->evidence.p, j->evidence.len, binding, &j->claims);
+    uat_err rc = uat_verify(v, in->evidence, in->evidence_len, in->binding, claims);
     uat_verifier_set_reference_values(v, NULL);
     pthread_rwlock_unlock(&s->refvals_lock);
     if (rc != UAT_OK) {
@@ -157,24 +153,24 @@ static uat_err verify(uat_svc *s, attest_job *j)
     return rc;
 }
 
-static uat_err appraise(uat_svc *s, attest_job *j)
+static uat_err appraise(uat_svc *s, const uat_attest_in *in, const uat_policy *p,
+                        const uat_claims *claims, uat_ear **ear)
 {
-    uat_appraisal_ctx ctx = {j->now, (const uint8_t *)j->nonce, j->nonce_len, j->runtime_jwk};
+    uat_appraisal_ctx ctx = {in->now, in->nonce, in->nonce_len, in->runtime_jwk};
     pthread_rwlock_rdlock(&s->refvals_lock);
-    uat_err rc = uat_appraise(j->policy, s->refvals, j->claims, &ctx, &j->ear);
+    uat_err rc = uat_appraise(p, s->refvals, claims, &ctx, ear);
     pthread_rwlock_unlock(&s->refvals_lock);
-    uat_metrics_verification(s->metrics, uat_claims_tee(j->claims),
-                             rc == UAT_OK ? uat_ear_status(j->ear) : "error",
+    uat_metrics_verification(s->metrics, uat_claims_tee(claims),
+                             rc == UAT_OK ? uat_ear_status(*ear) : "error",
                              uat_err_category_name(uat_err_category(rc)));
     return rc;
 }
 
-/* The first submodule's "ear.uattest.reason" (why the result is contraindicated). */
-static void ear_reason(const uat_ear *ear, char *out, size_t cap)
+void uat_attest_reason(const uat_ear *ear, char *out, size_t cap)
 {
     char *text = NULL;
     out[0] = '\0';
-    if (uat_ear_to_json(ear, 0, &text) != UAT_OK) {
+    if (ear == NULL || uat_ear_to_json(ear, 0, &text) != UAT_OK) {
         return;
     }
     json_t *doc = json_loads(text, 0, NULL);
@@ -191,26 +187,108 @@ static void ear_reason(const uat_ear *ear, char *out, size_t cap)
     free(text);
 }
 
+/* Lower-case hex SHA-256 of n bytes. */
+static uat_err sha256_hex(const void *p, size_t n, char out[65])
+{
+    uint8_t md[32];
+    uat_span part = uat_span_of(p, n);
+    UAT_TRY(uat_hash(UAT_HASH_SHA256, &part, 1, md));
+    uat_hex_encode(md, sizeof(md), out);
+    return UAT_OK;
+}
+
+/* The audit record of an attestation whose nonce was spent: the evidence hash, the policy and
+ * reference values it was appraised with, the result and the token issued (none: jwt NULL). */
+static uat_err audit_write(uat_svc *s, const uat_attest_in *in, const uat_ear *ear,
+                           const char *jwt)
+{
+    char ev[65], tok[65] = "";
+    int64_t gen = 0;
+    UAT_TRY(sha256_hex(in->evidence, in->evidence_len, ev));
+    if (jwt != NULL) {
+        UAT_TRY(sha256_hex(jwt, strlen(jwt), tok));
+    }
+    UAT_TRY(uat_store_generation(s->store, UAT_STORE_REFVALS, &gen));
+    uat_audit_record r;
+    memset(&r, 0, sizeof(r));
+    r.time = in->now;
+    r.evidence_sha256 = ev;
+    r.policy_id = in->policy_id != NULL ? in->policy_id : "";
+    r.refvals_generation = gen;
+    r.status = uat_ear_status(ear);
+    r.token_id = tok;
+    return uat_store_audit_append(s->store, &r);
+}
+
+uat_err uat_attest_evidence(uat_svc *s, const uat_attest_in *in, uat_claims **claims,
+                            uat_ear **ear)
+{
+    uat_policy *p = NULL;
+    UAT_TRY(load_policy(s, in->policy_id, &p));
+    uat_err rc = uat_svc_refvals_sync(s); /* reference values written through another replica */
+    rc = rc == UAT_OK ? verify(s, in, claims) : rc;
+    rc = rc == UAT_OK ? appraise(s, in, p, *claims, ear) : rc;
+    uat_policy_free(p);
+    UAT_TRY(rc);
+    /* the evidence verified against this nonce: it is spent, whatever the appraisal says */
+    UAT_TRY(uat_store_nonce_use(s->store, in->spend_id, in->spend_expires, in->now));
+    if (strcmp(uat_ear_status(*ear), "contraindicated") == 0) {
+        /* no token is issued, but the refusal is an attestation the audit log keeps */
+        UAT_TRY(audit_write(s, in, *ear, NULL));
+        return UAT_FAIL(UAT_ERR_VERIFY_POLICY, "appraisal", "ear.status", -1);
+    }
+    return UAT_OK;
+}
+
+uat_err uat_attest_sign(uat_svc *s, const uat_attest_in *in, const uat_ear *ear,
+                        const char *claims_json, int64_t now, char **jwt)
+{
+    pthread_mutex_lock(&s->sign_lock);
+    uat_err rc = claims_json != NULL
+                     ? uat_token_sign(s->keys, claims_json, now, s->cfg->token_ttl, jwt)
+                     : uat_ear_sign(ear, s->keys, now, s->cfg->token_ttl, jwt);
+    pthread_mutex_unlock(&s->sign_lock);
+    if (rc == UAT_OK && (rc = audit_write(s, in, ear, *jwt)) != UAT_OK) {
+        free(*jwt); /* a token the audit log does not hold is not handed out */
+        *jwt = NULL;
+    }
+    return rc;
+}
+
+void uat_attest_error(uat_http_resp *rs, uat_err rc, const uat_ear *ear)
+{
+    if (rc == UAT_ERR_VERIFY_POLICY && ear != NULL) {
+        char reason[512];
+        uat_attest_reason(ear, reason, sizeof(reason));
+        uat_http_error_detail(rs, rc, "appraisal",
+                              reason[0] ? reason : "the attestation result is contraindicated");
+    } else {
+        uat_http_error(rs, rc);
+    }
+}
+
 static uat_err run_attest(uat_svc *s, const uat_http_req *rq, attest_job *j)
 {
+    uint8_t binding[UAT_REPORT_DATA_SIZE];
     j->now = uat_time_now();
     UAT_TRY(parse_request(rq, j));
     UAT_TRY(uat_nonce_check(s->nonce_key, j->nonce, j->nonce_len, j->now, &j->expires_at));
     UAT_TRY(decode_evidence(j));
     UAT_TRY(decode_runtime(j));
-    UAT_TRY(load_policy(s, j));
-    UAT_TRY(uat_svc_refvals_sync(s)); /* reference values written through another replica */
-    UAT_TRY(verify(s, j));
-    UAT_TRY(appraise(s, j));
-    /* the evidence verified against this nonce: it is spent, whatever the appraisal says */
-    UAT_TRY(uat_store_nonce_use(s->store, j->nonce, j->expires_at, j->now));
-    if (strcmp(uat_ear_status(j->ear), "contraindicated") == 0) {
-        return UAT_FAIL(UAT_ERR_VERIFY_POLICY, "appraisal", "ear.status", -1);
-    }
-    pthread_mutex_lock(&s->sign_lock);
-    uat_err rc = uat_ear_sign(j->ear, s->keys, j->now, s->cfg->token_ttl, &j->jwt);
-    pthread_mutex_unlock(&s->sign_lock);
-    return rc;
+    UAT_TRY(uat_report_data_bind((const uint8_t *)j->nonce, j->nonce_len, j->runtime.p,
+                                 j->runtime.len, binding));
+    uat_attest_in in = {j->evidence.p,
+                        j->evidence.len,
+                        binding,
+                        (const uint8_t *)j->nonce,
+                        j->nonce_len,
+                        j->runtime_jwk,
+                        json_string_value(json_object_get(j->body, "policy_id")),
+                        j->nonce,
+                        j->expires_at,
+                        j->now};
+    UAT_TRY(uat_attest_evidence(s, &in, &j->claims, &j->ear));
+    return uat_attest_sign(s, &in, j->ear, NULL, j->now, &j->jwt);
 }
 
 void uat_route_attest(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
@@ -228,13 +306,8 @@ void uat_route_attest(uat_svc *s, const uat_http_req *rq, const char *id, uat_ht
     if (j.claims != NULL) {
         snprintf(rs->tee, sizeof(rs->tee), "%s", uat_claims_tee(j.claims));
     }
-    if (rc == UAT_ERR_VERIFY_POLICY && j.ear != NULL) {
-        char reason[512];
-        ear_reason(j.ear, reason, sizeof(reason));
-        uat_http_error_detail(rs, rc, "appraisal",
-                              reason[0] ? reason : "the attestation result is contraindicated");
-    } else if (rc != UAT_OK) {
-        uat_http_error(rs, rc);
+    if (rc != UAT_OK) {
+        uat_attest_error(rs, rc, j.ear);
     } else {
         uat_http_json(rs, 200,
                       json_pack("{s:s,s:s,s:s}", "token", j.jwt, "status", uat_ear_status(j.ear),
@@ -293,4 +366,46 @@ void uat_route_metrics(uat_svc *s, const uat_http_req *rq, const char *id, uat_h
         uat_http_text(rs, 200, "text/plain; version=0.0.4", (const char *)text.p, text.len);
     }
     uat_buf_free(&text);
+}
+
+/* ---- GET /v1/audit?after=ID (admin) ---- */
+
+static uat_err audit_add(void *user, const uat_audit_record *r)
+{
+    json_t *recs = user;
+    json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)r->id,
+                          "time", (json_int_t)r->time, "evidence_sha256", r->evidence_sha256,
+                          "policy_id", r->policy_id, "refvals_generation",
+                          (json_int_t)r->refvals_generation, "status", r->status, "token_id",
+                          r->token_id, "prev_hash", r->prev_hash, "record_hash", r->record_hash);
+    return o != NULL && json_array_append_new(recs, o) == 0 ? UAT_OK : UAT_NOMEM(CHECK);
+}
+
+void uat_route_audit_list(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
+{
+    (void)id;
+    uat_err rc = uat_admin_check(s, rq);
+    const char *after_q = uat_http_query(rq, "after");
+    char *end = NULL;
+    long long after = after_q != NULL ? strtoll(after_q, &end, 10) : 0;
+    if (rc == UAT_OK && after_q != NULL && (end == after_q || *end != '\0' || after < 0)) {
+        rc = UAT_FAIL(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "after", -1);
+    }
+    json_t *recs = json_array();
+    if (rc == UAT_OK) {
+        rc = recs != NULL ? uat_store_audit_list(s->store, (int64_t)after, UAT_STORE_AUDIT_PAGE,
+                                                 audit_add, recs)
+                          : UAT_NOMEM(CHECK);
+    }
+    if (rc != UAT_OK) {
+        json_decref(recs);
+        uat_http_error(rs, rc);
+        return;
+    }
+    size_t n = json_array_size(recs);
+    /* a full page may have more after it: the client asks again from the last id */
+    json_t *next = n == UAT_STORE_AUDIT_PAGE
+                       ? json_object_get(json_array_get(recs, n - 1), "id")
+                       : json_null();
+    uat_http_json(rs, 200, json_pack("{s:o,s:O}", "records", recs, "next_after", next));
 }

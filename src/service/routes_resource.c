@@ -168,10 +168,8 @@ static uat_err bound_key(const json_t *ear, uat_buf *spki)
 
 /* ---- GET /v1/resources/{path} ---- */
 
-static uat_err verify_token(uat_svc *s, const uat_http_req *rq, int64_t now, json_t **ear)
+static uat_err verify_token(uat_svc *s, const char *bearer, size_t n, int64_t now, json_t **ear)
 {
-    size_t n = 0;
-    const char *bearer = uat_http_bearer(rq, &n);
     UAT_ENSURE(bearer != NULL, UAT_ERR_USAGE_UNAUTHENTICATED, "resource.auth", "Authorization", -1);
     char *token = uat_strndup(bearer, n), *jwks = NULL, *claims = NULL;
     uat_err rc = token != NULL ? uat_token_keys_jwks(s->keys, now, &jwks) : UAT_NOMEM(CHECK);
@@ -213,15 +211,15 @@ static uat_err encrypt_secret(const json_t *doc, const uat_buf *spki, char **jwe
     return rc;
 }
 
-static uat_err release(uat_svc *s, const uat_http_req *rq, const char *path, char **jwe,
-                       char tee[48])
+uat_err uat_resource_jwe(uat_svc *s, const char *token, size_t n, const char *path, char **jwe,
+                         char tee[48])
 {
     int64_t now = uat_time_now();
     json_t *ear = NULL, *doc = NULL;
     uat_buf spki;
     uat_buf_init(&spki, 16384);
     uat_err rc = uat_resource_check_path(path);
-    rc = rc == UAT_OK ? verify_token(s, rq, now, &ear) : rc;
+    rc = rc == UAT_OK ? verify_token(s, token, n, now, &ear) : rc;
     rc = rc == UAT_OK ? load_resource(s, path, &doc) : rc;
     rc = rc == UAT_OK ? apply_policy(json_object_get(doc, "policy"), ear) : rc;
     rc = rc == UAT_OK ? bound_key(ear, &spki) : rc;
@@ -242,7 +240,9 @@ static uat_err release(uat_svc *s, const uat_http_req *rq, const char *path, cha
 void uat_resource_release(uat_svc *s, const uat_http_req *rq, const char *path, uat_http_resp *rs)
 {
     char *jwe = NULL;
-    uat_err rc = release(s, rq, path, &jwe, rs->tee);
+    size_t n = 0;
+    const char *bearer = uat_http_bearer(rq, &n);
+    uat_err rc = uat_resource_jwe(s, bearer, n, path, &jwe, rs->tee);
     if (rc != UAT_OK) {
         uat_http_error(rs, rc);
         return;

@@ -10,6 +10,7 @@
 #include "core/buf.h"
 #include "service/metrics.h"
 #include "service/nonce.h"
+#include "service/session.h"
 #include "service/store.h"
 #include "uattest/uattest.h"
 
@@ -45,6 +46,7 @@ typedef struct uat_svc {
     pthread_mutex_t reload_lock;        /* one reload at a time */
     pthread_key_t verifier_key; /* one uat_verifier per worker thread (its caches are not shared) */
     uat_metrics *metrics;
+    uat_sessions *sessions; /* KBS and Veraison sessions (session.h) */
 } uat_svc;
 
 /* svc.c: the data directory, the deployment key, the store, token keys and reference values. */

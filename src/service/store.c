@@ -140,3 +140,20 @@ uat_err uat_store_generation(uat_store *s, enum uat_store_table t, int64_t *out)
                CHECK, "table", -1);
     return s->ops->generation(s->impl, t, out);
 }
+
+uat_err uat_store_audit_append(uat_store *s, uat_audit_record *r)
+{
+    UAT_ENSURE(r != NULL && r->evidence_sha256 != NULL && r->policy_id != NULL &&
+                   r->status != NULL && r->token_id != NULL &&
+                   strlen(r->policy_id) <= UAT_STORE_MAX_ID,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "audit", -1);
+    return s->ops->audit_append(s->impl, r);
+}
+
+uat_err uat_store_audit_list(uat_store *s, int64_t after, size_t max, uat_store_audit_fn fn,
+                             void *user)
+{
+    UAT_ENSURE(after >= 0 && fn != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "after", -1);
+    return s->ops->audit_list(s->impl, after, max > UAT_STORE_AUDIT_PAGE ? UAT_STORE_AUDIT_PAGE : max,
+                              fn, user);
+}

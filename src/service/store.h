@@ -1,7 +1,7 @@
 /* The service's persistent state behind an ops table: reference values, policies, resources, admin
- * token hashes and used nonces. SQLite (store_sqlite.c) is the default backend; PostgreSQL
- * (store_pg.c, a "postgresql://" URI) serves several replicas sharing one database. The routes
- * see only this interface; tests/unit/test_store.c runs one suite against both backends.
+ * token hashes, used nonces and the audit log. SQLite (store_sqlite.c) is the default backend;
+ * PostgreSQL (store_pg.c, a "postgresql://" URI) serves several replicas sharing one database. The
+ * routes see only this interface; tests/unit/test_store.c runs one suite against both backends.
  *
  * Every object is (id, body bytes, updated_at). Every write is one transaction, committed before
  * the call returns: a failure leaves the store as it was. */
@@ -9,6 +9,7 @@
 #define UAT_SERVICE_STORE_H
 
 #include "core/buf.h"
+#include "uattest/audit.h"
 
 #define UAT_STORE_MAX_ID 256u              /* an object id (resource paths included) */
 #define UAT_STORE_MAX_BODY (1024u * 1024u) /* one stored body: the HTTP body limit */
@@ -27,6 +28,11 @@ enum uat_store_table {
  * The backend may hold a lock meanwhile: the callback must not call the store. */
 typedef uat_err (*uat_store_each_fn)(void *user, const char *id, const char *body, size_t n,
                                      int64_t updated_at);
+
+#define UAT_STORE_AUDIT_PAGE 1000u /* audit records returned by one list */
+
+/* Called once per audit record of a list, in id order (hashes filled); as uat_store_each_fn. */
+typedef uat_err (*uat_store_audit_fn)(void *user, const uat_audit_record *r);
 
 typedef struct uat_store_ops {
     const char *scheme; /* "sqlite", "postgresql" */
@@ -51,6 +57,13 @@ typedef struct uat_store_ops {
     /* A counter that grows with every put or delete in table t, by any process sharing the
      * store: a replica compares it to reload what it caches (reference values). */
     uat_err (*generation)(void *impl, enum uat_store_table t, int64_t *out);
+    /* Appends an audit record (append only: no op changes or removes one). In one transaction
+     * that serialises appends across processes: the id is the last id + 1 and the record is
+     * sealed (uat_audit_seal) on the last record's hash; r->id and the hashes are set. */
+    uat_err (*audit_append)(void *impl, uat_audit_record *r);
+    /* Records with id > after, at most max of them, in id order. */
+    uat_err (*audit_list)(void *impl, int64_t after, size_t max, uat_store_audit_fn fn,
+                          void *user);
 } uat_store_ops;
 
 extern const uat_store_ops uat_store_sqlite_ops;
@@ -78,5 +91,8 @@ UAT_MUST_USE uat_err uat_store_list(uat_store *s, enum uat_store_table t, uat_st
                                     void *user);
 int uat_store_schema_version(uat_store *s);
 UAT_MUST_USE uat_err uat_store_generation(uat_store *s, enum uat_store_table t, int64_t *out);
+UAT_MUST_USE uat_err uat_store_audit_append(uat_store *s, uat_audit_record *r);
+UAT_MUST_USE uat_err uat_store_audit_list(uat_store *s, int64_t after, size_t max,
+                                          uat_store_audit_fn fn, void *user);
 
 #endif

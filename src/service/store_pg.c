@@ -22,6 +22,8 @@
 #define CONNECT_TIMEOUT "10"
 /* the migrations' advisory lock key: "uattest" read as a big-endian integer */
 #define MIGRATION_LOCK "33039725072053108"
+/* the audit appends' advisory lock key: one append at a time across replicas */
+#define AUDIT_LOCK "33039725072053109"
 
 typedef struct pg_store {
     char *url;
@@ -50,6 +52,14 @@ static const char *const migrations[] = {
     "CREATE TABLE generations(name TEXT PRIMARY KEY, generation BIGINT NOT NULL);"
     "INSERT INTO generations VALUES ('reference_values', 0), ('policies', 0), ('resources', 0),"
     " ('admin_tokens', 0);",
+    /* 3: the audit log (docs/operations.md), append only: the rules drop changes made through
+     * SQL; the hash chain shows those made around them */
+    "CREATE TABLE audit_log(id BIGINT PRIMARY KEY, time BIGINT NOT NULL,"
+    " evidence_sha256 TEXT NOT NULL, policy_id TEXT NOT NULL,"
+    " refvals_generation BIGINT NOT NULL, status TEXT NOT NULL, token_id TEXT NOT NULL,"
+    " prev_hash TEXT NOT NULL, record_hash TEXT NOT NULL);"
+    "CREATE RULE audit_log_no_update AS ON UPDATE TO audit_log DO INSTEAD NOTHING;"
+    "CREATE RULE audit_log_no_delete AS ON DELETE TO audit_log DO INSTEAD NOTHING;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -181,9 +191,9 @@ static uat_err with_conn(pg_store *s, pg_call fn, void *args)
 /* Parameters: text, except a body (binary, n bytes). Results come back in binary. */
 typedef struct pg_params {
     int n;
-    const char *vals[3];
-    int lens[3];
-    int fmts[3];
+    const char *vals[9];
+    int lens[9];
+    int fmts[9];
 } pg_params;
 
 static void param_text(pg_params *p, const char *v)
@@ -590,7 +600,114 @@ static uat_err pg_generation(void *impl, enum uat_store_table t, int64_t *out)
     return UAT_OK;
 }
 
+/* ---- the audit log ---- */
+
+typedef struct audit_args {
+    uat_audit_record *rec;
+    int64_t after;
+    size_t max;
+    uat_store_audit_fn fn;
+    void *user;
+} audit_args;
+
+static uat_err audit_insert_locked(PGconn *c, uat_audit_record *rec)
+{
+    pg_params p = {0};
+    PGresult *r = NULL;
+    UAT_TRY(run(c, "SELECT id, record_hash FROM audit_log ORDER BY id DESC LIMIT 1", &p,
+                PGRES_TUPLES_OK, UAT_ERR_IO_READ, "audit_log", &r));
+    char prev[UAT_AUDIT_HASH_HEX + 1] = "";
+    rec->id = 1;
+    if (PQntuples(r) == 1) {
+        rec->id = int_at(r, 0, 0) + 1;
+        snprintf(prev, sizeof(prev), "%s", PQgetvalue(r, 0, 1));
+    }
+    PQclear(r);
+    UAT_TRY(uat_audit_seal(rec, prev));
+    char id[24], t[24], g[24];
+    snprintf(id, sizeof(id), "%lld", (long long)rec->id);
+    snprintf(t, sizeof(t), "%lld", (long long)rec->time);
+    snprintf(g, sizeof(g), "%lld", (long long)rec->refvals_generation);
+    const char *v[9] = {id, t, rec->evidence_sha256, rec->policy_id, g, rec->status,
+                        rec->token_id, rec->prev_hash, rec->record_hash};
+    for (int i = 0; i < 9; i++) {
+        param_text(&p, v[i]);
+    }
+    UAT_TRY(run(c,
+                "INSERT INTO audit_log(id, time, evidence_sha256, policy_id, refvals_generation,"
+                " status, token_id, prev_hash, record_hash)"
+                " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                &p, PGRES_COMMAND_OK, UAT_ERR_IO_WRITE, "audit_log", &r));
+    PQclear(r);
+    return UAT_OK;
+}
+
+/* Read the last record and insert the next in one transaction, under an advisory lock that
+ * serialises appends of every replica (two would otherwise chain onto the same record). */
+static uat_err audit_append_on(pg_store *s, PGconn *c, void *args)
+{
+    (void)s;
+    audit_args *a = args;
+    UAT_TRY(exec_simple(c, "BEGIN", "begin"));
+    uat_err rc = exec_simple(c, "SELECT pg_advisory_xact_lock(" AUDIT_LOCK ")", "lock");
+    rc = rc == UAT_OK ? audit_insert_locked(c, a->rec) : rc;
+    rc = rc == UAT_OK ? exec_simple(c, "COMMIT", "commit") : rc;
+    if (rc != UAT_OK) {
+        PQclear(PQexec(c, "ROLLBACK"));
+    }
+    return rc;
+}
+
+static uat_err pg_audit_append(void *impl, uat_audit_record *r)
+{
+    audit_args a = {.rec = r};
+    return with_conn(impl, audit_append_on, &a);
+}
+
+static uat_err audit_list_on(pg_store *s, PGconn *c, void *args)
+{
+    (void)s;
+    audit_args *a = args;
+    char after[24], lim[24];
+    snprintf(after, sizeof(after), "%lld", (long long)a->after);
+    snprintf(lim, sizeof(lim), "%zu", a->max);
+    pg_params p = {0};
+    param_text(&p, after);
+    param_text(&p, lim);
+    PGresult *r = NULL;
+    UAT_TRY(run(c,
+                "SELECT id, time, evidence_sha256, policy_id, refvals_generation, status,"
+                " token_id, prev_hash, record_hash FROM audit_log WHERE id > $1::bigint"
+                " ORDER BY id LIMIT $2::bigint",
+                &p, PGRES_TUPLES_OK, UAT_ERR_IO_READ, "audit_log", &r));
+    uat_err rc = UAT_OK;
+    for (int i = 0; rc == UAT_OK && i < PQntuples(r); i++) {
+        uat_audit_record rec;
+        memset(&rec, 0, sizeof(rec));
+        rec.id = int_at(r, i, 0);
+        rec.time = int_at(r, i, 1);
+        rec.evidence_sha256 = PQgetvalue(r, i, 2);
+        rec.policy_id = PQgetvalue(r, i, 3);
+        rec.refvals_generation = int_at(r, i, 4);
+        rec.status = PQgetvalue(r, i, 5);
+        rec.token_id = PQgetvalue(r, i, 6);
+        snprintf(rec.prev_hash, sizeof(rec.prev_hash), "%s", PQgetvalue(r, i, 7));
+        snprintf(rec.record_hash, sizeof(rec.record_hash), "%s", PQgetvalue(r, i, 8));
+        rc = a->fn(a->user, &rec);
+    }
+    PQclear(r);
+    return rc;
+}
+
+static uat_err pg_audit_list(void *impl, int64_t after, size_t max, uat_store_audit_fn fn,
+                             void *user)
+{
+    audit_args a = {.after = after, .max = max, .fn = fn, .user = user};
+    return with_conn(impl, audit_list_on, &a);
+}
+
 const uat_store_ops uat_store_pg_ops = {
-    "postgresql", pg_open, pg_close, pg_ready,          pg_nonce_use, pg_put,
-    pg_get,       pg_del,  pg_list,  pg_schema_version, pg_generation,
+    "postgresql",    pg_open,       pg_close, pg_ready,          pg_nonce_use, pg_put,
+    pg_get,          pg_del,        pg_list,  pg_schema_version, pg_generation,
+    pg_audit_append, pg_audit_list,
 };

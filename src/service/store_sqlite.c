@@ -66,6 +66,16 @@ static const char *const migrations[] = {
     "CREATE TABLE generations(name TEXT PRIMARY KEY, generation INTEGER NOT NULL);"
     "INSERT INTO generations VALUES ('reference_values', 0), ('policies', 0), ('resources', 0),"
     " ('admin_tokens', 0);",
+    /* 3: the audit log (docs/operations.md), append only: the triggers refuse changes through
+     * SQL; the hash chain shows those made around them */
+    "CREATE TABLE audit_log(id INTEGER PRIMARY KEY, time INTEGER NOT NULL,"
+    " evidence_sha256 TEXT NOT NULL, policy_id TEXT NOT NULL,"
+    " refvals_generation INTEGER NOT NULL, status TEXT NOT NULL, token_id TEXT NOT NULL,"
+    " prev_hash TEXT NOT NULL, record_hash TEXT NOT NULL);"
+    "CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
+    "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+    " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -588,7 +598,119 @@ static uat_err sq_generation(void *impl, enum uat_store_table t, int64_t *out)
     return rc;
 }
 
+/* ---- the audit log ---- */
+
+/* The last record's id and hash (0 and "" when the log is empty), in the append's transaction. */
+static uat_err audit_last(sqlite3 *db, int64_t *id, char hash[UAT_AUDIT_HASH_HEX + 1])
+{
+    sqlite3_stmt *st = NULL;
+    UAT_TRY(prepare(db, "SELECT id, record_hash FROM audit_log ORDER BY id DESC LIMIT 1", &st));
+    int step = sqlite3_step(st);
+    uat_err rc = UAT_OK;
+    *id = 0;
+    hash[0] = '\0';
+    if (step == SQLITE_ROW) {
+        const unsigned char *h = sqlite3_column_text(st, 1);
+        *id = sqlite3_column_int64(st, 0);
+        snprintf(hash, UAT_AUDIT_HASH_HEX + 1, "%s", h != NULL ? (const char *)h : "");
+    } else if (step != SQLITE_DONE) {
+        rc = sq_fail(db, UAT_ERR_IO_READ, "audit_log");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static uat_err audit_insert_locked(sqlite3 *db, uat_audit_record *r)
+{
+    char prev[UAT_AUDIT_HASH_HEX + 1];
+    int64_t last = 0;
+    UAT_TRY(audit_last(db, &last, prev));
+    r->id = last + 1;
+    UAT_TRY(uat_audit_seal(r, prev));
+    sqlite3_stmt *st = NULL;
+    UAT_TRY(prepare(db,
+                    "INSERT INTO audit_log(id, time, evidence_sha256, policy_id,"
+                    " refvals_generation, status, token_id, prev_hash, record_hash)"
+                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    &st));
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, r->time);
+    sqlite3_bind_text(st, 3, r->evidence_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->policy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, r->refvals_generation);
+    sqlite3_bind_text(st, 6, r->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->token_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, r->prev_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, r->record_hash, -1, SQLITE_STATIC);
+    int step = sqlite3_step(st);
+    sqlite3_finalize(st);
+    return step == SQLITE_DONE ? UAT_OK : sq_fail(db, UAT_ERR_IO_WRITE, "audit_log");
+}
+
+static uat_err sq_audit_append(void *impl, uat_audit_record *r)
+{
+    sq_store *s = impl;
+    pthread_mutex_lock(&s->w.lock);
+    uat_err rc = exec(s->w.db, "BEGIN IMMEDIATE", "begin");
+    if (rc == UAT_OK) {
+        rc = finish(s->w.db, audit_insert_locked(s->w.db, r));
+    }
+    pthread_mutex_unlock(&s->w.lock);
+    return rc;
+}
+
+static const char *col_text(sqlite3_stmt *st, int i)
+{
+    const unsigned char *t = sqlite3_column_text(st, i);
+    return t != NULL ? (const char *)t : "";
+}
+
+static uat_err audit_list_locked(sqlite3 *db, int64_t after, size_t max, uat_store_audit_fn fn,
+                                 void *user)
+{
+    sqlite3_stmt *st = NULL;
+    UAT_TRY(prepare(db,
+                    "SELECT id, time, evidence_sha256, policy_id, refvals_generation, status,"
+                    " token_id, prev_hash, record_hash FROM audit_log WHERE id > ?"
+                    " ORDER BY id LIMIT ?",
+                    &st));
+    sqlite3_bind_int64(st, 1, after);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+    uat_err rc = UAT_OK;
+    int step;
+    while (rc == UAT_OK && (step = sqlite3_step(st)) == SQLITE_ROW) {
+        uat_audit_record r;
+        memset(&r, 0, sizeof(r));
+        r.id = sqlite3_column_int64(st, 0);
+        r.time = sqlite3_column_int64(st, 1);
+        r.evidence_sha256 = col_text(st, 2);
+        r.policy_id = col_text(st, 3);
+        r.refvals_generation = sqlite3_column_int64(st, 4);
+        r.status = col_text(st, 5);
+        r.token_id = col_text(st, 6);
+        snprintf(r.prev_hash, sizeof(r.prev_hash), "%s", col_text(st, 7));
+        snprintf(r.record_hash, sizeof(r.record_hash), "%s", col_text(st, 8));
+        rc = fn(user, &r);
+    }
+    if (rc == UAT_OK && step != SQLITE_DONE) {
+        rc = sq_fail(db, UAT_ERR_IO_READ, "audit_log");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static uat_err sq_audit_list(void *impl, int64_t after, size_t max, uat_store_audit_fn fn,
+                             void *user)
+{
+    sq_store *s = impl;
+    pthread_mutex_lock(&s->r->lock);
+    uat_err rc = audit_list_locked(s->r->db, after, max, fn, user);
+    pthread_mutex_unlock(&s->r->lock);
+    return rc;
+}
+
 const uat_store_ops uat_store_sqlite_ops = {
-    "sqlite", sq_open, sq_close, sq_ready,          sq_nonce_use, sq_put,
-    sq_get,   sq_del,  sq_list,  sq_schema_version, sq_generation,
+    "sqlite",        sq_open,         sq_close, sq_ready,          sq_nonce_use, sq_put,
+    sq_get,          sq_del,          sq_list,  sq_schema_version, sq_generation,
+    sq_audit_append, sq_audit_list,
 };

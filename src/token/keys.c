@@ -407,6 +407,31 @@ uat_err uat_token_keys_new(uat_token_keys **out)
     return UAT_OK;
 }
 
+uat_err uat_token_keys_from_jwk(const char *jwk_json, size_t n, uat_token_keys **out)
+{
+    UAT_ENSURE(jwk_json != NULL && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "jwk", -1);
+    UAT_ENSURE(n <= UAT_TOKEN_MAX_KEY_FILE, UAT_ERR_RESOURCE_LIMIT, CHECK, "jwk", -1);
+    json_t *jwk = NULL;
+    UAT_TRY(uat_token_json_object(jwk_json, n, "key", &jwk));
+    uat_token_keys *k = calloc(1, sizeof(*k));
+    uat_err rc = UAT_OK;
+    if (k == NULL || (k->signer = calloc(1, sizeof(*k->signer))) == NULL) {
+        rc = UAT_NOMEM(CHECK);
+        goto out;
+    }
+    UAT_TRY_GOTO(rc, key_check_jwk(jwk), out);
+    UAT_TRY_GOTO(rc, uat_token_thumbprint(jwk, k->keys[0].kid), out);
+    k->keys[0].jwk = jwk;
+    jwk = NULL;
+    k->n = 1;
+    *out = k;
+    k = NULL;
+out:
+    jwk_wipe_free(jwk);
+    uat_token_keys_free(k);
+    return rc;
+}
+
 void uat_token_keys_free(uat_token_keys *k)
 {
     if (k == NULL) {

@@ -35,4 +35,16 @@ UAT_MUST_USE uat_err uat_token_json_dump(const json_t *j, size_t flags, char **o
 UAT_MUST_USE uat_err uat_token_json_object(const void *p, size_t n, const char *field,
                                            json_t **out);
 
+/* A key set holding one given private ES256 JWK (JSON text of n bytes): an operator's key. */
+UAT_MUST_USE uat_err uat_token_keys_from_jwk(const char *jwk_json, size_t n,
+                                             uat_token_keys **out);
+/* A compact JWS over the payload object as it is (no iat/exp added): header
+ * {"alg":"ES256","typ":typ,"kid":…} (free() the result). */
+UAT_MUST_USE uat_err uat_token_jws_sign(const uat_token_keys *k, const char *typ,
+                                        const json_t *payload, char **jws);
+/* Verifies a compact JWS against a JWKS as uat_token_verify does, without the time claims (the
+ * payload need not be a claims set with iat/exp). *payload_json: the payload text (free()). */
+UAT_MUST_USE uat_err uat_token_jws_verify(const char *jws, const char *jwks_json,
+                                          char **payload_json);
+
 #endif

@@ -529,7 +529,7 @@ static uat_err collect(const char *root, uat_buf *out)
 {
     static const char *const keys[] = {"tsm-entry"};
     static const char *const values[] = {"uattest-test"};
-    uat_attest_ctx ctx = {root, NULL, 1, keys, values};
+    uat_attest_ctx ctx = {root, NULL, 1, keys, values, NULL};
     return uat_cca_collect(&ctx, g.challenge, out);
 }
 

@@ -1279,10 +1279,40 @@ static int keys_teardown(void **state)
 #define SIG_T(i, name) {"sig_" name, test_sig_case, NULL, release, (void *)&SIG_CASES[i]}
 /* clang-format on */
 
+/* The SPKI of EC keys is written without OpenSSL's encoder: it must be the DER OpenSSL reads
+ * back as the same key, with the RFC 5480 header and the uncompressed point, for every curve. */
+static void test_ec_spki_direct(void **state)
+{
+    (void)state;
+    static const struct {
+        enum uat_key_kind kind;
+        size_t len;
+    } kinds[] = {{UAT_KEY_EC_P256, 91}, {UAT_KEY_EC_P384, 120}, {UAT_KEY_EC_P521, 158}};
+    for (size_t i = 0; i < sizeof(kinds) / sizeof(kinds[0]); i++) {
+        uat_key *k = NULL, *back = NULL;
+        assert_ok(uat_key_generate(kinds[i].kind, &k));
+        uat_buf *der = spki_of(k);
+        assert_int_equal(der->len, kinds[i].len);
+        assert_ok(uat_key_from_spki_der(uat_buf_span(der), &back));
+        assert_true(uat_key_equal(k, back));
+        uat_buf *again = spki_of(back);
+        assert_bytes(uat_buf_span(again), uat_buf_span(der));
+        uat_key_free(back);
+        uat_key_free(k);
+    }
+    uat_key *rsa = NULL, *back = NULL; /* the generic encoder still serves other keys */
+    assert_ok(uat_key_generate(UAT_KEY_RSA, &rsa));
+    assert_ok(uat_key_from_spki_der(uat_buf_span(spki_of(rsa)), &back));
+    assert_true(uat_key_equal(rsa, back));
+    uat_key_free(back);
+    uat_key_free(rsa);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         T(test_hash_abc_vectors),
+        T(test_ec_spki_direct),
         T(test_hash_multipart_equals_one_part),
         T(test_hash_unknown_algorithm),
         SIG_T(0, "es256"),

@@ -381,7 +381,7 @@ static uat_err collect(enum fake_mode mode, const char *hsk_cek, const uint8_t *
     fake_dev d = {mode, "", 0};
     uat_csv_transport t = {fake_get_report, &d};
     const char *keys[] = {"hsk-cek"}, *values[] = {hsk_cek};
-    uat_attest_ctx ctx = {g_empty, NULL, hsk_cek ? 1u : 0u, keys, values};
+    uat_attest_ctx ctx = {g_empty, NULL, hsk_cek ? 1u : 0u, keys, values, NULL};
     uat_buf_init(out, 1u << 20);
     uat_err rc = uat_csv_collect_via(&t, &ctx, rd, out);
     assert_int_equal(d.calls, 1);
@@ -411,7 +411,7 @@ static void test_attester_negative(void **state)
     assert_err(collect(FAKE_OK, bad, rd, &out), UAT_ERR_USAGE_INVALID_ARGUMENT);
     uat_buf_free(&out);
     /* the real transport on a root without the device */
-    uat_attest_ctx ctx = {g_empty, NULL, 0, NULL, NULL};
+    uat_attest_ctx ctx = {g_empty, NULL, 0, NULL, NULL, NULL};
     uat_buf_init(&out, 1u << 20);
     assert_err(uat_csv_collect(&ctx, rd, &out), UAT_ERR_PLATFORM_DEVICE);
     uat_buf_free(&out);

@@ -654,6 +654,55 @@ static void collect_options(void **state)
     remove(file);
 }
 
+/* The attester reads its key and measurement once and keeps them until an option changes: a
+ * collect after the key file is gone still works, a collect after any option change reads the
+ * options again (a new measurement, another state directory's key, or the missing file). */
+static void collect_cache(void **state)
+{
+    (void)state;
+    char key[400], copy[400];
+    path_in(key, sizeof(key), g_a, "sim/key.pem");
+    path_in(copy, sizeof(copy), g_dir, "key-copy.pem");
+    static char pem[1 << 14];
+    FILE *f = fopen(key, "rb");
+    assert_non_null(f);
+    size_t n = fread(pem, 1, sizeof(pem), f);
+    assert_true(n > 0 && n < sizeof(pem));
+    assert_int_equal(fclose(f), 0);
+    f = fopen(copy, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(pem, 1, n, f), n);
+    assert_int_equal(fclose(f), 0);
+
+    uat_attester *a = sim_attester(g_a);
+    assert_ok(uat_attester_set_option(a, "key", copy));
+    uint8_t r1[REP], r2[REP], h[48];
+    collect(a, g_rd, r1);
+    assert_int_equal(remove(copy), 0);
+    collect(a, g_rd, r2); /* the cached key */
+    assert_memory_equal(r1 + 176, r2 + 176, 32);
+    assert_ok(verify(g_trust_a, r2, REP, g_rd, NULL));
+    assert_ok(uat_attester_set_option(a, "measure", "another workload"));
+    uat_cmw *c = NULL;
+    assert_err(uat_attester_collect(a, g_rd, &c), UAT_ERR_IO_NOT_FOUND); /* read again */
+    assert_null(c);
+    assert_ok(uat_attester_set_option(a, "key", key));
+    collect(a, g_rd, r2);
+    digest(EVP_sha384(), "another workload", strlen("another workload"), h);
+    assert_memory_equal(r2 + 16, h, 48);
+    assert_ok(uat_attester_set_option(a, "state-dir", g_b)); /* with "key" set: the same key */
+    collect(a, g_rd, r2);
+    assert_memory_equal(r1 + 176, r2 + 176, 32);
+    uat_attester_free(a);
+    a = sim_attester(g_a);
+    collect(a, g_rd, r1);
+    assert_ok(uat_attester_set_option(a, "state-dir", g_b));
+    collect(a, g_rd, r2);
+    assert_memory_not_equal(r1 + 176, r2 + 176, 32); /* b's key, not the cached a's */
+    assert_ok(verify(g_trust_b, r2, REP, g_rd, NULL));
+    uat_attester_free(a);
+}
+
 static void inspect_report(void **state)
 {
     (void)state;
@@ -860,6 +909,7 @@ int main(void)
         cmocka_unit_test(report_layout),
         cmocka_unit_test(verify_claims),
         cmocka_unit_test(collect_options),
+        cmocka_unit_test(collect_cache),
         cmocka_unit_test(inspect_report),
         cmocka_unit_test(report_data_binding),
         cmocka_unit_test(util_helpers),

@@ -77,7 +77,7 @@ static void fake_free(fake *f)
 static uat_err collect(fake *f, const char *vmpl, uat_buf *out)
 {
     const char *keys[1] = {"vmpl"}, *values[1] = {vmpl};
-    uat_attest_ctx ctx = {"/nonexistent-root", NULL, vmpl != NULL ? 1u : 0u, keys, values};
+    uat_attest_ctx ctx = {"/nonexistent-root", NULL, vmpl != NULL ? 1u : 0u, keys, values, NULL};
     uat_snp_transport t = {fake_request, f};
     uat_buf_init(out, 1 << 20);
     return uat_snp_collect_via(&t, &ctx, f->report.p + 0x50, out);
@@ -171,7 +171,7 @@ static void test_refusals(void **state)
     f.report.p[0x50] ^= 1;
     uat_buf_init(&out, 1 << 20);
     const char *keys[1] = {"vmpl"}, *values[1] = {"0"};
-    uat_attest_ctx ctx = {"/nonexistent-root", NULL, 0, keys, values};
+    uat_attest_ctx ctx = {"/nonexistent-root", NULL, 0, keys, values, NULL};
     uat_snp_transport t = {fake_request, &f};
     uint8_t rd[64] = {0};
     assert_fail(uat_snp_collect_via(&t, &ctx, rd, &out), UAT_ERR_PLATFORM_DEVICE, "snp.attest",
@@ -193,7 +193,7 @@ static void test_refusals(void **state)
 static void test_real_transport_without_device(void **state)
 {
     (void)state;
-    uat_attest_ctx ctx = {"/nonexistent-root", NULL, 0, NULL, NULL};
+    uat_attest_ctx ctx = {"/nonexistent-root", NULL, 0, NULL, NULL, NULL};
     uint8_t rd[64] = {0};
     uat_buf out;
     uat_buf_init(&out, 1 << 20);

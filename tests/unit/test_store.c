@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "service/store.h"
 #include "uat_assert.h"
@@ -29,7 +30,7 @@
 
 #define NOW 1767225600 /* 2026-01-01T00:00:00Z */
 #define THREADS 8
-#define LATEST_SCHEMA 2
+#define LATEST_SCHEMA 3
 
 /* The backend of the group being run (set by the group setup). */
 static struct {
@@ -543,6 +544,7 @@ static void test_migrates_old_schema(void **state)
     uat_store_close(f->s);
     f->s = NULL;
     raw_sql(f, "DROP TABLE generations");
+    raw_sql(f, "DROP TABLE audit_log");
     raw_sql(f, "UPDATE schema_version SET version = 1");
     assert_ok(uat_store_open(f->uri, &f->s));
     assert_int_equal(uat_store_schema_version(f->s), LATEST_SCHEMA);
@@ -583,6 +585,142 @@ static void test_reopen_persists(void **state)
     assert_string_equal(uat_store_scheme(f->s), "sqlite");
 }
 
+
+/* ---- the audit log ---- */
+
+/* Appends n records for distinct evidence. */
+static void audit_fill(fixture *f, int n)
+{
+    for (int i = 0; i < n; i++) {
+        char ev[65];
+        snprintf(ev, sizeof(ev), "%064d", i);
+        uat_audit_record r;
+        memset(&r, 0, sizeof(r));
+        r.time = NOW + i;
+        r.evidence_sha256 = ev;
+        r.policy_id = i % 2 ? "p1" : "";
+        r.refvals_generation = i;
+        r.status = "affirming";
+        r.token_id = i % 3 ? "ab" : "";
+        assert_ok(uat_store_audit_append(f->s, &r));
+        assert_int_equal(r.id, i + 1);
+        assert_int_equal(strlen(r.record_hash), 64);
+    }
+}
+
+static uat_err audit_to_json(void *user, const uat_audit_record *r)
+{
+    char *text = NULL;
+    assert_ok(uat_audit_record_json(r, &text));
+    assert_int_equal(json_array_append_new(user, json_loads(text, 0, NULL)), 0);
+    free(text);
+    return UAT_OK;
+}
+
+/* The chain as the store lists it: OK, or the error with the first broken record's id. */
+static uat_err audit_check(fixture *f, int64_t *broken)
+{
+    json_t *recs = json_array();
+    assert_ok(uat_store_audit_list(f->s, 0, UAT_STORE_AUDIT_PAGE, audit_to_json, recs));
+    char *text = json_dumps(recs, JSON_COMPACT);
+    json_decref(recs);
+    uat_audit_cursor cur;
+    memset(&cur, 0, sizeof(cur));
+    uat_err rc = uat_audit_chain_check(text, strlen(text), &cur, broken);
+    free(text);
+    return rc;
+}
+
+static void test_audit_chain_intact(void **state)
+{
+    fixture *f = *state;
+    int64_t broken = -1;
+    assert_ok(audit_check(f, &broken)); /* empty */
+    audit_fill(f, 5);
+    assert_ok(audit_check(f, &broken));
+    assert_int_equal(raw_sql(f, "SELECT count(*) FROM audit_log"), 5);
+    /* pages: after=3 gives 4 and 5 */
+    json_t *recs = json_array();
+    assert_ok(uat_store_audit_list(f->s, 3, 10, audit_to_json, recs));
+    assert_int_equal(json_array_size(recs), 2);
+    json_decref(recs);
+}
+
+/* Changes through plain SQL are refused by the schema (trigger / rule): nothing changes. */
+static void test_audit_append_only(void **state)
+{
+    fixture *f = *state;
+    audit_fill(f, 3);
+    if (backend.pg) {
+        raw_sql(f, "UPDATE audit_log SET status = 'contraindicated' WHERE id = 2");
+        raw_sql(f, "DELETE FROM audit_log WHERE id = 2");
+        assert_int_equal(raw_sql(f, "SELECT count(*) FROM audit_log"), 3);
+    } else {
+        sqlite3 *db = NULL;
+        assert_int_equal(sqlite3_open(f->uri + strlen("sqlite:"), &db), SQLITE_OK);
+        assert_int_not_equal(sqlite3_exec(db, "UPDATE audit_log SET status = 'x' WHERE id = 2",
+                                          NULL, NULL, NULL),
+                             SQLITE_OK);
+        assert_int_not_equal(sqlite3_exec(db, "DELETE FROM audit_log WHERE id = 2", NULL, NULL,
+                                          NULL),
+                             SQLITE_OK);
+        sqlite3_close(db);
+    }
+    int64_t broken = -1;
+    assert_ok(audit_check(f, &broken));
+}
+
+/* Around the schema's guard (dropped, as someone with the database's files could): an edited
+ * record is found by its own hash, a deleted one by the gap, a re-chained deletion by the
+ * record after it. */
+static void drop_guards(fixture *f)
+{
+    if (backend.pg) {
+        raw_sql(f, "DROP RULE audit_log_no_update ON audit_log");
+        raw_sql(f, "DROP RULE audit_log_no_delete ON audit_log");
+    } else {
+        raw_sql(f, "DROP TRIGGER audit_log_no_update");
+        raw_sql(f, "DROP TRIGGER audit_log_no_delete");
+    }
+}
+
+static void test_audit_edit_detected(void **state)
+{
+    fixture *f = *state;
+    audit_fill(f, 5);
+    drop_guards(f);
+    raw_sql(f, "UPDATE audit_log SET status = 'contraindicated' WHERE id = 3");
+    int64_t broken = -1;
+    assert_err(audit_check(f, &broken), UAT_ERR_VERIFY_AUDIT);
+    assert_int_equal(broken, 3);
+}
+
+static void test_audit_delete_detected(void **state)
+{
+    fixture *f = *state;
+    audit_fill(f, 5);
+    drop_guards(f);
+    raw_sql(f, "DELETE FROM audit_log WHERE id = 4");
+    int64_t broken = -1;
+    assert_err(audit_check(f, &broken), UAT_ERR_VERIFY_AUDIT);
+    assert_int_equal(broken, 4);
+    /* renumbered to hide the gap: record 4 (was 5) does not chain onto record 3 */
+    raw_sql(f, "UPDATE audit_log SET id = 4 WHERE id = 5");
+    assert_err(audit_check(f, &broken), UAT_ERR_VERIFY_AUDIT);
+    assert_int_equal(broken, 4);
+}
+
+static void test_audit_first_removed(void **state)
+{
+    fixture *f = *state;
+    audit_fill(f, 3);
+    drop_guards(f);
+    raw_sql(f, "DELETE FROM audit_log WHERE id = 1");
+    int64_t broken = -1;
+    assert_err(audit_check(f, &broken), UAT_ERR_VERIFY_AUDIT);
+    assert_int_equal(broken, 1);
+}
+
 #define STORE_TESTS                                                                                \
     cmocka_unit_test(test_open_rejects),                                                           \
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),                      \
@@ -599,7 +737,12 @@ static void test_reopen_persists(void **state)
         cmocka_unit_test_setup_teardown(test_generation_seen_by_replicas, setup, teardown),        \
         cmocka_unit_test_setup_teardown(test_concurrent_migrations, setup_empty, teardown),        \
         cmocka_unit_test_setup_teardown(test_migrates_old_schema, setup, teardown),                \
-        cmocka_unit_test_setup_teardown(test_reopen_persists, setup, teardown)
+        cmocka_unit_test_setup_teardown(test_reopen_persists, setup, teardown),                    \
+        cmocka_unit_test_setup_teardown(test_audit_chain_intact, setup, teardown),                 \
+        cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),                  \
+        cmocka_unit_test_setup_teardown(test_audit_edit_detected, setup, teardown),                \
+        cmocka_unit_test_setup_teardown(test_audit_delete_detected, setup, teardown),              \
+        cmocka_unit_test_setup_teardown(test_audit_first_removed, setup, teardown)
 
 int main(void)
 {

@@ -375,8 +375,9 @@ int uat_azsnpvtpm_sniff(uat_span in)
         return memcmp(in.p + 1, head, sizeof(head)) == 0 &&
                (in.p[1 + sizeof(head)] >> 5) == UAT_CBOR_BSTR;
     }
-    if (!json_first(in)) {
-        return 0;
+    if (!json_first(in) || uat_json_text_lacks(in, "hcl_report") ||
+        uat_json_text_lacks(in, "tpm_quote")) {
+        return 0; /* not JSON, or another format's: no need to parse */
     }
     json_t *j = load_json(in);
     int ok = json_is_string(json_object_get(j, "hcl_report")) &&

@@ -18,6 +18,7 @@
 #include "core/limits.h"
 #include "core/reader.h"
 #include "tee/csv/csv.h"
+#include "evidence/claims_int.h"
 
 #define CHECK "csv.evidence"
 
@@ -434,6 +435,9 @@ int uat_csv_sniff(uat_span in)
     }
     if (in.p == NULL || i == in.len || in.p[i] != '{') {
         return 0; /* not an object: no need to parse */
+    }
+    if (uat_json_text_lacks(in, "attestation_report")) {
+        return 0; /* another format's JSON: no need to parse either */
     }
     json_error_t err;
     json_t *j = load(in, &err);

@@ -251,6 +251,11 @@ int uat_epid_sniff(uat_span in)
     if (i == in.len || in.p[i] != '{') {
         return 0; /* not an object: no need to parse */
     }
+    for (size_t k = 0; evidence_members[k] != NULL; k++) {
+        if (uat_json_text_lacks(in, evidence_members[k])) {
+            return 0; /* another format's JSON: no need to parse either */
+        }
+    }
     json_t *j = json_loadb((const char *)in.p, in.len, JSON_REJECT_DUPLICATES, NULL);
     int ok = json_is_object(j);
     for (size_t k = 0; ok && evidence_members[k] != NULL; k++) {

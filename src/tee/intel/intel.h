@@ -113,9 +113,32 @@ typedef struct uat_pck_ext {
 #define UAT_SGX_EXT_OID "1.2.840.113741.1.13.1"
 UAT_MUST_USE uat_err uat_pck_ext_parse(uat_span der, uat_pck_ext *out);
 
-/* attest.c */
+/* attest.c: TDX through configfs-tsm, or /dev/tdx_guest through a transport tests replace. The
+ * transport performs TDX_CMD_GET_REPORT0 on the device at path with req as the kernel's struct
+ * tdx_report_req (linux/tdx-guest.h) and returns 0 or the errno value. */
+#define UAT_TDX_TDREPORT_SIZE 1024u
+typedef struct uat_tdx_report_req {
+    uint8_t reportdata[64];
+    uint8_t tdreport[UAT_TDX_TDREPORT_SIZE];
+} uat_tdx_report_req;
+typedef struct uat_tdx_transport {
+    int (*get_report0)(void *user, const char *path, uat_tdx_report_req *req);
+    void *user;
+} uat_tdx_transport;
+extern const uat_tdx_transport uat_tdx_ioctl_transport;
+/* The TD report (TDREPORT_STRUCT) for report_data from root/dev/tdx_guest, checked to be a TD
+ * report carrying report_data. It is MAC'd for this platform: local use, or a QGS makes a quote. */
+UAT_MUST_USE uat_err uat_tdx_tdreport_via(const uat_tdx_transport *t, const char *root,
+                                          const uint8_t *report_data,
+                                          uint8_t tdreport[UAT_TDX_TDREPORT_SIZE]);
+UAT_MUST_USE uat_err uat_tdx_collect_via(const uat_tdx_transport *t, const uat_attest_ctx *ctx,
+                                         const uint8_t *report_data, uat_buf *out);
 UAT_MUST_USE uat_err uat_tdx_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
                                      uat_buf *out);
+/* attest_sgx.c: Gramine's /dev/attestation, or Intel's DCAP quote library (dlopen) given the
+ * enclave's REPORT */
+#define UAT_SGX_APP_REPORT_SIZE 432u  /* sgx_report_t */
+#define UAT_SGX_TARGET_INFO_SIZE 512u /* sgx_target_info_t */
 UAT_MUST_USE uat_err uat_sgx_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
                                      uat_buf *out);
 

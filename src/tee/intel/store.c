@@ -203,9 +203,8 @@ static uat_err crl_window(intel_store *s)
     s->crl_w.lo = INT64_MIN;
     s->crl_w.hi = INT64_MAX;
     for (size_t i = 0; i < s->crls.n; i++) {
-        char cn[128];
         uat_time tu = 0, nu = 0;
-        UAT_TRY(uat_crl_info(uat_buf_span(&s->crls.items[i]), cn, sizeof(cn), &tu, &nu));
+        UAT_TRY(uat_crl_peek(uat_buf_span(&s->crls.items[i]), &tu, &nu));
         s->crl_w.lo = tu > s->crl_w.lo ? tu : s->crl_w.lo;
         s->crl_w.hi = nu != 0 && nu < s->crl_w.hi ? nu : s->crl_w.hi;
     }

@@ -218,16 +218,18 @@ static uat_err tdx_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *cl
     return intel_verify(in, ctx, 1, claims, out);
 }
 
-static const char *const sgx_detect[] = {"dev/attestation/quote", NULL};
+static const char *const sgx_detect[] = {"dev/attestation/quote", "dev/sgx_enclave", NULL};
 static const char *const tdx_detect[] = {"dev/tdx_guest", NULL};
-static const char *const tdx_options[] = {"tsm-entry", NULL};
+static const char *const sgx_options[] = {"interface", "dcap-ql", "enclave-report",
+                                         "qe-target-info", NULL};
+static const char *const tdx_options[] = {"interface", "tsm-entry", NULL};
 
 const uat_tee_ops uat_tee_sgx = {
     .name = "sgx",
     .media_type = "application/vnd.intel.sgx.quote",
     .cbor_tag = 60000,
     .detect_paths = sgx_detect,
-    .options = NULL,
+    .options = sgx_options,
     .sniff = uat_intel_sniff_sgx,
     .inspect = uat_intel_inspect,
     .verify = sgx_verify,

@@ -315,6 +315,10 @@ static json_t *load(uat_span in, uat_err *rc)
         *rc = UAT_FAIL(UAT_ERR_RESOURCE_LIMIT, CHECK, "", -1);
         return NULL;
     }
+    j = uat_json_load_plain(in); /* the usual report's shape, parsed without jansson's lexer */
+    if (j != NULL) {
+        return j;
+    }
     j = in.len > 0 ? json_loadb((const char *)in.p, in.len,
                                 JSON_REJECT_DUPLICATES | JSON_DECODE_INT_AS_REAL, &jerr)
                    : NULL;

@@ -20,15 +20,28 @@
 #define CHECK_DRK "itrustee.drk_chain"
 #define CHECK_AS "itrustee.ak_chain"
 
-typedef struct itr_anchors {
+/* A verifier's cache slot: the anchor store, and the last DRK certificate and AK key decoded
+ * (reports from one device carry the same DRK and AK: their decoded objects, Montgomery contexts
+ * included, are reused; the chain and both signatures are still verified on every report). */
+typedef struct itr_cache {
     uat_x509_store *store;
-} itr_anchors;
+    uint8_t *drk_der; /* the DER drk was decoded from */
+    size_t drk_len;
+    uat_cert *drk;
+    uint8_t *ak_ne; /* the AK's modulus then exponent, as the report carries them */
+    size_t ak_n_len, ak_e_len;
+    uat_key *ak;
+} itr_cache;
 
 void uat_itrustee_cache_free(void *cache)
 {
-    itr_anchors *a = cache;
+    itr_cache *a = cache;
     if (a != NULL) {
         uat_x509_store_free(a->store);
+        uat_cert_free(a->drk);
+        free(a->drk_der);
+        uat_key_free(a->ak);
+        free(a->ak_ne);
         free(a);
     }
 }
@@ -53,13 +66,13 @@ static uat_err store_of(const uat_der_list *l, uat_x509_store **out)
     return rc;
 }
 
-static uat_err anchors_get(const uat_verify_ctx *ctx, itr_anchors **out)
+static uat_err anchors_get(const uat_verify_ctx *ctx, itr_cache **out)
 {
     if (ctx->cache != NULL && *ctx->cache != NULL) {
         *out = *ctx->cache;
         return UAT_OK;
     }
-    itr_anchors *a = calloc(1, sizeof(*a));
+    itr_cache *a = calloc(1, sizeof(*a));
     uat_der_list l = {NULL, 0, 0};
     if (a == NULL) {
         return UAT_NOMEM(CHECK);
@@ -78,19 +91,92 @@ static uat_err anchors_get(const uat_verify_ctx *ctx, itr_anchors **out)
     return UAT_OK;
 }
 
-/* The DRK certificate to the Huawei anchors at ctx->at. */
-static uat_err drk_chain(const uat_itr_report *r, const uat_verify_ctx *ctx, uat_cert **drk)
+/* The report's DRK certificate, decoded, from the cache when it holds the same DER (borrowed:
+ * *owned = 0) or decoded now (kept in the cache when there is one). */
+static uat_err drk_decode(itr_cache *a, int cached, uat_span der, uat_cert **drk, int *owned)
 {
-    itr_anchors *a = NULL;
+    if (cached && a->drk != NULL && a->drk_len == der.len && memcmp(a->drk_der, der.p, der.len) == 0) {
+        *drk = a->drk;
+        *owned = 0;
+        return UAT_OK;
+    }
+    uat_cert *c = NULL;
+    UAT_TRY(uat_cert_parse(der, &c));
+    uint8_t *copy = cached && der.len > 0 ? malloc(der.len) : NULL;
+    if (copy == NULL) {
+        *drk = c;
+        *owned = 1;
+        return UAT_OK;
+    }
+    memcpy(copy, der.p, der.len);
+    uat_cert_free(a->drk);
+    free(a->drk_der);
+    a->drk = c;
+    a->drk_der = copy;
+    a->drk_len = der.len;
+    *drk = c;
+    *owned = 0;
+    return UAT_OK;
+}
+
+/* The DRK certificate to the Huawei anchors at ctx->at; *owned when the caller frees *drk. */
+static uat_err drk_chain(const uat_itr_report *r, const uat_verify_ctx *ctx, uat_cert **drk,
+                         int *owned)
+{
+    itr_cache *a = NULL;
+    uat_cert *c = NULL;
+    int own = 1;
     UAT_TRY(anchors_get(ctx, &a));
-    uat_err rc = uat_cert_parse(uat_buf_span(&r->drk_der), drk);
+    uat_err rc = drk_decode(a, ctx->cache != NULL, uat_buf_span(&r->drk_der), &c, &own);
     if (rc == UAT_OK) {
-        rc = uat_x509_store_verify(a->store, *drk, NULL, 0, 0, 0, ctx->at, CHECK_DRK);
+        rc = uat_x509_store_verify(a->store, c, NULL, 0, 0, 0, ctx->at, CHECK_DRK);
     }
     if (ctx->cache == NULL) {
         uat_itrustee_cache_free(a);
     }
-    return rc;
+    if (rc != UAT_OK) {
+        if (own) {
+            uat_cert_free(c);
+        }
+        return rc;
+    }
+    *drk = c;
+    *owned = own;
+    return UAT_OK;
+}
+
+/* The AK's RSA key, from the cache when it holds the same modulus and exponent (borrowed:
+ * *owned = 0) or imported now (kept in the cache when there is one). */
+static uat_err ak_import(const uat_itr_report *r, const uat_verify_ctx *ctx, uat_key **ak,
+                         int *owned)
+{
+    itr_cache *a = ctx->cache != NULL ? *ctx->cache : NULL;
+    uat_span n = uat_buf_span(&r->ak_n), e = uat_buf_span(&r->ak_e);
+    if (a != NULL && a->ak != NULL && a->ak_n_len == n.len && a->ak_e_len == e.len &&
+        memcmp(a->ak_ne, n.p, n.len) == 0 && memcmp(a->ak_ne + n.len, e.p, e.len) == 0) {
+        *ak = a->ak;
+        *owned = 0;
+        return UAT_OK;
+    }
+    uat_key *k = NULL;
+    UAT_TRY(uat_key_from_rsa(n, e, &k));
+    uint8_t *copy = a != NULL && n.len + e.len > 0 ? malloc(n.len + e.len) : NULL;
+    if (copy == NULL) {
+        *ak = k;
+        *owned = 1;
+        return UAT_OK;
+    }
+    memcpy(copy, n.p, n.len);
+    memcpy(copy + n.len, e.p, e.len);
+    uat_key_free(a->ak);
+    free(a->ak_ne);
+    a->ak = k;
+    a->ak_ne = copy;
+    a->ak_n_len = n.len;
+    a->ak_e_len = e.len;
+    *ak = k;
+    *owned = 0;
+    return UAT_OK;
 }
 
 static uat_err rsa4096(const uat_key *k, const char *field, const char *check)
@@ -102,22 +188,39 @@ static uat_err rsa4096(const uat_key *k, const char *field, const char *check)
     return UAT_OK;
 }
 
+/* The certificate (DRK or AK) and the AK key a report is verified with; each either owned or
+ * borrowed from the verifier's cache. */
+typedef struct itr_held {
+    uat_cert *cert;
+    uat_key *ak;
+    int cert_owned, ak_owned;
+} itr_held;
+
+static void held_free(itr_held *h)
+{
+    if (h->ak_owned) {
+        uat_key_free(h->ak);
+    }
+    if (h->cert_owned) {
+        uat_cert_free(h->cert);
+    }
+}
+
 /* Scenario 0: the DRK chain, the DRK's signature over the AK certificate, the AK's key. */
-static uat_err ak_from_drk(const uat_itr_report *r, const uat_verify_ctx *ctx, uat_cert **drk,
-                           uat_key **ak)
+static uat_err ak_from_drk(const uat_itr_report *r, const uat_verify_ctx *ctx, itr_held *h)
 {
     if (r->ak_daa) {
         return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "ak_pub", -1,
                          "the AK certificate certifies a DAA key: DAA signatures are not "
                          "supported");
     }
-    UAT_TRY(drk_chain(r, ctx, drk));
-    UAT_TRY(rsa4096(uat_cert_key(*drk), "DRK certificate key", CHECK));
+    UAT_TRY(drk_chain(r, ctx, &h->cert, &h->cert_owned));
+    UAT_TRY(rsa4096(uat_cert_key(h->cert), "DRK certificate key", CHECK));
     /* spec: PROVENANCE.md: SIGN_DRK covers ak_cert [0, offset(SIGN_DRK)); JSON: the signed payload */
-    UAT_TRY(uat_sig_verify(uat_cert_key(*drk), UAT_SIG_PS256, uat_buf_span(&r->signed_drk),
+    UAT_TRY(uat_sig_verify(uat_cert_key(h->cert), UAT_SIG_PS256, uat_buf_span(&r->signed_drk),
                            uat_buf_span(&r->sign_drk), "itrustee.sign_drk"));
-    UAT_TRY(uat_key_from_rsa(uat_buf_span(&r->ak_n), uat_buf_span(&r->ak_e), ak));
-    return rsa4096(*ak, "AK", CHECK);
+    UAT_TRY(ak_import(r, ctx, &h->ak, &h->ak_owned));
+    return rsa4096(h->ak, "AK", CHECK);
 }
 
 static uat_err as_anchors(const uat_verify_ctx *ctx, uat_der_list *out)
@@ -267,14 +370,15 @@ static uat_err fill_claims(const uat_itr_report *r, const uat_cert *cert, uat_cl
 static uat_err verify_report(const uat_itr_report *r, const uat_verify_ctx *ctx,
                              uat_claims *claims, uat_verify_out *out)
 {
-    uat_cert *cert = NULL;
-    uat_key *ak = NULL;
+    itr_held h = {NULL, NULL, 1, 1};
     uat_err rc = check_algorithms(r);
     rc = rc != UAT_OK ? rc : check_nonce(r, ctx->nonce);
     if (rc == UAT_OK) {
-        rc = r->scenario == UAT_ITR_SCE_NO_AS ? ak_from_drk(r, ctx, &cert, &ak)
-                                              : ak_from_as(r, ctx, &cert, &ak);
+        rc = r->scenario == UAT_ITR_SCE_NO_AS ? ak_from_drk(r, ctx, &h)
+                                              : ak_from_as(r, ctx, &h.cert, &h.ak);
     }
+    uat_key *ak = h.ak;
+    const uat_cert *cert = h.cert;
     /* spec: PROVENANCE.md: SIGN_AK covers report [0, offset(SIGN_AK)); JSON: the signed payload */
     rc = rc != UAT_OK ? rc
                       : uat_sig_verify(ak, UAT_SIG_PS256, uat_buf_span(&r->signed_ak),
@@ -285,8 +389,7 @@ static uat_err verify_report(const uat_itr_report *r, const uat_verify_ctx *ctx,
         out->report_data_len = UAT_ITR_NONCE_LEN;
         out->valid_until = uat_cert_not_after(cert);
     }
-    uat_key_free(ak);
-    uat_cert_free(cert);
+    held_free(&h);
     return rc;
 }
 
@@ -304,8 +407,9 @@ uat_err uat_itrustee_verify_akcert(uat_span in, const uat_verify_ctx *ctx, int *
 {
     uat_itr_report r;
     uat_cert *drk = NULL;
+    int owned = 0;
     UAT_TRY(uat_itr_parse_json_akcert(in, &r));
-    uat_err rc = drk_chain(&r, ctx, &drk);
+    uat_err rc = drk_chain(&r, ctx, &drk, &owned);
     rc = rc != UAT_OK ? rc : rsa4096(uat_cert_key(drk), "DRK certificate key", CHECK);
     rc = rc != UAT_OK ? rc
                       : uat_sig_verify(uat_cert_key(drk), UAT_SIG_PS256,
@@ -314,7 +418,9 @@ uat_err uat_itrustee_verify_akcert(uat_span in, const uat_verify_ctx *ctx, int *
     if (rc == UAT_OK) {
         *daa = r.ak_daa;
     }
-    uat_cert_free(drk);
+    if (owned) {
+        uat_cert_free(drk);
+    }
     uat_itr_report_free(&r);
     return rc;
 }

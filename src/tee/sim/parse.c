@@ -78,4 +78,5 @@ const uat_tee_ops uat_tee_sim = {
     .verify = uat_sim_verify,
     .cache_free = uat_sim_cache_free,
     .collect = uat_sim_collect,
+    .attest_cache_free = uat_sim_attest_cache_free,
 };

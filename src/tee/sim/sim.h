@@ -56,6 +56,8 @@ UAT_MUST_USE uat_err uat_sim_verify(uat_span in, const uat_verify_ctx *ctx, uat_
 /* The trust anchors cached per verifier (ops cache_free). */
 void uat_sim_cache_free(void *cache);
 /* attest.c */
+/* Frees the attester's cache (the loaded key, its id, signer and measurement). */
+void uat_sim_attest_cache_free(void *cache);
 UAT_MUST_USE uat_err uat_sim_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
                                      uat_buf *out);
 

@@ -193,6 +193,10 @@ int uat_virtcca_sniff(uat_span in)
     if (in.p == NULL || i == in.len || in.p[i] != '{' || in.len > UAT_MAX_CMW_TEXT_BYTES) {
         return 0;
     }
+    if (uat_json_text_lacks(in, "vcca_token") &&
+        (uat_json_text_lacks(in, "attester_type") || uat_json_text_lacks(in, "evidence"))) {
+        return 0; /* another format's JSON: no need to parse */
+    }
     json_error_t jerr;
     json_t *j = json_loadb((const char *)in.p, in.len, 0, &jerr);
     const json_t *ev = json_object_get(j, "evidence");

@@ -1,0 +1,58 @@
+/* The service's audit log (docs/operations.md): one record per attestation, chained by hash so
+ * that a removed, inserted or changed record is detected. record_hash = SHA-256(prev_hash ‖
+ * canonical record), prev_hash of the first record is 64 zeros; the canonical record is the JSON
+ * object of every field but the two hashes, keys sorted, no whitespace. */
+#ifndef UATTEST_AUDIT_H
+#define UATTEST_AUDIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uattest/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UAT_AUDIT_HASH_HEX 64u
+
+typedef struct uat_audit_record {
+    int64_t id;                 /* 1, 2, 3 … without gaps */
+    int64_t time;               /* seconds since the epoch */
+    const char *evidence_sha256; /* lower-case hex */
+    const char *policy_id;      /* "" for the default policy */
+    int64_t refvals_generation; /* the reference values' generation the appraisal used */
+    const char *status;         /* the EAR status */
+    const char *token_id;       /* the issued token's id (hex SHA-256 of the JWT), "" when none */
+    char prev_hash[UAT_AUDIT_HASH_HEX + 1];
+    char record_hash[UAT_AUDIT_HASH_HEX + 1];
+} uat_audit_record;
+
+/* Sets r->prev_hash to prev (NULL: the first record) and r->record_hash from it. */
+UAT_API UAT_MUST_USE uat_err uat_audit_seal(uat_audit_record *r, const char *prev);
+/* The record as a JSON object text with both hashes (free()). */
+UAT_API UAT_MUST_USE uat_err uat_audit_record_json(const uat_audit_record *r, char **json);
+
+/* Where a chain check stands between pages: zero it before the first page. */
+typedef struct uat_audit_cursor {
+    int64_t last_id;
+    char last_hash[UAT_AUDIT_HASH_HEX + 1]; /* "" before the first record */
+    int64_t checked;
+} uat_audit_cursor;
+
+/* Checks one page of records ({"records": [...]} as GET /v1/audit answers, or a bare array)
+ * against the chain so far: ids follow each other, every prev_hash is the record_hash before it
+ * and every record_hash is recomputed. VERIFY_AUDIT names the first broken record
+ * (*broken_id, also in the error's field). */
+UAT_API UAT_MUST_USE uat_err uat_audit_chain_check(const char *json, size_t n,
+                                                   uat_audit_cursor *cur, int64_t *broken_id);
+
+/* Reads URL/v1/audit page by page with the admin token and checks every page as above (one
+ * connection per page; IO_NETWORK when the service cannot be reached or refuses). */
+UAT_API UAT_MUST_USE uat_err uat_audit_verify_url(const char *url, const char *admin_token,
+                                                  uat_audit_cursor *cur, int64_t *broken_id);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,34 @@
+/* Signed offline collateral bundles (docs/operations.md): a collateral directory, a manifest of
+ * its files (path, sha256, size, kind) and an ES256 JWS over the manifest by an operator key, so
+ * an air-gapped verifier can check that the collateral it is given is exactly what was signed. */
+#ifndef UATTEST_BUNDLE_H
+#define UATTEST_BUNDLE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "uattest/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define UAT_BUNDLE_MANIFEST "manifest.json"
+#define UAT_BUNDLE_SIGNATURE "manifest.jws"
+
+/* Writes dir/manifest.json and dir/manifest.jws (a compact JWS, typ "uattest-bundle+json", over
+ * the manifest) for every file under dir except those two, signed with the private ES256 JWK
+ * (jwk_json, jwk_len bytes: the format of the token key files); created = now. */
+UAT_API UAT_MUST_USE uat_err uat_bundle_sign(const char *dir, const char *jwk_json,
+                                             size_t jwk_len, int64_t now);
+/* Checks dir against its signed manifest: the JWS verifies with a key of the JWKS
+ * (VERIFY_SIGNATURE / VERIFY_UNTRUSTED_KEY), manifest.json is the signed payload, and every file
+ * has its size and sha256 with none missing or extra (VERIFY_COLLATERAL, field: the path).
+ * *files (may be NULL) receives the number of files checked. */
+UAT_API UAT_MUST_USE uat_err uat_bundle_verify(const char *dir, const char *jwks_json,
+                                               size_t *files);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,185 @@
+/* The audit log's hash chain: the canonical form of a record, its hash, and the check of a
+ * chain read back from the service or an export (include/uattest/audit.h). */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collateral/fetch.h"
+#include "core/check.h"
+#include "core/codec.h"
+#include "crypto/crypto.h"
+#include "uattest/audit.h"
+
+#define CHECK "audit.chain"
+#define AUDIT_MAX_PAGE (64u * 1024u * 1024u) /* one page of records to check */
+
+static const char genesis[UAT_AUDIT_HASH_HEX + 1] =
+    "0000000000000000000000000000000000000000000000000000000000000000";
+
+/* Every field but the hashes: what record_hash covers. */
+static json_t *record_fields(const uat_audit_record *r)
+{
+    return json_pack("{s:I,s:I,s:s,s:s,s:I,s:s,s:s}", "id", (json_int_t)r->id, "time",
+                     (json_int_t)r->time, "evidence_sha256", r->evidence_sha256, "policy_id",
+                     r->policy_id, "refvals_generation", (json_int_t)r->refvals_generation,
+                     "status", r->status, "token_id", r->token_id);
+}
+
+static uat_err record_hash(const uat_audit_record *r, const char *prev,
+                           char out[UAT_AUDIT_HASH_HEX + 1])
+{
+    UAT_ENSURE(r->evidence_sha256 != NULL && r->policy_id != NULL && r->status != NULL &&
+                   r->token_id != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "record", -1);
+    json_t *o = record_fields(r);
+    char *text = o != NULL ? json_dumps(o, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(o);
+    if (text == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    uint8_t md[32];
+    uat_span parts[2] = {uat_span_of(prev, strlen(prev)), uat_span_of(text, strlen(text))};
+    uat_err rc = uat_hash(UAT_HASH_SHA256, parts, 2, md);
+    free(text);
+    UAT_TRY(rc);
+    uat_hex_encode(md, sizeof(md), out);
+    return UAT_OK;
+}
+
+uat_err uat_audit_seal(uat_audit_record *r, const char *prev)
+{
+    UAT_ENSURE(r != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "record", -1);
+    prev = prev != NULL && prev[0] != '\0' ? prev : genesis;
+    UAT_ENSURE(strlen(prev) == UAT_AUDIT_HASH_HEX, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
+               "prev_hash", -1);
+    UAT_TRY(record_hash(r, prev, r->record_hash));
+    memcpy(r->prev_hash, prev, UAT_AUDIT_HASH_HEX + 1);
+    return UAT_OK;
+}
+
+uat_err uat_audit_record_json(const uat_audit_record *r, char **json)
+{
+    UAT_ENSURE(r != NULL && json != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "record", -1);
+    json_t *o = record_fields(r);
+    if (o == NULL || json_object_set_new(o, "prev_hash", json_string(r->prev_hash)) != 0 ||
+        json_object_set_new(o, "record_hash", json_string(r->record_hash)) != 0 ||
+        (*json = json_dumps(o, JSON_COMPACT)) == NULL) {
+        json_decref(o);
+        return UAT_NOMEM(CHECK);
+    }
+    json_decref(o);
+    return UAT_OK;
+}
+
+/* ---- checking a chain ---- */
+
+static int get_int(const json_t *o, const char *name, int64_t *v)
+{
+    json_t *x = json_object_get(o, name);
+    *v = json_is_integer(x) ? (int64_t)json_integer_value(x) : 0;
+    return json_is_integer(x);
+}
+
+static uat_err broken(int64_t id, int64_t *broken_id, const char *why)
+{
+    *broken_id = id;
+    char field[32];
+    snprintf(field, sizeof(field), "record %lld", (long long)id);
+    return UAT_FAILF(UAT_ERR_VERIFY_AUDIT, CHECK, field, -1, "audit record %lld: %s",
+                     (long long)id, why);
+}
+
+/* One record against the chain so far. */
+static uat_err check_one(const json_t *o, uat_audit_cursor *cur, int64_t *broken_id)
+{
+    uat_audit_record r;
+    memset(&r, 0, sizeof(r));
+    int ok = get_int(o, "id", &r.id) & get_int(o, "time", &r.time) &
+             get_int(o, "refvals_generation", &r.refvals_generation);
+    r.evidence_sha256 = json_string_value(json_object_get(o, "evidence_sha256"));
+    r.policy_id = json_string_value(json_object_get(o, "policy_id"));
+    r.status = json_string_value(json_object_get(o, "status"));
+    r.token_id = json_string_value(json_object_get(o, "token_id"));
+    const char *prev = json_string_value(json_object_get(o, "prev_hash"));
+    const char *hash = json_string_value(json_object_get(o, "record_hash"));
+    if (!ok || !r.evidence_sha256 || !r.policy_id || !r.status || !r.token_id || !prev || !hash) {
+        return broken(cur->last_id + 1, broken_id, "a field is missing or of the wrong type");
+    }
+    /* the chain starts at record 1 with the genesis hash: a removed first record shows too */
+    const char *want_prev = cur->last_hash[0] ? cur->last_hash : genesis;
+    if (r.id != cur->last_id + 1) {
+        return broken(cur->last_id + 1, broken_id, "missing: the next record has another id");
+    }
+    if (strcmp(prev, want_prev) != 0) {
+        return broken(r.id, broken_id, "prev_hash is not the hash of the record before");
+    }
+    char got[UAT_AUDIT_HASH_HEX + 1];
+    UAT_TRY(record_hash(&r, prev, got));
+    if (strcmp(got, hash) != 0) {
+        return broken(r.id, broken_id, "record_hash does not match the record's contents");
+    }
+    cur->last_id = r.id;
+    memcpy(cur->last_hash, got, sizeof(got));
+    cur->checked++;
+    return UAT_OK;
+}
+
+uat_err uat_audit_chain_check(const char *json, size_t n, uat_audit_cursor *cur,
+                              int64_t *broken_id)
+{
+    UAT_ENSURE(json != NULL && cur != NULL && broken_id != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
+               CHECK, "", -1);
+    UAT_ENSURE(n <= AUDIT_MAX_PAGE, UAT_ERR_RESOURCE_LIMIT, CHECK, "records", -1);
+    *broken_id = 0;
+    json_t *doc = json_loadb(json, n, JSON_REJECT_DUPLICATES, NULL);
+    json_t *recs = json_is_array(doc) ? doc : json_object_get(doc, "records");
+    uat_err rc = json_is_array(recs) ? UAT_OK
+                                     : UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, CHECK, "records", -1);
+    size_t i;
+    json_t *o;
+    json_array_foreach(recs, i, o) {
+        if (rc != UAT_OK || (rc = check_one(o, cur, broken_id)) != UAT_OK) {
+            break;
+        }
+    }
+    json_decref(doc);
+    return rc;
+}
+
+#define AUDIT_MAX_PAGE (64u * 1024u * 1024u)
+
+static int has_text(const uint8_t *p, size_t n, const char *needle)
+{
+    size_t m = strlen(needle);
+    for (size_t i = 0; p != NULL && m <= n && i <= n - m; i++) {
+        if (memcmp(p + i, needle, m) == 0) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+uat_err uat_audit_verify_url(const char *url, const char *admin_token,
+                                     uat_audit_cursor *cur, int64_t *broken_id)
+{
+    for (;;) {
+        char full[2048];
+        int64_t before = cur->last_id;
+        int w = snprintf(full, sizeof(full), "%s/v1/audit?after=%lld", url, (long long)before);
+        UAT_ENSURE(w > 0 && (size_t)w < sizeof(full), UAT_ERR_USAGE_INVALID_ARGUMENT, "audit.url",
+                   "url", -1);
+        uat_http_response r;
+        uat_err rc = uat_http_get_auth(full, admin_token, AUDIT_MAX_PAGE, &r);
+        if (rc == UAT_OK) {
+            rc = uat_audit_chain_check((const char *)r.body.p, r.body.len, cur, broken_id);
+        }
+        /* a page that moved the chain on may have more after it */
+        int more = rc == UAT_OK && cur->last_id > before &&
+                   !has_text(r.body.p, r.body.len, "\"next_after\":null");
+        uat_http_response_free(&r);
+        if (rc != UAT_OK || !more) {
+            return rc;
+        }
+    }
+}

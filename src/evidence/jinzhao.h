@@ -1,0 +1,31 @@
+/* jinzhao-attest report JSON (../shared/COMPAT.md part D §2, §7.3; docs/compat.md): an
+ * UnifiedAttestationReport or UnifiedAttestationAuthReport is unwrapped to the platform's own
+ * evidence and the registry TEE that verifies it. Parsing only, no I/O; the one check after
+ * verification (the AuthReport's key) hashes. */
+#ifndef UAT_EVIDENCE_JINZHAO_H
+#define UAT_EVIDENCE_JINZHAO_H
+
+#include "evidence/registry.h"
+
+/* True when the bytes are a JSON object with a top-level "str_tee_platform" (a report), or a
+ * "report" that is one or comes with "pem_public_key" (an AuthReport): what `uattest verify`
+ * takes for a jinzhao report. */
+int uat_jinzhao_sniff(uat_span in);
+
+/* The platform evidence (*inner, appended) inside a jinzhao report and the registry TEE whose
+ * verifier takes it (*ops). Errors: PARSE_BAD_JSON (not JSON, unknown member, wrong nesting,
+ * wrong type), PARSE_BAD_ENCODING (b64_quote not padded standard base64), PARSE_BAD_VALUE
+ * (report version or type jinzhao does not define), UNSUPPORTED_TEE (a platform jinzhao does not
+ * define, or whose TEE this build lacks), UNSUPPORTED_FEATURE (a payload uattest does not take
+ * yet: nested reports, Uas, SGX_EPID, CSV). */
+UAT_MUST_USE uat_err uat_jinzhao_unwrap(uat_span in, const uat_tee_ops **ops, uat_buf *inner);
+
+/* After verification: VERIFY_BINDING unless an AuthReport's non-empty pem_public_key is the key
+ * the verified evidence binds (report data [32,64) = SHA-256 of the PEM text, for the platforms
+ * whose jinzhao generator binds one; Kunpeng binds none, so a key there is refused). tee is the
+ * TEE that verified the evidence, report_data_hex its report_data claim. OK for a bare report or
+ * an AuthReport without a key. */
+UAT_MUST_USE uat_err uat_jinzhao_check_key(uat_span in, const char *tee,
+                                           const char *report_data_hex);
+
+#endif
