@@ -1,6 +1,8 @@
 /* The strict CBOR reader and writer (core/cbor.h). */
 #include "core/cbor.h"
 
+#include <string.h>
+
 #include "core/limits.h"
 
 static const char *major_name(unsigned major)
@@ -220,4 +222,45 @@ uat_err uat_cbor_put_string(uat_buf *b, enum uat_cbor_major major, const void *p
 {
     UAT_TRY(uat_cbor_put_head(b, major, (uint64_t)n));
     return n > 0 ? uat_buf_append(b, p, n) : UAT_OK;
+}
+
+uat_err uat_cbor_named_map(uat_span in, const char *check, const char *const *names,
+                           unsigned count, uint32_t required, const char *doc,
+                           uat_cbor_member_fn member, void *user)
+{
+    UAT_ENSURE(count <= 32 && (in.p != NULL || in.len == 0), UAT_ERR_USAGE_INVALID_ARGUMENT, check,
+               "", -1);
+    uat_reader r;
+    uat_rd_init(&r, in, check);
+    uint64_t n = 0;
+    uint32_t seen = 0;
+    UAT_TRY(uat_cbor_expect(&r, UAT_CBOR_MAP, "", &n));
+    UAT_ENSURE(n <= count, UAT_ERR_PARSE_BAD_CBOR, check, "", 0);
+    for (uint64_t i = 0; i < n; i++) {
+        int64_t at = uat_rd_pos(&r);
+        uat_span key;
+        UAT_TRY(uat_cbor_string(&r, UAT_CBOR_TSTR, 64, "key", &key));
+        unsigned m = 0;
+        while (m < count && (strlen(names[m]) != key.len || memcmp(names[m], key.p, key.len) != 0)) {
+            m++;
+        }
+        if (m == count) {
+            return UAT_FAILF(UAT_ERR_PARSE_BAD_CBOR, check, "key", at,
+                             "unknown member (%s lists the members)", doc);
+        }
+        if (seen & (1u << m)) {
+            return UAT_FAILF(UAT_ERR_PARSE_BAD_CBOR, check, names[m], at,
+                             "the member appears twice");
+        }
+        seen |= 1u << m;
+        UAT_TRY(member(&r, m, user));
+    }
+    UAT_TRY(uat_rd_end(&r));
+    for (unsigned m = 0; m < count; m++) {
+        if ((required & (1u << m)) && !(seen & (1u << m))) {
+            return UAT_FAILF(UAT_ERR_PARSE_BAD_CBOR, check, names[m], -1,
+                             "the evidence has no \"%s\"", names[m]);
+        }
+    }
+    return UAT_OK;
 }

@@ -17,26 +17,6 @@
 enum member { M_REPORT, M_CERTS, M_ARCH, M_COUNT };
 static const char *const member_names[M_COUNT] = {"report", "certs", "arch"};
 
-static uat_err decode_key(uat_reader *r, unsigned *seen, enum member *out)
-{
-    int64_t at = uat_rd_pos(r);
-    uat_span key;
-    UAT_TRY(uat_cbor_string(r, UAT_CBOR_TSTR, 16, "key", &key));
-    for (int m = 0; m < M_COUNT; m++) {
-        if (strlen(member_names[m]) == key.len && memcmp(member_names[m], key.p, key.len) == 0) {
-            if (*seen & (1u << m)) {
-                return UAT_FAILF(UAT_ERR_PARSE_BAD_CBOR, CHECK, member_names[m], at,
-                                 "the member appears twice");
-            }
-            *seen |= 1u << m;
-            *out = (enum member)m;
-            return UAT_OK;
-        }
-    }
-    return UAT_FAILF(UAT_ERR_PARSE_BAD_CBOR, CHECK, "key", at,
-                     "unknown member (docs/nvgpu.md lists the members)");
-}
-
 static uat_err decode_certs(uat_reader *r, uat_nvgpu_evidence *ev)
 {
     uint64_t n = 0;
@@ -74,31 +54,24 @@ static uat_err decode_member(uat_reader *r, enum member m, uat_nvgpu_evidence *e
     }
 }
 
+static uat_err decode_one(uat_reader *r, unsigned m, void *ev)
+{
+    return decode_member(r, (enum member)m, ev);
+}
+
 uat_err uat_nvgpu_evidence_decode(uat_span in, uat_nvgpu_evidence *out)
 {
     UAT_ENSURE(out != NULL && (in.p != NULL || in.len == 0), UAT_ERR_USAGE_INVALID_ARGUMENT,
                CHECK, "", -1);
     UAT_ENSURE(in.len <= UAT_MAX_EVIDENCE_BYTES, UAT_ERR_RESOURCE_LIMIT, CHECK, "", -1);
-    uat_reader r;
-    uat_rd_init(&r, in, CHECK);
     uat_nvgpu_evidence ev;
     memset(&ev, 0, sizeof(ev));
-    uint64_t n = 0;
-    unsigned seen = 0;
-    UAT_TRY(uat_cbor_expect(&r, UAT_CBOR_MAP, "", &n));
-    UAT_ENSURE(n <= M_COUNT, UAT_ERR_PARSE_BAD_CBOR, CHECK, "", 0);
-    for (uint64_t i = 0; i < n; i++) {
-        enum member m = M_COUNT;
-        UAT_TRY(decode_key(&r, &seen, &m));
-        UAT_TRY(decode_member(&r, m, &ev));
-    }
-    UAT_TRY(uat_rd_end(&r));
+    uint32_t required = 0;
     for (int m = M_REPORT; m <= M_CERTS; m++) {
-        if (!(seen & (1u << m))) {
-            return UAT_FAILF(UAT_ERR_PARSE_BAD_CBOR, CHECK, member_names[m], -1,
-                             "the evidence has no \"%s\"", member_names[m]);
-        }
+        required |= 1u << m;
     }
+    UAT_TRY(uat_cbor_named_map(in, CHECK, member_names, M_COUNT, required, "docs/nvgpu.md", decode_one,
+                               &ev));
     *out = ev;
     return UAT_OK;
 }
