@@ -11,20 +11,7 @@
 #include "crypto/crypto.h"
 #include "uattest/uattest.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void check(uat_err e, const char *what)
-{
-    if (e != UAT_OK) {
-        fprintf(stderr, "%s: %s\n", what, uat_err_name(e));
-        exit(1);
-    }
-}
+#include "bench_util.h"
 
 static uat_claims *intel_claims(const char *corpus)
 {

@@ -18,13 +18,6 @@
 
 #include "bench_util.h"
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 typedef struct base_op {
     uat_key *cpak, *rak;
     uat_buf tbs_p, tbs_r;

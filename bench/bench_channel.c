@@ -16,22 +16,7 @@
 #include "crypto/crypto.h"
 #include "uattest/uattest.h"
 
-static double wall_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void check(uat_err e, const char *what)
-{
-    if (e != UAT_OK) {
-        char msg[512];
-        uat_error_format(uat_last_error(), msg, sizeof(msg));
-        fprintf(stderr, "%s: %s\n", what, msg);
-        exit(1);
-    }
-}
+#include "bench_util.h"
 
 static uat_err any_leaf(void *user, const uat_cert *leaf)
 {
@@ -69,7 +54,7 @@ static double run(struct side *srv, struct side *cli)
     }
     srv->fd = sv[0];
     pthread_t t;
-    double t0 = wall_s();
+    double t0 = now_s();
     pthread_create(&t, NULL, serve, srv);
     if (cli->channel) {
         uat_channel *c = NULL;
@@ -81,7 +66,7 @@ static double run(struct side *srv, struct side *cli)
         uat_tls_close(c);
     }
     pthread_join(t, NULL);
-    double spent = wall_s() - t0;
+    double spent = now_s() - t0;
     close(sv[0]);
     close(sv[1]);
     return spent;
@@ -132,20 +117,20 @@ static void breakdown(uat_attester *a, uat_verifier *v, int n, double *gen, doub
     uat_cmw *cmw = NULL;
     uint8_t *bytes = NULL;
     size_t len = 0;
-    double t0 = wall_s();
+    double t0 = now_s();
     for (int i = 0; i < n; i++) {
         uat_cmw_free(cmw);
         check(uat_attester_collect(a, rd, &cmw), "collect");
     }
-    *gen = (wall_s() - t0) / n;
+    *gen = (now_s() - t0) / n;
     check(uat_cmw_serialize(cmw, UAT_CMW_CBOR, &bytes, &len), "serialize");
-    t0 = wall_s();
+    t0 = now_s();
     for (int i = 0; i < n; i++) {
         uat_claims *c = NULL;
         check(uat_verify(v, bytes, len, rd, &c), "verify");
         uat_claims_free(c);
     }
-    *ver = (wall_s() - t0) / n;
+    *ver = (now_s() - t0) / n;
     free(bytes);
     uat_cmw_free(cmw);
 }

@@ -19,13 +19,6 @@
 
 #define AT 1780272000 /* 2026-06-01T00:00:00Z */
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 typedef struct base_op {
     uat_itr_report r;
     uat_cert *drk;

@@ -21,13 +21,6 @@
 
 #define AT 1767830400 /* 2026-01-08T00:00:00Z, as tests/conformance/test_nvgpu.c */
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 typedef struct sample {
     uat_buf report, cbor;
     uat_der_list certs;

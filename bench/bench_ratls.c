@@ -14,22 +14,7 @@
 #include "crypto/crypto.h"
 #include "uattest/uattest.h"
 
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void check(uat_err e, const char *what)
-{
-    if (e != UAT_OK) {
-        char msg[512];
-        uat_error_format(uat_last_error(), msg, sizeof(msg));
-        fprintf(stderr, "%s: %s\n", what, msg);
-        exit(1);
-    }
-}
+#include "bench_util.h"
 
 /* The plain client takes the leaf OpenSSL decoded and checks nothing more. */
 static uat_err decode_leaf(void *user, const uat_cert *leaf)

@@ -15,6 +15,25 @@ static inline double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* CPU seconds of the calling thread. */
+static inline double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Exits with the failed check's text unless e is UAT_OK. */
+static inline void check(uat_err e, const char *what)
+{
+    if (e != UAT_OK) {
+        char msg[512];
+        uat_error_format(uat_last_error(), msg, sizeof(msg));
+        fprintf(stderr, "%s: %s\n", what, msg);
+        exit(1);
+    }
+}
+
 static inline uint8_t *read_all(const char *path, size_t *n)
 {
     FILE *f = fopen(path, "rb");

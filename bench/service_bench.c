@@ -28,24 +28,8 @@
 #define TTL 900
 #define MEASURE "uattest-bench"
 
-/* CPU time, not wall time: comparable with the service's CPU time per attestation even when
- * other processes share the cores. */
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static void check(uat_err e, const char *what)
-{
-    if (e != UAT_OK) {
-        char msg[512];
-        uat_error_format(uat_last_error(), msg, sizeof(msg));
-        fprintf(stderr, "uattestd_bench: %s: %s (%s)\n", what, uat_err_name(e), msg);
-        exit(1);
-    }
-}
+/* cpu_s (CPU time, comparable with the service's CPU time per attestation even when other
+ * processes share the cores) and check come from bench_util.h. */
 
 #define JWK                                                                                        \
     "{\"kty\":\"EC\",\"crv\":\"P-256\",\"x\":\"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU\","       \

@@ -230,6 +230,7 @@ uat_err uat_cbor_named_map(uat_span in, const char *check, const char *const *na
 {
     UAT_ENSURE(count <= 32 && (in.p != NULL || in.len == 0), UAT_ERR_USAGE_INVALID_ARGUMENT, check,
                "", -1);
+    UAT_ENSURE(in.len <= UAT_MAX_EVIDENCE_BYTES, UAT_ERR_RESOURCE_LIMIT, check, "", -1);
     uat_reader r;
     uat_rd_init(&r, in, check);
     uint64_t n = 0;
