@@ -193,13 +193,8 @@ static int endpoint_new(const struct chan_opts *o, struct endpoint *ep)
     if (o->at != NULL && uat_time_from_rfc3339(o->at, &at) != UAT_OK) {
         return usage_error("channel", "--at takes an RFC 3339 time");
     }
-    const char *trust = o->trust ? o->trust : getenv("UATTEST_TRUST_DIR");
     uat_err e = uat_channel_cfg_new(&ep->cfg);
-    e = e == UAT_OK ? uat_verifier_new(&ep->v) : e;
-    e = e == UAT_OK ? uat_verifier_set_trust_dir(ep->v, trust ? trust : "/etc/uattest/trust") : e;
-    if (e == UAT_OK && o->collateral != NULL) {
-        e = uat_verifier_set_collateral_dir(ep->v, o->collateral);
-    }
+    e = e == UAT_OK ? cli_verifier_new(o->trust, o->collateral, &ep->v) : e;
     for (size_t i = 0; e == UAT_OK && i < o->naccept; i++) {
         e = uat_channel_cfg_add_accept(ep->cfg, o->accept[i]);
     }

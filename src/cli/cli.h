@@ -18,6 +18,9 @@ int usage_error(const char *cmd, const char *msg);
 int read_input(const char *path, uint8_t **out, size_t *n);
 /* Writes to stdout ("-" or NULL) or atomically to a file; 0 or -1. */
 int write_output(const char *path, const void *p, size_t n);
+/* A verifier with trust anchors from trust (else $UATTEST_TRUST_DIR, else /etc/uattest/trust) and
+ * collateral from collateral when not NULL; *out is NULL on error. */
+uat_err cli_verifier_new(const char *trust, const char *collateral, uat_verifier **out);
 
 /* --report-data HEX (at most 64 bytes, zero-padded) or --nonce TEXT [--runtime-data FILE]. */
 struct binding {

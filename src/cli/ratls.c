@@ -115,10 +115,7 @@ static int make_cert(const struct ratls_opts *o, uint8_t **der, size_t *n, char 
     uat_verifier *endorser = NULL;
     if (rc == 0 && o->endorse != NULL) {
         /* the collateral is verified with the evidence before it goes into the certificate */
-        const char *trust = o->trust ? o->trust : getenv("UATTEST_TRUST_DIR");
-        e = uat_verifier_new(&endorser);
-        e = e != UAT_OK ? e : uat_verifier_set_trust_dir(endorser, trust ? trust : "/etc/uattest/trust");
-        e = e != UAT_OK ? e : uat_verifier_set_collateral_dir(endorser, o->endorse);
+        e = cli_verifier_new(o->trust, o->endorse, &endorser);
         rc = e != UAT_OK ? fail("ratls cert", e) : 0;
     }
     if (rc == 0 && (e = uat_ratls_cert_new_endorsed(a, endorser, o->key, NULL, 0, 0, 0, der, n,
@@ -216,14 +213,7 @@ static int peer_opts(const struct ratls_opts *o, struct peer *p)
     if (set_time(o->at, &at) != 0 || set_time(o->cert_at, &cert_at) != 0) {
         return usage_error("ratls", "--at and --cert-at take RFC 3339 times");
     }
-    const char *trust = o->trust ? o->trust : getenv("UATTEST_TRUST_DIR");
-    uat_err e = uat_verifier_new(&p->v);
-    if (e == UAT_OK) {
-        e = uat_verifier_set_trust_dir(p->v, trust ? trust : "/etc/uattest/trust");
-    }
-    if (e == UAT_OK && o->collateral != NULL) {
-        e = uat_verifier_set_collateral_dir(p->v, o->collateral);
-    }
+    uat_err e = cli_verifier_new(o->trust, o->collateral, &p->v);
     if (e == UAT_OK && o->at != NULL) {
         uat_verifier_set_time(p->v, at);
     }

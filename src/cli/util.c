@@ -112,6 +112,21 @@ int write_output(const char *path, const void *p, size_t n)
     return ok ? 0 : -1;
 }
 
+uat_err cli_verifier_new(const char *trust, const char *collateral, uat_verifier **out)
+{
+    const char *dir = trust ? trust : getenv("UATTEST_TRUST_DIR");
+    uat_err e = uat_verifier_new(out);
+    e = e == UAT_OK ? uat_verifier_set_trust_dir(*out, dir ? dir : "/etc/uattest/trust") : e;
+    if (e == UAT_OK && collateral != NULL) {
+        e = uat_verifier_set_collateral_dir(*out, collateral);
+    }
+    if (e != UAT_OK) {
+        uat_verifier_free(*out);
+        *out = NULL;
+    }
+    return e;
+}
+
 int resolve_binding(const char *cmd, const struct binding *b, uint8_t rd[64], int *have)
 {
     *have = 0;
