@@ -232,11 +232,12 @@ check_replays() {
     echo "$n"
 }
 
-# kill_during_load URL N: writes and attestations through URL; SIGKILL to the pid in $victim once
-# at least N writes and 3 attestations were acknowledged; then waits for the load to end
+# kill_during_load URL N [TOTAL]: TOTAL writes (default 400) and attestations through URL; SIGKILL
+# to the pid in $victim once at least N writes and 3 attestations were acknowledged; then waits for
+# the load to end. TOTAL must leave writes for after the kill even when attestations are slow.
 kill_during_load() {
-    local u=$1 n=$2
-    write_load "$u" 400 4 "$load_tag"
+    local u=$1 n=$2 total=${3:-400}
+    write_load "$u" "$total" 4 "$load_tag"
     attest_load "$u"
     for _ in $(seq 600); do
         [ "$(acked_count)" -ge "$n" ] && [ "$(attested_count)" -ge 3 ] && break

@@ -131,7 +131,7 @@ echo "ok - challenge -> attest (affirming) -> token (uattest, jose) -> JWE resou
 attest_prepare "$H" 12
 load_tag=pg
 victim=${svc_pid[a]}
-kill_during_load "$H" 80
+kill_during_load "$H" 80 2000 # writes are fast on PostgreSQL: 400 could all be done before the kill
 total=$(acked_count)
 [ "$total" -gt "$killed_at" ] || fail "no write was acknowledged after the kill ($total)"
 replica a "$PA"
