@@ -189,11 +189,10 @@ static void log_request(struct MHD_Connection *c, const char *method, const char
     const char *level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
     if (uid[0] != '\0') {
         uat_log_event(level, "request", "route", route, "method", method, "status", st, "ms", ms,
-                      "peer", peer, "uid", uid, "gid", gid, "pid", pid, "error",
-                      error[0] ? error : NULL, NULL);
+                      "peer", peer, "uid", uid, "gid", gid, "pid", pid, error[0] ? "error" : NULL, error, NULL);
     } else {
         uat_log_event(level, "request", "route", route, "method", method, "status", st, "ms", ms,
-                      "peer", peer, "error", error[0] ? error : NULL, NULL);
+                      "peer", peer, error[0] ? "error" : NULL, error, NULL);
     }
 }
 
@@ -276,11 +275,11 @@ static struct MHD_Daemon *daemon_on(uat_agent_http *h, int fd)
 {
     unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
                      MHD_USE_ERROR_LOG;
-    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_LISTEN_SOCKET, fd,
+    return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
+                            on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
                             MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_CONNECTION_LIMIT,
                             (unsigned)UAT_AGENT_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
-                            (unsigned)60, MHD_OPTION_EXTERNAL_LOGGER, on_mhd_log, NULL,
-                            MHD_OPTION_END);
+                            (unsigned)60, MHD_OPTION_END);
 }
 
 static uat_err tcp_start(uat_agent_http *h, unsigned *port)

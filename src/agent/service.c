@@ -44,9 +44,16 @@ static uat_err call(const uat_agent *a, const char *method, const char *route, c
     int w = snprintf(url, sizeof(url), "%s%s", a->cfg->service_url, route);
     UAT_ENSURE(w > 0 && (size_t)w < sizeof(url), UAT_ERR_RESOURCE_LIMIT, CHECK, "url", -1);
     size_t n = body != NULL ? strlen(body) : 0;
-    UAT_TRY(uat_http_request(method, url, bearer, body ? "application/json" : NULL,
-                             (const uint8_t *)body, n, UAT_AGENT_MAX_SVC_RESPONSE, out));
-    uat_err rc = out->status == 200 ? uat_buf_terminate(&out->body) : refused(route, out);
+    uat_err rc = uat_http_request(method, url, bearer, body ? "application/json" : NULL,
+                                  (const uint8_t *)body, n, UAT_AGENT_MAX_SVC_RESPONSE, out);
+    if (rc == UAT_ERR_IO_NETWORK) {
+        char why[256];
+        snprintf(why, sizeof(why), "%s", uat_last_error()->message);
+        return UAT_FAILF(rc, CHECK, route, -1, "the attestation service cannot be reached (%s)",
+                         why);
+    }
+    UAT_TRY(rc);
+    rc = out->status == 200 ? uat_buf_terminate(&out->body) : refused(route, out);
     if (rc != UAT_OK) {
         uat_http_response_free(out);
     }

@@ -6,6 +6,7 @@
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <pthread.h>
 #include <string.h>
 #include <strings.h>
@@ -117,24 +118,32 @@ static uat_err perform(CURL *c, const char *url, struct curl_slist *req_headers,
     return UAT_OK;
 }
 
+#define MAX_BEARER (16u * 1024u) /* an EAR token carries its claims: a few KiB */
+
 /* The request headers: Authorization and Content-Type when given. */
 static uat_err request_headers(const char *bearer, const char *content_type,
                                struct curl_slist **out)
 {
     *out = NULL;
-    char line[1024];
     if (bearer != NULL) {
-        int w = snprintf(line, sizeof(line), "Authorization: Bearer %s", bearer);
-        struct curl_slist *l =
-            w > 0 && (size_t)w < sizeof(line) ? lc.slist_append(NULL, line) : NULL;
-        uat_wipe(line, sizeof(line));
+        size_t n = strlen(bearer);
+        char *line = n <= MAX_BEARER ? malloc(n + 32) : NULL;
+        struct curl_slist *l = NULL;
+        if (line != NULL) {
+            snprintf(line, n + 32, "Authorization: Bearer %s", bearer);
+            l = lc.slist_append(NULL, line);
+            uat_wipe(line, n + 32);
+            free(line);
+        }
         if (l == NULL) {
             return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "bearer", -1,
-                             "the bearer token cannot be sent (longer than 1000 bytes, or out of memory)");
+                             "the bearer token cannot be sent (longer than %u bytes, or out of memory)",
+                             MAX_BEARER);
         }
         *out = l;
     }
     if (content_type != NULL) {
+        char line[256];
         int w = snprintf(line, sizeof(line), "Content-Type: %s", content_type);
         struct curl_slist *l =
             w > 0 && (size_t)w < sizeof(line) ? lc.slist_append(*out, line) : NULL;
