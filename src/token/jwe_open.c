@@ -1,5 +1,6 @@
 /* The receiving side of compact JWEs (the agent): a P-256 key that never leaves the process, the
- * ECDH-ES+A256KW decryption of what the service releases to it (libjose), and "dir" + A256GCM
+ * ECDH-ES+A256KW decryption of what the service releases to it (libjose unwraps the key, the
+ * crypto layer opens A256GCM), and "dir" + A256GCM
  * sealing with a symmetric key (crypto layer). */
 #include <jose/jose.h>
 #include <stdlib.h>
@@ -120,7 +121,59 @@ static uat_err header(uat_span p0, const char *alg, const char *check, json_t **
     return UAT_OK;
 }
 
-/* ---- ECDH-ES+A256KW (libjose) ---- */
+/* ---- ECDH-ES+A256KW (libjose unwraps the CEK) ---- */
+
+/* spec: RFC 7516 §5.2 steps 10-14 for one recipient, A256GCM (RFC 7518 §5.3): AAD is the
+ * encoded protected header, the tag 16 bytes. Shared by both algorithms once the CEK is known. */
+static uat_err gcm_open(const uint8_t *cek, const compact_parts *c, const char *check, uat_buf *pt)
+{
+    uat_buf iv, ct, tag;
+    uat_buf_init(&iv, 64);
+    uat_buf_init(&ct, UAT_JWE_MAX_PLAINTEXT + 32);
+    uat_buf_init(&tag, 64);
+    uat_err rc = b64_part(c->part[2], check, "iv", &iv);
+    rc = rc == UAT_OK ? b64_part(c->part[3], check, "ciphertext", &ct) : rc;
+    rc = rc == UAT_OK ? b64_part(c->part[4], check, "tag", &tag) : rc;
+    if (rc == UAT_OK && (iv.len != IV_LEN || tag.len != TAG_LEN)) {
+        rc = UAT_FAILF(UAT_ERR_PARSE_BAD_LENGTH, check, iv.len != IV_LEN ? "iv" : "tag", -1,
+                       "A256GCM takes a 12-byte iv and a 16-byte tag");
+    }
+    rc = rc == UAT_OK ? uat_aes_gcm_decrypt(uat_span_of(cek, 32), uat_buf_span(&iv), c->part[0],
+                                            uat_buf_span(&ct), tag.p, pt)
+                      : rc;
+    uat_buf_free(&iv);
+    uat_buf_free(&ct);
+    uat_buf_free(&tag);
+    return rc;
+}
+
+/* The content encryption key the recipient's key unwraps (32 bytes for A256GCM). */
+static uat_err unwrap(const uat_jwe_key *k, const compact_parts *c, uint8_t cek[32])
+{
+    json_t *doc = json_pack("{s:s%,s:s%}", "protected", c->part[0].p, c->part[0].len,
+                            "encrypted_key", c->part[1].p, c->part[1].len);
+    json_t *jwk = doc != NULL ? jose_jwe_dec_jwk(NULL, doc, NULL, k->jwk) : NULL;
+    json_decref(doc);
+    const char *kv = json_string_value(json_object_get(jwk, "k"));
+    uat_buf b;
+    uat_buf_init(&b, 64);
+    uat_err rc = kv != NULL ? uat_b64_decode(kv, strlen(kv), UAT_B64_URL, &b)
+                            : UAT_FAILF(UAT_ERR_VERIFY_SIGNATURE, CHECK, "encrypted_key", -1,
+                                        "the JWE's key does not unwrap with this key (another "
+                                        "key, or changed bytes)");
+    if (rc == UAT_OK && b.len != 32) {
+        rc = UAT_FAIL(UAT_ERR_VERIFY_SIGNATURE, CHECK, "encrypted_key", -1);
+    }
+    if (rc == UAT_OK) {
+        memcpy(cek, b.p, 32);
+    }
+    if (kv != NULL) {
+        uat_wipe((char *)kv, strlen(kv)); /* jansson owns the text: wiped before it is freed */
+    }
+    json_decref(jwk);
+    uat_buf_free(&b);
+    return rc;
+}
 
 uat_err uat_jwe_decrypt(const uat_jwe_key *k, const char *jwe, size_t n, uat_buf *pt)
 {
@@ -131,25 +184,10 @@ uat_err uat_jwe_decrypt(const uat_jwe_key *k, const char *jwe, size_t n, uat_buf
     int has_epk = json_is_object(json_object_get(h, "epk"));
     json_decref(h);
     UAT_ENSURE(has_epk, UAT_ERR_PARSE_BAD_VALUE, CHECK, "epk", -1);
-    json_t *doc = json_pack("{s:s%,s:s%,s:s%,s:s%,s:s%}", "protected", c.part[0].p, c.part[0].len,
-                            "encrypted_key", c.part[1].p, c.part[1].len, "iv", c.part[2].p,
-                            c.part[2].len, "ciphertext", c.part[3].p, c.part[3].len, "tag",
-                            c.part[4].p, c.part[4].len);
-    if (doc == NULL) {
-        return UAT_FAILF(UAT_ERR_PARSE_BAD_VALUE, CHECK, "jwe", -1,
-                         "the JWE's parts are not text");
-    }
-    size_t len = 0;
-    uint8_t *out = jose_jwe_dec(NULL, doc, NULL, k->jwk, &len);
-    json_decref(doc);
-    if (out == NULL) {
-        return UAT_FAILF(UAT_ERR_VERIFY_SIGNATURE, CHECK, "jwe", -1,
-                         "the JWE does not decrypt with this key (another key, or changed bytes)");
-    }
-    uat_err rc = len <= UAT_JWE_MAX_PLAINTEXT ? uat_buf_append(pt, out, len)
-                                              : UAT_FAIL(UAT_ERR_RESOURCE_LIMIT, CHECK, "jwe", -1);
-    uat_wipe(out, len);
-    free(out);
+    uint8_t cek[32];
+    UAT_TRY(unwrap(k, &c, cek));
+    uat_err rc = gcm_open(cek, &c, CHECK, pt);
+    uat_wipe(cek, sizeof(cek));
     return rc;
 }
 
@@ -225,23 +263,5 @@ uat_err uat_jwe_open_dir(const uint8_t key[UAT_JWE_DIR_KEY_LEN], const char *jwe
     UAT_TRY(header(c.part[0], "dir", CHECK_DIR, &h));
     json_decref(h);
     UAT_ENSURE(c.part[1].len == 0, UAT_ERR_PARSE_BAD_VALUE, CHECK_DIR, "encrypted_key", -1);
-    uat_buf iv, ct, tag;
-    uat_buf_init(&iv, 64);
-    uat_buf_init(&ct, UAT_JWE_MAX_PLAINTEXT + 32);
-    uat_buf_init(&tag, 64);
-    uat_err rc = b64_part(c.part[2], CHECK_DIR, "iv", &iv);
-    rc = rc == UAT_OK ? b64_part(c.part[3], CHECK_DIR, "ciphertext", &ct) : rc;
-    rc = rc == UAT_OK ? b64_part(c.part[4], CHECK_DIR, "tag", &tag) : rc;
-    if (rc == UAT_OK && (iv.len != IV_LEN || tag.len != TAG_LEN)) {
-        rc = UAT_FAILF(UAT_ERR_PARSE_BAD_LENGTH, CHECK_DIR, iv.len != IV_LEN ? "iv" : "tag", -1,
-                       "A256GCM takes a 12-byte iv and a 16-byte tag");
-    }
-    rc = rc == UAT_OK ? uat_aes_gcm_decrypt(uat_span_of(key, UAT_JWE_DIR_KEY_LEN),
-                                            uat_buf_span(&iv), c.part[0], uat_buf_span(&ct),
-                                            tag.p, pt)
-                      : rc;
-    uat_buf_free(&iv);
-    uat_buf_free(&ct);
-    uat_buf_free(&tag);
-    return rc;
+    return gcm_open(key, &c, CHECK_DIR, pt);
 }
