@@ -236,6 +236,9 @@ static int load_file(const char *path, uat_agent_config *c)
 
 static int check(uat_agent_config *c)
 {
+    if (c->socket_path == NULL || c->service_kind == NULL) {
+        return usage("config: socket.path and service.kind cannot be null");
+    }
     if (c->service_url == NULL) {
         return usage("no service URL: give \"service.url\" or --service");
     }

@@ -173,7 +173,12 @@ static void log_request(struct MHD_Connection *c, const char *method, const char
     struct ucred cred;
     socklen_t cl = sizeof(cred);
     const char *peer = "tcp";
-    if (ci != NULL && getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    /* SO_PEERCRED "succeeds" on TCP too (uid -1): ask only on the Unix socket */
+    if (ci != NULL && getsockname(ci->connect_fd, (struct sockaddr *)&ss, &sl) == 0 &&
+        ss.ss_family == AF_UNIX &&
+        getsockopt(ci->connect_fd, SOL_SOCKET, SO_PEERCRED, &cred, &cl) == 0 &&
         cl == sizeof(cred)) {
         snprintf(uid, sizeof(uid), "%u", (unsigned)cred.uid);
         snprintf(gid, sizeof(gid), "%u", (unsigned)cred.gid);

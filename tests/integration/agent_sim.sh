@@ -71,6 +71,7 @@ chmod 0755 "$work/run"
 cat >"$work/agent.json" <<EOF
 {
   "socket": {"path": "$sock", "group": "$GROUP"},
+  "tcp": "127.0.0.1:0",
   "service": {"url": "$A", "kind": "uattestd"},
   "attester": {"tee": "sim", "state_dir": "$work/sim", "options": {"measure": "agent-demo"}},
   "token": {"refresh_margin": 2},
@@ -85,7 +86,12 @@ start_agent
 grep -q '"msg":"listening"' "$work/agent.log" || fail "no JSON 'listening' log line"
 expect "$(areq GET /healthz)" 200 "" healthz
 grep -q '"tee":"sim"' "$work/body" || fail "healthz: $(cat "$work/body")"
-echo "ok - the agent listens on a 0660 socket of group $GROUP"
+TCP=$(cat "$work/agent.ready")
+[ "$TCP" -gt 0 ] || fail "no TCP port in the ready file"
+expect "$(req GET "http://127.0.0.1:$TCP/healthz")" 200 "" "healthz over loopback TCP"
+grep -q '"route":"healthz","method":"GET","status":"200","ms":"[0-9.]*","peer":"tcp"' "$work/agent.log" ||
+    fail "the TCP request is not logged as such"
+echo "ok - the agent listens on a 0660 socket of group $GROUP and on loopback TCP port $TCP"
 
 # ---- evidence for a nonce and runtime data, verified by the CLI
 printf '{"app":"demo","pubkey":"abc"}' >"$work/rd.json"
@@ -237,6 +243,18 @@ rc=$?
 set -e
 [ "$rc" -eq 9 ] || # the exit code of the UNSUPPORTED category (include/uattest/err.h)
     fail "service.kind kbs: rc $rc $(cat "$work/bad.err")"
+set +e
+"$AGENT" --config "$work/agent.json" --socket "$work/run/t.sock" --listen 0.0.0.0:0 2>"$work/bad.err"
+rc=$?
+set -e
+[ "$rc" -eq 2 ] && grep -q 'loopback only' "$work/bad.err" || fail "non-loopback TCP: rc $rc $(cat "$work/bad.err")"
+[ -e "$work/run/t.sock" ] && fail "a failed start left its socket"
+set +e
+"$AGENT" --config "$work/agent.json" 2>"$work/bad.err"
+rc=$?
+set -e
+[ "$rc" -ne 0 ] && grep -q 'in use by another process' "$work/bad.err" || fail "a second agent on a live socket: rc $rc"
+[ -S "$sock" ] || fail "the second agent removed the live socket"
 kill -TERM "$agent_pid"
 wait "$agent_pid" || fail "the agent did not exit cleanly"
 [ -e "$sock" ] && fail "the socket file is left behind"
