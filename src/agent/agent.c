@@ -13,8 +13,8 @@ static uat_err attester_open(const uat_agent_config *c, uat_attester **out)
     const char *tee = c->tee != NULL && strcmp(c->tee, "auto") != 0 ? c->tee : NULL;
     uat_attester *at = NULL;
     UAT_TRY(uat_attester_new(tee, c->root, &at));
-    uat_err rc = c->state_dir != NULL ? uat_attester_set_option(at, "state-dir", c->state_dir)
-                                      : UAT_OK;
+    uat_err rc =
+        c->state_dir != NULL ? uat_attester_set_option(at, "state-dir", c->state_dir) : UAT_OK;
     for (size_t i = 0; rc == UAT_OK && i < c->nopts; i++) {
         rc = uat_attester_set_option(at, c->opt_key[i], c->opt_value[i]);
     }
@@ -84,8 +84,8 @@ void uat_agent_close(uat_agent *a)
     free(a);
 }
 
-uat_err uat_agent_evidence(uat_agent *a, const uint8_t *nonce, size_t nlen,
-                           const uint8_t *runtime, size_t rlen, uint8_t **cmw, size_t *n)
+uat_err uat_agent_evidence(uat_agent *a, const uint8_t *nonce, size_t nlen, const uint8_t *runtime,
+                           size_t rlen, uint8_t **cmw, size_t *n)
 {
     uint8_t rd[UAT_REPORT_DATA_LEN];
     UAT_TRY(uat_report_data_bind(nonce, nlen, runtime, rlen, rd));

@@ -12,11 +12,11 @@
 #include "token/jwe.h"
 #include "uattest/uattest.h"
 
-#define UAT_AGENT_MAX_BODY (256u * 1024u)        /* one request body (sealing: 64 KiB base64url) */
-#define UAT_AGENT_MAX_NONCE 512u                 /* POST /evidence nonce text */
-#define UAT_AGENT_MAX_RUNTIME (64u * 1024u)      /* POST /evidence runtime_data, decoded */
+#define UAT_AGENT_MAX_BODY (256u * 1024u)   /* one request body (sealing: 64 KiB base64url) */
+#define UAT_AGENT_MAX_NONCE 512u            /* POST /evidence nonce text */
+#define UAT_AGENT_MAX_RUNTIME (64u * 1024u) /* POST /evidence runtime_data, decoded */
 #define UAT_AGENT_MAX_SVC_RESPONSE (1024u * 1024u) /* one answer of the service */
-#define UAT_AGENT_MAX_TOKEN 16384u              /* an EAR token */
+#define UAT_AGENT_MAX_TOKEN 16384u                 /* an EAR token */
 #define UAT_AGENT_MAX_CONNECTIONS 64u
 #define UAT_AGENT_MAX_RESOURCE_PATH 512u
 
@@ -48,7 +48,7 @@ typedef struct uat_agent {
     const uat_agent_config *cfg;
     uat_attester *attester; /* one thread at a time: attester_lock */
     pthread_mutex_t attester_lock;
-    uat_jwe_key *key; /* generated at start; its public JWK is bound into every attestation */
+    uat_jwe_key *key;   /* generated at start; its public JWK is bound into every attestation */
     char *runtime_data; /* {"jwk": <public key>}: the runtime data of the agent's attestations */
 
     /* the token cache (service.c) */

@@ -12,20 +12,21 @@ static const char *prog = "uattest-agent";
 
 static void help(void)
 {
-    printf("usage: %s [options]\n"
-           "The uattest attestation agent (docs/agent.md): a local HTTP API on a Unix socket that\n"
-           "gives workloads evidence of this machine's TEE, an attestation token from the\n"
-           "configured service, resources decrypted with a key only the agent holds, and sealing.\n\n"
-           "  --config FILE       the JSON configuration (docs/agent.md; dist/uattest-agent.json)\n"
-           "  --socket PATH       the Unix socket (default /run/uattest/agent.sock; mode 0660)\n"
-           "  --group NAME|GID    the socket's group: who may use the agent\n"
-           "  --listen ADDR:PORT  also listen on loopback TCP (127.0.0.1 or [::1]; port 0 picks one)\n"
-           "  --service URL       the attestation service (uattestd) base URL\n"
-           "  --ready-file FILE   write the TCP port (0 without TCP) once listening\n"
-           "  --version, --help\n"
-           "Routes: POST /evidence, GET /token, GET /resource/{path}, POST /seal, POST /unseal,\n"
-           "GET /healthz. Logs: JSON lines on stderr.\n",
-           prog);
+    printf(
+        "usage: %s [options]\n"
+        "The uattest attestation agent (docs/agent.md): a local HTTP API on a Unix socket that\n"
+        "gives workloads evidence of this machine's TEE, an attestation token from the\n"
+        "configured service, resources decrypted with a key only the agent holds, and sealing.\n\n"
+        "  --config FILE       the JSON configuration (docs/agent.md; dist/uattest-agent.json)\n"
+        "  --socket PATH       the Unix socket (default /run/uattest/agent.sock; mode 0660)\n"
+        "  --group NAME|GID    the socket's group: who may use the agent\n"
+        "  --listen ADDR:PORT  also listen on loopback TCP (127.0.0.1 or [::1]; port 0 picks one)\n"
+        "  --service URL       the attestation service (uattestd) base URL\n"
+        "  --ready-file FILE   write the TCP port (0 without TCP) once listening\n"
+        "  --version, --help\n"
+        "Routes: POST /evidence, GET /token, GET /resource/{path}, POST /seal, POST /unseal,\n"
+        "GET /healthz. Logs: JSON lines on stderr.\n",
+        prog);
 }
 
 static int usage(const char *msg)
@@ -47,9 +48,9 @@ static int set_str(char **slot, const char *v)
 
 void uat_agent_config_free(uat_agent_config *c)
 {
-    char **strs[] = {&c->socket_path, &c->socket_group, &c->tcp_listen,  &c->service_url,
-                     &c->service_kind, &c->policy_id,   &c->tee,         &c->root,
-                     &c->state_dir,   &c->seal_resource, &c->ready_file};
+    char **strs[] = {&c->socket_path,  &c->socket_group,  &c->tcp_listen, &c->service_url,
+                     &c->service_kind, &c->policy_id,     &c->tee,        &c->root,
+                     &c->state_dir,    &c->seal_resource, &c->ready_file};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -68,7 +69,10 @@ typedef struct str_key {
     size_t off;
 } str_key;
 
-#define STR(name, field) {name, offsetof(uat_agent_config, field)}
+#define STR(name, field)                                                                           \
+    {                                                                                              \
+        name, offsetof(uat_agent_config, field)                                                    \
+    }
 
 /* An object of string members, each a known key. */
 static int strings(json_t *o, const char *where, const str_key *keys, size_t nkeys,
@@ -120,7 +124,8 @@ static int number(json_t *o, const char *key, long min, long max, long *slot)
     json_int_t n = json_integer_value(v);
     if (!json_is_integer(v) || n < min || n > max) {
         char msg[128];
-        snprintf(msg, sizeof(msg), "config: \"%s\" takes an integer from %ld to %ld", key, min, max);
+        snprintf(msg, sizeof(msg), "config: \"%s\" takes an integer from %ld to %ld", key, min,
+                 max);
         return usage(msg);
     }
     *slot = (long)n;
@@ -177,8 +182,8 @@ static int attester_options(json_t *o, uat_agent_config *c)
 
 static int sections(json_t *root, uat_agent_config *c)
 {
-    static const char *const top[] = {"socket", "tcp", "service", "attester", "token",
-                                      "retry",  "seal", NULL};
+    static const char *const top[] = {"socket", "tcp",   "service", "attester",
+                                      "token",  "retry", "seal",    NULL};
     static const str_key sock[] = {STR("path", socket_path), STR("group", socket_group)};
     static const str_key svc[] = {STR("url", service_url), STR("kind", service_kind),
                                   STR("policy_id", policy_id)};
@@ -206,11 +211,13 @@ static int sections(json_t *root, uat_agent_config *c)
         rc = strings(s, "seal", seal, 1, c);
     }
     if (rc == 0 && (s = json_object_get(root, "token")) != NULL) {
-        rc = json_is_object(s) ? only_keys(s, "token", tok_keys) : usage("config: \"token\" must be an object");
+        rc = json_is_object(s) ? only_keys(s, "token", tok_keys)
+                               : usage("config: \"token\" must be an object");
         rc = rc == 0 ? number(s, "refresh_margin", 0, 86400, &c->refresh_margin) : rc;
     }
     if (rc == 0 && (s = json_object_get(root, "retry")) != NULL) {
-        rc = json_is_object(s) ? only_keys(s, "retry", retry_keys) : usage("config: \"retry\" must be an object");
+        rc = json_is_object(s) ? only_keys(s, "retry", retry_keys)
+                               : usage("config: \"retry\" must be an object");
         rc = rc == 0 ? number(s, "attempts", 1, 20, &c->retry_attempts) : rc;
         rc = rc == 0 ? number(s, "initial_ms", 1, 60000, &c->retry_initial_ms) : rc;
         rc = rc == 0 ? number(s, "max_ms", 1, 600000, &c->retry_max_ms) : rc;
@@ -250,8 +257,10 @@ static int check(uat_agent_config *c)
         c->service_url[--n] = '\0'; /* routes are appended with their own '/' */
     }
     if (strcmp(c->service_kind, "uattestd") != 0) {
-        fprintf(stderr, "%s: service.kind \"%s\": this agent speaks to \"uattestd\" only "
-                        "(docs/agent.md)\n", prog, c->service_kind);
+        fprintf(stderr,
+                "%s: service.kind \"%s\": this agent speaks to \"uattestd\" only "
+                "(docs/agent.md)\n",
+                prog, c->service_kind);
         return uat_err_exit_code(UAT_ERR_UNSUPPORTED_FEATURE);
     }
     if (c->retry_max_ms < c->retry_initial_ms) {
@@ -280,10 +289,14 @@ int uat_agent_config_load(int argc, char **argv, uat_agent_config *c, int *done)
 {
     enum { O_CONFIG = 1, O_SOCKET, O_GROUP, O_LISTEN, O_SERVICE, O_READY, O_VERSION, O_HELP };
     static const struct option opts[] = {
-        {"config", required_argument, NULL, O_CONFIG},   {"socket", required_argument, NULL, O_SOCKET},
-        {"group", required_argument, NULL, O_GROUP},     {"listen", required_argument, NULL, O_LISTEN},
-        {"service", required_argument, NULL, O_SERVICE}, {"ready-file", required_argument, NULL, O_READY},
-        {"version", no_argument, NULL, O_VERSION},       {"help", no_argument, NULL, O_HELP},
+        {"config", required_argument, NULL, O_CONFIG},
+        {"socket", required_argument, NULL, O_SOCKET},
+        {"group", required_argument, NULL, O_GROUP},
+        {"listen", required_argument, NULL, O_LISTEN},
+        {"service", required_argument, NULL, O_SERVICE},
+        {"ready-file", required_argument, NULL, O_READY},
+        {"version", no_argument, NULL, O_VERSION},
+        {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0},
     };
     *done = 0;
@@ -304,9 +317,15 @@ int uat_agent_config_load(int argc, char **argv, uat_agent_config *c, int *done)
         case O_LISTEN: rc = set_str(&c->tcp_listen, optarg); break;
         case O_SERVICE: rc = set_str(&c->service_url, optarg); break;
         case O_READY: rc = set_str(&c->ready_file, optarg); break;
-        case O_VERSION: printf("%s %s\n", prog, uat_version()); *done = 1; return 0;
+        case O_VERSION:
+            printf("%s %s\n", prog, uat_version());
+            *done = 1;
+            return 0;
         case 'h':
-        case O_HELP: help(); *done = 1; return 0;
+        case O_HELP:
+            help();
+            *done = 1;
+            return 0;
         default: return usage("unknown option");
         }
     }

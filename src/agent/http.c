@@ -74,10 +74,10 @@ static uat_err clear_stale(const char *path, const struct sockaddr_un *sa)
         return UAT_FAILF(UAT_ERR_IO_WRITE, CHECK, "socket.path", -1,
                          "%s is in use by another process", path);
     }
-    return unlink(path) == 0 ? UAT_OK
-                             : UAT_FAILF(UAT_ERR_IO_WRITE, CHECK, "socket.path", -1,
-                                         "cannot remove the stale socket %s: %s", path,
-                                         strerror(errno));
+    return unlink(path) == 0
+               ? UAT_OK
+               : UAT_FAILF(UAT_ERR_IO_WRITE, CHECK, "socket.path", -1,
+                           "cannot remove the stale socket %s: %s", path, strerror(errno));
 }
 
 static uat_err unix_listen(const uat_agent_config *c, int *out)
@@ -141,8 +141,7 @@ static uat_err tcp_addr(const char *listen, struct sockaddr_storage *ss, socklen
     memset(ss, 0, sizeof(*ss));
     struct sockaddr_in *v4 = (struct sockaddr_in *)ss;
     struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)ss;
-    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1 &&
-        (ntohl(v4->sin_addr.s_addr) >> 24) == 127) {
+    if (inet_pton(AF_INET, host, &v4->sin_addr) == 1 && (ntohl(v4->sin_addr.s_addr) >> 24) == 127) {
         v4->sin_family = AF_INET;
         v4->sin_port = htons((uint16_t)port);
         *len = sizeof(*v4);
@@ -165,11 +164,12 @@ static uat_err tcp_addr(const char *listen, struct sockaddr_storage *ss, socklen
 
 /* ---- requests ---- */
 
-static void log_request(struct MHD_Connection *c, const char *method, const char *route,
-                        int status, const conn *cn, const char *error)
+static void log_request(struct MHD_Connection *c, const char *method, const char *route, int status,
+                        const conn *cn, const char *error)
 {
     char uid[16] = "", gid[16] = "", pid[16] = "", st[8], ms[24];
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
     struct ucred cred;
     socklen_t cl = sizeof(cred);
     const char *peer = "tcp";
@@ -194,7 +194,8 @@ static void log_request(struct MHD_Connection *c, const char *method, const char
     const char *level = status >= 500 ? "error" : status >= 400 ? "warn" : "info";
     if (uid[0] != '\0') {
         uat_log_event(level, "request", "route", route, "method", method, "status", st, "ms", ms,
-                      "peer", peer, "uid", uid, "gid", gid, "pid", pid, error[0] ? "error" : NULL, error, NULL);
+                      "peer", peer, "uid", uid, "gid", gid, "pid", pid, error[0] ? "error" : NULL,
+                      error, NULL);
     } else {
         uat_log_event(level, "request", "route", route, "method", method, "status", st, "ms", ms,
                       "peer", peer, error[0] ? "error" : NULL, error, NULL);
@@ -270,7 +271,8 @@ static void on_done(void *cls, struct MHD_Connection *c, void **ptr,
     }
 }
 
-static void on_mhd_log(void *cls, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+static void on_mhd_log(void *cls, const char *fmt, va_list ap)
+    __attribute__((format(printf, 2, 0)));
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
     (void)cls;
@@ -279,8 +281,8 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 
 static struct MHD_Daemon *daemon_on(uat_agent_http *h, int fd)
 {
-    unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-                     MHD_USE_ERROR_LOG;
+    unsigned flags =
+        MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
     return MHD_start_daemon(flags, 0, NULL, NULL, on_request, h, MHD_OPTION_EXTERNAL_LOGGER,
                             on_mhd_log, NULL, MHD_OPTION_LISTEN_SOCKET, fd,
                             MHD_OPTION_NOTIFY_COMPLETED, on_done, h, MHD_OPTION_CONNECTION_LIMIT,

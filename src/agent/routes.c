@@ -45,9 +45,9 @@ static json_t *str_or_null(const char *s)
 
 void uat_agent_error_detail(uat_agent_resp *r, uat_err e, const char *check, const char *detail)
 {
-    json_t *doc = json_pack("{s:s,s:s,s:o,s:o}", "error", uat_err_name(e), "message",
-                            uat_err_message(e), "check", str_or_null(check), "detail",
-                            str_or_null(detail));
+    json_t *doc =
+        json_pack("{s:s,s:s,s:o,s:o}", "error", uat_err_name(e), "message", uat_err_message(e),
+                  "check", str_or_null(check), "detail", str_or_null(detail));
     char *t = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(doc);
     text(r, uat_err_http_status(e), "application/problem+json", t ? t : "{}", t ? strlen(t) : 2);
@@ -77,9 +77,9 @@ void uat_agent_error(uat_agent_resp *r, uat_err e)
 static uat_err body_object(const uat_agent_req *rq, const char *const *allowed, json_t **out)
 {
     json_error_t je;
-    json_t *j = rq->body_len > 0 ? json_loadb((const char *)rq->body, rq->body_len,
-                                              JSON_REJECT_DUPLICATES, &je)
-                                 : NULL;
+    json_t *j = rq->body_len > 0
+                    ? json_loadb((const char *)rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je)
+                    : NULL;
     if (!json_is_object(j)) {
         json_decref(j);
         return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "", -1, "the body must be a JSON object");
@@ -131,8 +131,7 @@ static uat_err evidence(uat_agent *a, const uat_agent_req *rq, uat_agent_resp *r
     uat_err rc = json_is_string(nonce) && nl > 0 && nl <= UAT_AGENT_MAX_NONCE
                      ? b64_member(j, "runtime_data", 0, &rd)
                      : UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "nonce", -1,
-                                 "nonce is a string of 1 to %u characters",
-                                 UAT_AGENT_MAX_NONCE);
+                                 "nonce is a string of 1 to %u characters", UAT_AGENT_MAX_NONCE);
     uint8_t *cmw = NULL;
     size_t n = 0;
     if (rc == UAT_OK) {
@@ -157,7 +156,8 @@ static uat_err token(uat_agent *a, uat_agent_resp *rs)
     UAT_TRY(uat_agent_token(a, &tok, &status, &exp));
     uat_err rc = uat_time_format(exp, when);
     if (rc == UAT_OK) {
-        json(rs, 200, json_pack("{s:s,s:s,s:s}", "token", tok, "status", status, "expires_at", when));
+        json(rs, 200,
+             json_pack("{s:s,s:s,s:s}", "token", tok, "status", status, "expires_at", when));
     }
     uat_wipe(tok, strlen(tok));
     free(tok);
@@ -209,9 +209,9 @@ static uat_err unseal(uat_agent *a, const uat_agent_req *rq, uat_agent_resp *rs)
     uat_buf pt, b64;
     uat_buf_init(&pt, UAT_JWE_MAX_PLAINTEXT);
     uat_buf_init(&b64, 2 * UAT_JWE_MAX_PLAINTEXT);
-    uat_err rc = json_is_string(s) ? uat_agent_unseal(a, json_string_value(s),
-                                                      json_string_length(s), &pt)
-                                   : UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, CHECK, "sealed", -1);
+    uat_err rc = json_is_string(s)
+                     ? uat_agent_unseal(a, json_string_value(s), json_string_length(s), &pt)
+                     : UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, CHECK, "sealed", -1);
     rc = rc == UAT_OK ? uat_b64_encode(pt.p, pt.len, UAT_B64_URL, &b64) : rc;
     if (rc == UAT_OK) {
         json(rs, 200, json_pack("{s:s}", "data", (const char *)b64.p));

@@ -29,9 +29,12 @@ static uat_err refused(const char *route, const uat_http_response *r)
     if (r->status >= 500 || e == UAT_ERR_INTERNAL || e == UAT_OK) {
         e = UAT_ERR_IO_NETWORK;
     }
-    uat_err rc = UAT_FAILF(e, CHECK, route, -1, "the service answered %s with HTTP %ld%s%s%s%s",
-                           route, r->status, name ? " " : "", name ? name : "",
-                           detail || msg ? ": " : "", detail ? detail : msg ? msg : "");
+    uat_err rc =
+        UAT_FAILF(e, CHECK, route, -1, "the service answered %s with HTTP %ld%s%s%s%s", route,
+                  r->status, name ? " " : "", name ? name : "", detail || msg ? ": " : "",
+                  detail ? detail
+                  : msg  ? msg
+                         : "");
     json_decref(j);
     return rc;
 }
@@ -249,7 +252,8 @@ static uat_err copy_token(const uat_agent *a, char **token, char **status, int64
 uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
 {
     pthread_mutex_lock(&a->tok_lock);
-    uat_err rc = fresh(a) ? UAT_OK : with_retry(a, "service unavailable: retrying", refresh_attempt, NULL);
+    uat_err rc =
+        fresh(a) ? UAT_OK : with_retry(a, "service unavailable: retrying", refresh_attempt, NULL);
     if (rc == UAT_OK) {
         rc = copy_token(a, token, status, exp);
     }
@@ -292,7 +296,8 @@ static uat_err resource_attempt(uat_agent *a, void *ctx)
     snprintf(route, sizeof(route), "/v1/resources/%s", j->path);
     uat_http_response r;
     uat_err rc = call(a, "GET", route, tok, NULL, &r);
-    if ((rc == UAT_ERR_USAGE_UNAUTHENTICATED || rc == UAT_ERR_VERIFY_EXPIRED) && !j->retried_token) {
+    if ((rc == UAT_ERR_USAGE_UNAUTHENTICATED || rc == UAT_ERR_VERIFY_EXPIRED) &&
+        !j->retried_token) {
         /* the service no longer takes this token (its keys rotated, a clock step): one more try
          * with a fresh one */
         j->retried_token = 1;

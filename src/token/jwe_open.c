@@ -52,8 +52,8 @@ void uat_jwe_key_free(uat_jwe_key *k)
 uat_err uat_jwe_key_public(const uat_jwe_key *k, char **out)
 {
     json_t *pub = json_pack("{s:O,s:O,s:O,s:O}", "kty", json_object_get(k->jwk, "kty"), "crv",
-                            json_object_get(k->jwk, "crv"), "x", json_object_get(k->jwk, "x"),
-                            "y", json_object_get(k->jwk, "y"));
+                            json_object_get(k->jwk, "crv"), "x", json_object_get(k->jwk, "x"), "y",
+                            json_object_get(k->jwk, "y"));
     *out = pub != NULL ? json_dumps(pub, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
     json_decref(pub);
     return *out != NULL ? UAT_OK : UAT_NOMEM(CHECK);
@@ -101,8 +101,8 @@ static uat_err header(uat_span p0, const char *alg, const char *check, json_t **
     uat_buf h;
     uat_buf_init(&h, MAX_HEADER);
     uat_err rc = b64_part(p0, check, "protected", &h);
-    json_t *j = rc == UAT_OK ? json_loadb((const char *)h.p, h.len, JSON_REJECT_DUPLICATES, NULL)
-                             : NULL;
+    json_t *j =
+        rc == UAT_OK ? json_loadb((const char *)h.p, h.len, JSON_REJECT_DUPLICATES, NULL) : NULL;
     uat_buf_free(&h);
     UAT_TRY(rc);
     if (!json_is_object(j)) {
@@ -193,8 +193,8 @@ uat_err uat_jwe_decrypt(const uat_jwe_key *k, const char *jwe, size_t n, uat_buf
 
 /* ---- "dir" + A256GCM (crypto layer) ---- */
 
-uat_err uat_jwe_seal_dir(const uint8_t key[UAT_JWE_DIR_KEY_LEN], const char *kid,
-                         const uint8_t *pt, size_t n, char **out)
+uat_err uat_jwe_seal_dir(const uint8_t key[UAT_JWE_DIR_KEY_LEN], const char *kid, const uint8_t *pt,
+                         size_t n, char **out)
 {
     UAT_ENSURE(kid != NULL && strlen(kid) <= UAT_JWE_MAX_KID, UAT_ERR_USAGE_INVALID_ARGUMENT,
                CHECK_DIR, "kid", -1);
@@ -215,10 +215,10 @@ uat_err uat_jwe_seal_dir(const uint8_t key[UAT_JWE_DIR_KEY_LEN], const char *kid
     uat_err rc = uat_random(iv, sizeof(iv));
     rc = rc == UAT_OK ? uat_b64_encode((const uint8_t *)htext, strlen(htext), UAT_B64_URL, &b) : rc;
     size_t aad_len = b.len;
-    rc = rc == UAT_OK ? uat_aes_gcm_encrypt(uat_span_of(key, UAT_JWE_DIR_KEY_LEN),
-                                            uat_span_of(iv, IV_LEN), uat_span_of(b.p, aad_len),
-                                            uat_span_of(pt, n), &ct, tag)
-                      : rc;
+    rc = rc == UAT_OK
+             ? uat_aes_gcm_encrypt(uat_span_of(key, UAT_JWE_DIR_KEY_LEN), uat_span_of(iv, IV_LEN),
+                                   uat_span_of(b.p, aad_len), uat_span_of(pt, n), &ct, tag)
+             : rc;
     rc = rc == UAT_OK ? uat_buf_append_str(&b, "..") : rc;
     rc = rc == UAT_OK ? uat_b64_encode(iv, IV_LEN, UAT_B64_URL, &b) : rc;
     rc = rc == UAT_OK ? uat_buf_append_str(&b, ".") : rc;

@@ -109,9 +109,8 @@ static void test_dir_rejects(void **state)
     assert_int_equal(uat_jwe_seal_dir(key, "k", big, UAT_JWE_MAX_PLAINTEXT + 1, &jwe),
                      UAT_ERR_RESOURCE_LIMIT);
     free(big);
-    assert_int_equal(uat_jwe_seal_dir(key, "apps/k", (const uint8_t *)secret, sizeof(secret) - 1,
-                                      &jwe),
-                     UAT_OK);
+    assert_int_equal(
+        uat_jwe_seal_dir(key, "apps/k", (const uint8_t *)secret, sizeof(secret) - 1, &jwe), UAT_OK);
     uat_buf pt;
     uat_buf_init(&pt, UAT_JWE_MAX_PLAINTEXT);
     assert_int_equal(uat_jwe_open_dir(wrong, jwe, strlen(jwe), &pt), UAT_ERR_VERIFY_SIGNATURE);
@@ -149,9 +148,9 @@ static void test_dir_round_trip(void **state)
     uint8_t key[UAT_JWE_DIR_KEY_LEN];
     memset(key, 0x42, sizeof(key));
     char *jwe = NULL, *kid = NULL;
-    assert_int_equal(uat_jwe_seal_dir(key, "agent/seal-key", (const uint8_t *)secret,
-                                      sizeof(secret) - 1, &jwe),
-                     UAT_OK);
+    assert_int_equal(
+        uat_jwe_seal_dir(key, "agent/seal-key", (const uint8_t *)secret, sizeof(secret) - 1, &jwe),
+        UAT_OK);
     assert_int_equal(uat_jwe_dir_kid(jwe, strlen(jwe), &kid), UAT_OK);
     assert_string_equal(kid, "agent/seal-key");
     uat_buf pt;
