@@ -252,8 +252,20 @@ static uat_err copy_token(const uat_agent *a, char **token, char **status, int64
 uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
 {
     pthread_mutex_lock(&a->tok_lock);
-    uat_err rc =
-        fresh(a) ? UAT_OK : with_retry(a, "service unavailable: retrying", refresh_attempt, NULL);
+    uat_err rc = UAT_OK;
+    if (fresh(a)) {
+        /* the cached token */
+    } else if (a->token != NULL && uat_time_now() < a->exp) {
+        /* due for renewal but still valid: one try, else the cached token (the background
+         * renewal keeps trying) */
+        rc = refresh_once(a);
+        if (rc != UAT_OK) {
+            log_failure("warn", "renewal failed: serving the cached token", rc, -1);
+            rc = UAT_OK;
+        }
+    } else {
+        rc = with_retry(a, "service unavailable: retrying", refresh_attempt, NULL);
+    }
     if (rc == UAT_OK) {
         rc = copy_token(a, token, status, exp);
     }
