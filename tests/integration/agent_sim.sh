@@ -42,7 +42,7 @@ start_agent() {
 # ---- the service, its sim trust anchor, reference values, a resource and the sealing key
 "$UATTEST" collect --tee sim --state-dir "$work/sim" --report-data 00 -o "$work/first.json"
 ADMIN=$("$UATTESTD" --data-dir "$work/a" --init-admin 2>/dev/null)
-TTL=6
+TTL=15 # long enough for the cache checks on a loaded machine (renewal at TTL - 2 s)
 start a --data-dir "$work/a" --trust "$work/sim/trust" --token-ttl "$TTL"
 A=$(url http a)
 PORT=$(cat "$work/a.port")
