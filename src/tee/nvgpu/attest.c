@@ -165,6 +165,11 @@ static uat_err take_evidence(const nvml_gpu_report *r, const nvml_gpu_certificat
     uat_nvgpu_report *rep = calloc(1, sizeof(*rep));
     uat_der_list certs = {NULL, 0, 0};
     uat_err rc = rep != NULL ? uat_nvgpu_report_parse(ev.report, rep) : UAT_NOMEM(CHECK);
+    if (rc != UAT_OK && rc != UAT_ERR_RESOURCE_NO_MEMORY) {
+        rc = UAT_FAILF(UAT_ERR_PLATFORM_DEVICE, CHECK, "attestationReport", -1,
+                       "NVML returned %u bytes that are not an SPDM GET_MEASUREMENTS exchange (%s)",
+                       r->attestationReportSize, uat_err_name(rc));
+    }
     rc = rc == UAT_OK ? uat_pem_certs_strict(uat_span_of(c->attestationCertChain,
                                                          c->attestationCertChainSize),
                                              &certs)
