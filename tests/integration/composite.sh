@@ -97,3 +97,28 @@ expect "$(attest c3 sim+nvidia-gpu strict -O measure=comp-demo -O nvml="$FAKE")"
     "gpu composite through the service"
 grep -q 'nvidia-gpu' "$work/body" || fail "the binding error names the member: $(cat "$work/body")"
 echo "ok - service: a refused member is VERIFY_POLICY naming it; the GPU composite is VERIFY_BINDING"
+
+# ---- 4. resource release to a composite: every member must satisfy the resource's policy
+workload_key
+challenge c4 "$A"
+"$UATTEST" collect --tee sim+sim --state-dir "$work/sim" --nonce "$(cat "$work/c4.nonce")" \
+    --runtime-data "$work/runtime.json" -O measure=comp-demo -o "$work/c4.ev"
+printf '{"evidence":%s,"nonce":"%s","policy_id":"strict","runtime_data":"%s"}' "$(cat "$work/c4.ev")" \
+    "$(cat "$work/c4.nonce")" "$(b64u <"$work/runtime.json")" >"$work/c4.body"
+expect "$(req POST "$A/v1/attest" --data-binary @"$work/c4.body")" 200 "" "composite attest, bound key"
+jget "$work/body" token | tr -d '\n' >"$work/c4.jwt"
+SECRET="released to a composite"
+printf '{"secret":"%s","policy":{"status":["affirming"],"tee":["sim"],"measurement":["%s"]}}' \
+    "$(printf %s "$SECRET" | b64u)" "$MEAS" >"$work/res.json"
+expect "$(req PUT "$A/v1/resources/apps/comp/key" "${AUTH[@]}" --data-binary @"$work/res.json")" \
+    201 "" "PUT resource"
+expect "$(req GET "$A/v1/resources/apps/comp/key" -H "Authorization: Bearer $(cat "$work/c4.jwt")")" \
+    200 "" "GET resource with the composite token"
+[ "$(jose jwe dec -i "$work/body" -k "$work/wl.jwk")" = "$SECRET" ] || fail "JWE does not decrypt"
+printf '{"secret":"%s","policy":{"status":["affirming"],"tee":["tdx"]}}' \
+    "$(printf %s "$SECRET" | b64u)" >"$work/res2.json"
+expect "$(req PUT "$A/v1/resources/apps/comp/tdx" "${AUTH[@]}" --data-binary @"$work/res2.json")" \
+    201 "" "PUT resource (tdx only)"
+expect "$(req GET "$A/v1/resources/apps/comp/tdx" -H "Authorization: Bearer $(cat "$work/c4.jwt")")" \
+    403 VERIFY_POLICY "a member outside the resource's TEEs"
+echo "ok - service: a resource is released to a composite whose every member satisfies its policy"
