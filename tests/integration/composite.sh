@@ -57,6 +57,21 @@ set -e
     fail "gpu composite: exit $code $(cat "$work/err")"
 echo "ok - cli: sim+nvidia-gpu asks NVML for the derived nonce; g1's fixed nonce is VERIFY_BINDING"
 
+# eight GPUs: device k is asked for the nonce of label nvidia-gpu-k
+mkdir -p "$work/nv8"
+FAKE_NVML_NONCE_DIR="$work/nv8" "$UATTEST" collect --tee sim+nvidia-gpu*8 --state-dir "$work/sim" \
+    --nonce n-8 -O nvml="$FAKE" --format cbor -o "$work/s8.cbor"
+for k in 0 1 2 3 4 5 6 7; do
+    want=$("$PY" -c 'import hashlib,sys
+b=hashlib.sha256(sys.argv[1].encode()).digest()+bytes(32)
+print(hashlib.sha256(b"uattest composite nonce v1\0"+b+sys.argv[2].encode()).hexdigest())' n-8 \
+        "nvidia-gpu-$k")
+    [ "$(cat "$work/nv8/nonce-$k")" = "$want" ] || fail "GPU $k was asked for another nonce"
+done
+"$UATTEST" inspect "$work/s8.cbor" >"$work/s8.json"
+[ "$(jget "$work/s8.json" collection nvidia-gpu-7 tee)" = nvidia-gpu ] || fail "member nvidia-gpu-7"
+echo "ok - cli: sim+nvidia-gpu*8 asks each of eight GPUs for its own derived nonce"
+
 # ---- 3. the service
 ADMIN=$("$UATTESTD" --data-dir "$work/a" --init-admin 2>/dev/null)
 AUTH=(-H "Authorization: Bearer $ADMIN")
