@@ -160,13 +160,10 @@ static uat_err expected_of(uat_verifier *v, const member *m, const session *s,
     return UAT_OK;
 }
 
-/* spec: DESIGN.md §4 as in verifier.c: a shorter binding field carries the prefix, the rest of
- * what is expected is zero */
+/* The generic binding comparison, with the member and its rule named when it fails. */
 static uat_err check_member(const member *m, const uint8_t expected[UAT_REPORT_DATA_LEN])
 {
-    size_t n = m->vo.report_data_len;
-    if (n > 0 && n <= UAT_REPORT_DATA_LEN && uat_ct_equal(m->vo.report_data, expected, n) &&
-        uat_is_zero(expected + n, UAT_REPORT_DATA_LEN - n)) {
+    if (uat_binding_matches(&m->vo, expected)) {
         return UAT_OK;
     }
     const char *why = strcmp(m->rule, "derived-nonce") == 0

@@ -24,6 +24,10 @@ UAT_MUST_USE uat_err uat_verify_member(uat_verifier *v, const uat_cmw *c, uat_sp
                                        uat_claims **out, uat_verify_out *vo,
                                        const uat_tee_ops **ops);
 
+/* verifier.c: the evidence's report data is the expected binding (DESIGN.md section 4: a shorter
+ * field carries its prefix, the rest of what is expected is zero), compared in constant time. */
+int uat_binding_matches(const uat_verify_out *vo, const uint8_t *expected);
+
 /* composite.c: a collection verified as one; expected: the session binding, or NULL (then the
  * first member that carries report data gives it, and every member must agree with it). */
 UAT_MUST_USE uat_err uat_composite_verify(uat_verifier *v, const uat_cmw *c,

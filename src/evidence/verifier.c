@@ -158,12 +158,16 @@ void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds)
 }
 
 /* spec: DESIGN.md §4: a binding field shorter than 64 bytes carries the prefix; the rest is zero */
-static uat_err check_binding(const uat_verify_out *vo, const uint8_t *expected, const char *tee)
+int uat_binding_matches(const uat_verify_out *vo, const uint8_t *expected)
 {
     size_t n = vo->report_data_len;
-    int ok = n > 0 && n <= UAT_REPORT_DATA_LEN && uat_ct_equal(vo->report_data, expected, n) &&
-             uat_is_zero(expected + n, UAT_REPORT_DATA_LEN - n);
-    if (!ok) {
+    return n > 0 && n <= UAT_REPORT_DATA_LEN && uat_ct_equal(vo->report_data, expected, n) &&
+           uat_is_zero(expected + n, UAT_REPORT_DATA_LEN - n);
+}
+
+static uat_err check_binding(const uat_verify_out *vo, const uint8_t *expected, const char *tee)
+{
+    if (!uat_binding_matches(vo, expected)) {
         return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "binding", "report_data", -1,
                          "the %s evidence carries other report data than expected", tee);
     }
