@@ -30,8 +30,8 @@ static uat_err take_cookie(const uat_http_response *r, char out[MAX_COOKIE])
     uat_buf h;
     uat_buf_init(&h, MAX_COOKIE);
     uat_err rc = uat_http_header(r, "Set-Cookie", 0, &h);
-    size_t n = rc == UAT_OK ? strcspn((const char *)h.p, ";") : 0;
-    n = n > h.len ? h.len : n;
+    const uint8_t *semi = rc == UAT_OK ? memchr(h.p, ';', h.len) : NULL;
+    size_t n = rc != UAT_OK ? 0 : semi != NULL ? (size_t)(semi - h.p) : h.len;
     int ok = rc == UAT_OK && n > strlen(KBS_COOKIE) + 1 && n < MAX_COOKIE &&
              strncmp((const char *)h.p, KBS_COOKIE "=", strlen(KBS_COOKIE) + 1) == 0;
     if (ok) {
