@@ -119,6 +119,27 @@ uat_err uat_agent_call_json(const uat_agent *a, const char *method, const char *
     return UAT_OK;
 }
 
+uat_err uat_agent_cookie(const uat_http_response *r, const char *name,
+                         char out[UAT_AGENT_MAX_COOKIE])
+{
+    uat_buf h;
+    uat_buf_init(&h, UAT_AGENT_MAX_COOKIE);
+    uat_err rc = uat_http_header(r, "Set-Cookie", 0, &h);
+    const uint8_t *semi = rc == UAT_OK ? memchr(h.p, ';', h.len) : NULL;
+    size_t n = rc != UAT_OK ? 0 : semi != NULL ? (size_t)(semi - h.p) : h.len;
+    size_t nl = strlen(name);
+    int ok = rc == UAT_OK && n > nl + 1 && n < UAT_AGENT_MAX_COOKIE && memcmp(h.p, name, nl) == 0 &&
+             h.p[nl] == '=';
+    if (ok) {
+        memcpy(out, h.p, n);
+        out[n] = '\0';
+    }
+    uat_buf_free(&h);
+    return ok ? UAT_OK
+              : UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, "Set-Cookie", -1,
+                          "the service answered without a %s cookie", name);
+}
+
 /* ---- tokens ---- */
 
 /* spec: RFC 7519 §7.2: the claims are the base64url JSON between the first and second dot. */

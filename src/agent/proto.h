@@ -24,6 +24,7 @@ typedef struct uat_agent_proto {
 
 extern const uat_agent_proto uat_agent_proto_uattestd; /* proto_uattestd.c: /v1 */
 extern const uat_agent_proto uat_agent_proto_kbs;      /* proto_kbs.c: /kbs/v0 (KBS v0.4.0) */
+extern const uat_agent_proto uat_agent_proto_secgear;  /* proto_secgear.c: secGear AS routes */
 /* The protocol of a service.kind, or NULL. */
 const uat_agent_proto *uat_agent_proto_of(const char *kind);
 
@@ -38,6 +39,11 @@ UAT_MUST_USE uat_err uat_agent_call(const uat_agent *a, const char *method, cons
 /* The same, the answer parsed as a JSON object. */
 UAT_MUST_USE uat_err uat_agent_call_json(const uat_agent *a, const char *method, const char *route,
                                          const char *cookie, const char *body, json_t **out);
+#define UAT_AGENT_MAX_COOKIE 256u
+/* The "name=value" pair of the response's Set-Cookie for cookie name (what to send back as the
+ * Cookie header); IO_NETWORK when there is none. */
+UAT_MUST_USE uat_err uat_agent_cookie(const uat_http_response *r, const char *name,
+                                      char out[UAT_AGENT_MAX_COOKIE]);
 /* Fills out->iat, exp and status from the token's claims: verified against the JWKS at
  * service.jwks_url when one is configured, else read unverified (as Trustee's client does). */
 UAT_MUST_USE uat_err uat_agent_token_read(const uat_agent *a, uat_agent_issued *out);

@@ -13,36 +13,16 @@
 #include "crypto/crypto.h"
 
 #define CHECK "agent.kbs"
-#define KBS_VERSION "0.4.0" /* spec: trustee kbs/src/attestation/backend.rs VERSION_REQ "=0.4.0"   \
-                             */
+#define KBS_VERSION                                                                                \
+    "0.4.0" /* spec: trustee kbs/src/attestation/backend.rs VERSION_REQ "=0.4.0"                   \
+             */
 #define KBS_COOKIE "kbs-session-id"
-#define MAX_COOKIE 256u
 #define MAX_JCS (64u * 1024u)
 
 typedef struct session {
-    char cookie[MAX_COOKIE]; /* "kbs-session-id=<id>" */
-    json_t *challenge;       /* {"nonce", "extra-params"} */
+    char cookie[UAT_AGENT_MAX_COOKIE]; /* "kbs-session-id=<id>" */
+    json_t *challenge;                 /* {"nonce", "extra-params"} */
 } session;
-
-/* "kbs-session-id=<id>; Path=...": the pair, to send back as the Cookie header. */
-static uat_err take_cookie(const uat_http_response *r, char out[MAX_COOKIE])
-{
-    uat_buf h;
-    uat_buf_init(&h, MAX_COOKIE);
-    uat_err rc = uat_http_header(r, "Set-Cookie", 0, &h);
-    const uint8_t *semi = rc == UAT_OK ? memchr(h.p, ';', h.len) : NULL;
-    size_t n = rc != UAT_OK ? 0 : semi != NULL ? (size_t)(semi - h.p) : h.len;
-    int ok = rc == UAT_OK && n > strlen(KBS_COOKIE) + 1 && n < MAX_COOKIE &&
-             strncmp((const char *)h.p, KBS_COOKIE "=", strlen(KBS_COOKIE) + 1) == 0;
-    if (ok) {
-        memcpy(out, h.p, n);
-        out[n] = '\0';
-    }
-    uat_buf_free(&h);
-    return ok ? UAT_OK
-              : UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, "Set-Cookie", -1,
-                          "the KBS answered auth without a " KBS_COOKIE " cookie");
-}
 
 static uat_err auth(uat_agent *a, session *s)
 {
@@ -59,7 +39,7 @@ static uat_err auth(uat_agent *a, session *s)
     uat_err rc = uat_agent_call(a, "POST", "/kbs/v0/auth", NULL, NULL, body, &r);
     free(body);
     UAT_TRY(rc);
-    rc = take_cookie(&r, s->cookie);
+    rc = uat_agent_cookie(&r, KBS_COOKIE, s->cookie);
     s->challenge = rc == UAT_OK ? json_loadb((const char *)r.body.p, r.body.len, 0, NULL) : NULL;
     uat_http_response_free(&r);
     UAT_TRY(rc);

@@ -15,7 +15,8 @@
 
 const uat_agent_proto *uat_agent_proto_of(const char *kind)
 {
-    static const uat_agent_proto *const all[] = {&uat_agent_proto_uattestd, &uat_agent_proto_kbs};
+    static const uat_agent_proto *const all[] = {&uat_agent_proto_uattestd, &uat_agent_proto_kbs,
+                                                 &uat_agent_proto_secgear};
     for (size_t i = 0; kind != NULL && i < sizeof(all) / sizeof(all[0]); i++) {
         if (strcmp(all[i]->kind, kind) == 0) {
             return all[i];

@@ -1,4 +1,4 @@
-# Shared by the uattest-agent tests (agent_sim.sh, agent_kbs.sh): sourced after service_lib.sh,
+# Shared by the uattest-agent tests (agent_sim.sh, agent_compat.sh): sourced after service_lib.sh,
 # with AGENT set to the uattest-agent binary and $sock to the socket path.
 #   areq METHOD PATH [curl args]   a request over the agent's socket; body in $work/body,
 #                                  the HTTP status printed

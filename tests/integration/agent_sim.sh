@@ -231,13 +231,13 @@ set +e
 rc=$?
 set -e
 [ "$rc" -eq 2 ] && grep -q 'unknown key "mode"' "$work/bad.err" || fail "unknown config key: rc $rc $(cat "$work/bad.err")"
-printf '{"service":{"url":"%s","kind":"secgear"}}' "$A" >"$work/sg.json"
+printf '{"service":{"url":"%s","kind":"veraison"}}' "$A" >"$work/sg.json"
 set +e
 "$AGENT" --config "$work/sg.json" --socket "$work/run/k.sock" 2>"$work/bad.err"
 rc=$?
 set -e
 [ "$rc" -eq 9 ] || # the exit code of the UNSUPPORTED category (include/uattest/err.h)
-    fail "service.kind secgear: rc $rc $(cat "$work/bad.err")"
+    fail "service.kind veraison: rc $rc $(cat "$work/bad.err")"
 set +e
 "$AGENT" --config "$work/agent.json" --socket "$work/run/t.sock" --listen 0.0.0.0:0 2>"$work/bad.err"
 rc=$?

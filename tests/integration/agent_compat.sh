@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
-# uattest-agent with service.kind "kbs" (docs/agent.md): the agent is the Trustee-style client of
-# uattestd's KBS protocol v0.4.0 front-end (/kbs/v0: auth with the session cookie, attest with
-# report data = SHA-384(JCS(runtime data)) zero-padded, resource as Trustee's flattened JWE).
+# uattest-agent with service.kind "kbs" and "secgear" (docs/agent.md). KBS: the agent is the
+# Trustee-style client of uattestd's KBS protocol v0.4.0 front-end (/kbs/v0: auth with the session
+# cookie, attest with report data = SHA-384(JCS(runtime data)) zero-padded, resource as Trustee's
+# flattened JWE).
 # The token verifies with `jose jws ver` against the service's JWKS and carries the agent's
 # tee-pubkey where Trustee looks for it; it is cached; the resource comes back in plaintext;
 # refusals come back under their names; without service.jwks_url the agent says it does not
-# verify tokens.
+# verify tokens. secGear: GET /challenge (cookie) -> POST /attestation with the evidence envelope
+# -> the JWT text, verified by jose and cached; resources are refused (secGear binds no key).
 set -euo pipefail
-UATTESTD=${1:?usage: agent_kbs.sh path/to/uattestd path/to/uattest path/to/uattest-agent}
-UATTEST=${2:?usage: agent_kbs.sh path/to/uattestd path/to/uattest path/to/uattest-agent}
-AGENT=${3:?usage: agent_kbs.sh path/to/uattestd path/to/uattest path/to/uattest-agent}
+UATTESTD=${1:?usage: agent_compat.sh path/to/uattestd path/to/uattest path/to/uattest-agent}
+UATTEST=${2:?usage: agent_compat.sh path/to/uattestd path/to/uattest path/to/uattest-agent}
+AGENT=${3:?usage: agent_compat.sh path/to/uattestd path/to/uattest path/to/uattest-agent}
 # shellcheck source=service_lib.sh
 . "$(dirname "$0")/service_lib.sh"
 # shellcheck source=agent_lib.sh
@@ -93,3 +95,25 @@ grep -q '"msg":"token issued","kind":"kbs".*"verified":"no"' "$work/agent.log" |
 kill -TERM "$agent_pid"
 wait "$agent_pid" || fail "the agent did not exit cleanly"
 echo "ok - without service.jwks_url the token is read unverified (as Trustee's client does) and logged so"
+
+# ---- secGear: GET /challenge -> POST /attestation
+cat >"$work/sg.json" <<EOF
+{
+  "socket": {"path": "$sock"},
+  "service": {"url": "$A", "kind": "secgear", "jwks_url": "$A/v1/jwks"},
+  "attester": {"tee": "sim", "state_dir": "$work/sim", "options": {"measure": "agent-kbs"}}
+}
+EOF
+start_agent "$work/sg.json"
+expect "$(areq GET /token)" 200 "" "GET /token (secgear)"
+jget "$work/body" token | tr -d '\n' >"$work/t3.jwt"
+[ "$(jget "$work/body" status)" = affirming ] || fail "secgear status: $(cat "$work/body")"
+expect "$(areq GET /token)" 200 "" "GET /token again (secgear)"
+jget "$work/body" token | tr -d '\n' | cmp -s - "$work/t3.jwt" || fail "secgear: the second call got another token"
+[ "$(attest_count secgear-attestation)" = 1 ] ||
+    fail "secgear-attestation answered 200 $(attest_count secgear-attestation) times"
+jose jws ver -i "$work/t3.jwt" -k "$work/jwks.json" || fail "jose jws ver (secgear token)"
+expect "$(areq GET /resource/default/key/one)" 501 UNSUPPORTED_FEATURE "resource with secgear"
+kill -TERM "$agent_pid"
+wait "$agent_pid" || fail "the agent did not exit cleanly"
+echo "ok - secgear: GET /challenge -> POST /attestation; the JWT verifies with jose and is cached; resources are UNSUPPORTED_FEATURE"
