@@ -260,7 +260,8 @@ static int check(uat_agent_config *c)
     }
     if (uat_agent_proto_of(c->service_kind) == NULL) {
         fprintf(stderr,
-                "%s: service.kind \"%s\": this agent speaks \"uattestd\" and \"kbs\" "
+                "%s: service.kind \"%s\": this agent speaks \"uattestd\", \"kbs\" and "
+                "\"secgear\" "
                 "(docs/agent.md)\n",
                 prog, c->service_kind);
         return uat_err_exit_code(UAT_ERR_UNSUPPORTED_FEATURE);
