@@ -1,16 +1,17 @@
-/* HTTP GET for collateral and the agent's requests to a service (libcurl, loaded with dlopen on the first fetch: a verification that
- * fetches nothing does not load libcurl and the ~25 libraries it pulls in, which is most of a
- * short `uattest verify` process's start-up). */
+/* HTTP for collateral and the agent's requests to a service (libcurl, loaded with dlopen on the
+ * first fetch: a verification that fetches nothing does not load libcurl and the ~25 libraries it
+ * pulls in, which is most of a short `uattest verify` process's start-up). */
 #include "collateral/fetch.h"
 
 #include <curl/curl.h>
 #include <dlfcn.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <pthread.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/codec.h"
 #include "core/limits.h"
 
 #define CHECK "collateral.fetch"
@@ -207,6 +208,67 @@ uat_err uat_http_get_auth(const char *url, const char *bearer, size_t max, uat_h
 uat_err uat_http_get(const char *url, size_t max, uat_http_response *out)
 {
     return uat_http_get_auth(url, NULL, max, out);
+}
+
+/* ---- the fetch journal ---- */
+
+static _Thread_local uat_fetch_journal *journal;
+
+void uat_fetch_journal_open(uat_fetch_journal *j)
+{
+    memset(j, 0, sizeof(*j));
+    journal = j;
+}
+
+void uat_fetch_journal_close(uat_fetch_journal *j)
+{
+    if (journal == j) {
+        journal = NULL;
+    }
+}
+
+static void item_free(uat_fetch_item *it)
+{
+    free(it->path);
+    free(it->source);
+    uat_buf_free(&it->bytes);
+}
+
+void uat_fetch_journal_free(uat_fetch_journal *j)
+{
+    uat_fetch_journal_close(j);
+    for (size_t i = 0; i < j->n; i++) {
+        item_free(&j->items[i]);
+    }
+    free(j->items);
+    memset(j, 0, sizeof(*j));
+}
+
+void uat_fetch_keep(const char *path, uat_span bytes, const char *source)
+{
+    uat_fetch_journal *j = journal;
+    if (j == NULL || j->failed != UAT_OK) {
+        return;
+    }
+    uat_fetch_item it = {strdup(path), strdup(source), uat_time_now(), {0}};
+    uat_buf_init(&it.bytes, UAT_MAX_FILE_BYTES);
+    uat_fetch_item *grown = NULL;
+    if (it.path == NULL || it.source == NULL ||
+        uat_buf_append(&it.bytes, bytes.p, bytes.len) != UAT_OK ||
+        (grown = realloc(j->items, (j->n + 1) * sizeof(*grown))) == NULL) {
+        item_free(&it);
+        j->failed = UAT_ERR_RESOURCE_NO_MEMORY;
+        return;
+    }
+    j->items = grown;
+    for (size_t i = 0; i < j->n; i++) {
+        if (strcmp(j->items[i].path, path) == 0) { /* fetched again: the later copy */
+            item_free(&j->items[i]);
+            j->items[i] = it;
+            return;
+        }
+    }
+    j->items[j->n++] = it;
 }
 
 static int hexval(uint8_t c)
