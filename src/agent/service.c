@@ -25,6 +25,14 @@ const uat_agent_proto *uat_agent_proto_of(const char *kind)
     return NULL;
 }
 
+static void drop(char *token)
+{
+    if (token != NULL) {
+        uat_wipe(token, strlen(token)); /* a bearer credential */
+        free(token);
+    }
+}
+
 /* The time a token should be renewed at: refresh_margin before exp, at most half its lifetime. */
 static int64_t renew_at(const uat_agent *a, int64_t iat, int64_t exp)
 {
@@ -46,10 +54,7 @@ static uat_err refresh_once(uat_agent *a)
         free(t.token);
         return rc;
     }
-    if (a->token != NULL) {
-        uat_wipe(a->token, strlen(a->token));
-        free(a->token);
-    }
+    drop(a->token);
     a->token = t.token;
     a->exp = t.exp;
     a->renew = renew_at(a, t.iat, t.exp);
@@ -131,7 +136,9 @@ static uat_err copy_token(const uat_agent *a, char **token, char **status, int64
     return UAT_OK;
 }
 
-uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
+/* The cached token, renewed first when due. With retry, an unreachable service is tried
+ * retry_attempts times with backoff; without, once (the caller retries). */
+static uat_err token_get(uat_agent *a, int retry, char **token, char **status, int64_t *exp)
 {
     pthread_mutex_lock(&a->tok_lock);
     uat_err rc = UAT_OK;
@@ -146,7 +153,8 @@ uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
             rc = UAT_OK;
         }
     } else {
-        rc = with_retry(a, "service unavailable: retrying", refresh_attempt, NULL);
+        rc = retry ? with_retry(a, "service unavailable: retrying", refresh_attempt, NULL)
+                   : refresh_once(a);
     }
     if (rc == UAT_OK) {
         rc = copy_token(a, token, status, exp);
@@ -160,12 +168,17 @@ uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
     return rc;
 }
 
+uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
+{
+    return token_get(a, 1, token, status, exp);
+}
+
 /* Drops the cached token when it is still tok (the service refused it). */
 static void forget(uat_agent *a, const char *tok)
 {
     pthread_mutex_lock(&a->tok_lock);
     if (a->token != NULL && strcmp(a->token, tok) == 0) {
-        free(a->token);
+        drop(a->token);
         a->token = NULL;
     }
     pthread_mutex_unlock(&a->tok_lock);
@@ -184,7 +197,7 @@ static uat_err resource_attempt(uat_agent *a, void *ctx)
     res_job *j = ctx;
     char *tok = NULL, *status = NULL;
     int64_t exp = 0;
-    UAT_TRY(uat_agent_token(a, &tok, &status, &exp));
+    UAT_TRY(token_get(a, 0, &tok, &status, &exp)); /* retried by the caller, not twice */
     free(status);
     uat_buf jwe;
     uat_buf_init(&jwe, 4u * UAT_JWE_MAX_PLAINTEXT);
@@ -195,11 +208,11 @@ static uat_err resource_attempt(uat_agent *a, void *ctx)
          * with a fresh one */
         j->retried_token = 1;
         forget(a, tok);
-        free(tok);
+        drop(tok);
         uat_buf_free(&jwe);
         return resource_attempt(a, ctx);
     }
-    free(tok);
+    drop(tok);
     rc = rc == UAT_OK ? uat_jwe_decrypt(a->key, (const char *)jwe.p, jwe.len, j->out) : rc;
     uat_buf_free(&jwe);
     return rc;
