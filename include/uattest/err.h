@@ -99,6 +99,10 @@ typedef enum uat_err { UAT_ERR_TABLE(UAT_ERR_ENUM_ROW) } uat_err;
 #undef UAT_ERR_ENUM_ROW
 #define UAT_OK UAT_ERR_OK
 
+/* The base of the problem type URI of each error (RFC 9457 "type"): the base followed by the
+ * error's name, e.g. https://uattest.dev/errors/VERIFY_SIGNATURE (docs/errors.md). */
+#define UAT_ERR_TYPE_BASE "https://uattest.dev/errors/"
+
 /* Detail of the last error recorded on this thread. */
 typedef struct uat_error_detail {
     uat_err err;

@@ -78,7 +78,8 @@ void uat_trace_cert_(const char *role, const char *subject, const char *issuer, 
 void uat_trace_collateral_(const char *kind, const char *issuer, int64_t issued,
                            int64_t next_update, const char *source);
 /* Where the certificates the next chain verifications use came from ("evidence", "collateral dir",
- * "fetched", "bundle"); anchors always come from the trust directory. Static strings only. */
+ * "fetched", "bundle"; NULL: where the collateral comes from); anchors always come from the trust
+ * directory. Static strings only. */
 void uat_trace_cert_source_(const char *source);
 /* Likewise for the collateral (CRLs, TCB info, ...) used next: "collateral dir" unless set. */
 void uat_trace_coll_source_(const char *source);

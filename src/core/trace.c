@@ -202,7 +202,7 @@ void uat_trace_collateral_(const char *kind, const char *issuer, int64_t issued,
 void uat_trace_cert_source_(const char *source)
 {
     if (uat_trace_cur != NULL) {
-        uat_trace_cur->cert_source = source;
+        uat_trace_cur->cert_source = source != NULL ? source : uat_trace_cur->coll_source;
     }
 }
 

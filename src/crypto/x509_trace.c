@@ -67,6 +67,7 @@ static void trace_crl(X509_CRL *c, const char *source)
         uat_error_clear();
     }
     uat_trace_cert_("crl", issuer, issuer, number[0] != '\0' ? number : NULL, tu, nu, source);
+    uat_trace_collateral_("crl", issuer, tu, nu, source);
     ERR_clear_error();
 }
 

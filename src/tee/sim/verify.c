@@ -112,7 +112,6 @@ uat_err uat_sim_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *claim
     if (rc != UAT_OK) {
         goto out;
     }
-    uat_step("sim.signature", "ES256 signature verifies", "ES256 over the signed bytes");
     uat_sim_report r;
     UAT_TRY_GOTO(rc, uat_sim_parse(in, &r), out);
     uat_stepf("sim.report", "every field of the sim report format with its allowed values",
