@@ -178,8 +178,10 @@ uat_err uat_explanation_format_text(const char *json, char **out)
     UAT_ENSURE(json != NULL && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "explain.text", "",
                -1);
     json_t *doc = json_loads(json, 0, NULL);
-    UAT_ENSURE(json_is_object(doc) && json_is_array(json_object_get(doc, "checks")),
-               UAT_ERR_PARSE_BAD_JSON, "explain.text", "", -1);
+    if (!json_is_object(doc) || !json_is_array(json_object_get(doc, "checks"))) {
+        json_decref(doc);
+        return UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, "explain.text", "", -1);
+    }
     char *text = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&text, &len);
