@@ -34,6 +34,11 @@ UAT_API UAT_MUST_USE uat_err uat_verifier_set_evidence_nonce(uat_verifier *v, co
                                                              size_t n);
 /* Evaluation time in seconds since the epoch (default: now at each call). */
 UAT_API void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds);
+/* The early-warning window for collateral expiry: when what a verification used (certificates,
+ * CRLs, TCB info, ...) expires within `seconds` of the evaluation time, the claims carry
+ * "collateral_expiring": true (policies may act on it, docs/operations.md "Freshness"); 0 (the
+ * default) turns it off. The claim "valid_until" always gives the earliest expiry. */
+UAT_API void uat_verifier_set_expiry_warning(uat_verifier *v, int64_t seconds);
 
 /* Record every check the next uat_verify* calls run (off by default; no cost when off). While on,
  * verifications do not reuse what earlier calls verified: the explanation shows every check. */

@@ -17,6 +17,7 @@ struct verify_opts {
     struct binding b;
     const char *evidence_nonce;
     int compact;
+    long warn_days; /* --warn-expiry DAYS; 0 = off */
     int explain; /* 0 off, 1 auto (text on a terminal, JSON otherwise), 2 JSON, 3 text */
     /* appraisal */
     const char *refvals[16];
@@ -38,6 +39,8 @@ static void verify_help(void)
            "                        its manifest.jws verifies with a key of this JWKS and every\n"
            "                        file matches the manifest (docs/operations.md)\n"
            "  --at TIME             evaluation time, RFC 3339 (default now)\n"
+           "  --warn-expiry DAYS    claim collateral_expiring: true when collateral used expires\n"
+           "                        within DAYS of the evaluation time\n"
            "  --fetch VENDOR=URL    allow fetching missing collateral of VENDOR (intel: a PCS v4 or\n"
            "                        PCCS base URL; amd: a KDS base URL); repeatable; nothing is\n"
            "                        fetched without it\n"
@@ -75,7 +78,7 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         {"ear", no_argument, NULL, 'E'},                {"token", no_argument, NULL, 'J'},
         {"token-keys", required_argument, NULL, 'k'},   {"ttl", required_argument, NULL, 't'},
         {"state-dir", required_argument, NULL, 's'},    {"evidence-nonce", required_argument, NULL, 'N'},
-        {"bundle-jwks", required_argument, NULL, 'B'},  {"explain", optional_argument, NULL, 'X'},
+        {"bundle-jwks", required_argument, NULL, 'B'},  {"warn-expiry", required_argument, NULL, 'W'},  {"explain", optional_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -84,6 +87,12 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         case 'T': o->trust = optarg; break;
         case 'C': o->collateral = optarg; break;
         case 'B': o->bundle_jwks = optarg; break;
+        case 'W':
+            o->warn_days = strtol(optarg, NULL, 10);
+            if (o->warn_days <= 0 || o->warn_days > 3650) {
+                return usage_error("verify", "--warn-expiry takes 1 to 3650 days");
+            }
+            break;
         case 'a': o->at = optarg; break;
         case 'd': o->b.report_data_hex = optarg; break;
         case 'n': o->b.nonce = optarg; break;
@@ -155,6 +164,7 @@ static int configure(const struct verify_opts *o, uat_verifier *v)
     if (e != UAT_OK) {
         return fail("verify", e);
     }
+    uat_verifier_set_expiry_warning(v, (int64_t)o->warn_days * 86400);
     return cli_verifier_sources("verify", v, (const char *const *)o->fetch, o->nfetch, o->at);
 }
 

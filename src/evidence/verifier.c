@@ -25,6 +25,7 @@ struct uat_verifier {
     uint8_t nonce[UAT_MAX_EVIDENCE_NONCE];
     size_t nonce_len;
     uat_member_nonces *member_nonces; /* composite members' explicit nonces (composite.c) */
+    int64_t warn_window; /* uat_verifier_set_expiry_warning; 0 = off */
     int explain;       /* record the checks of each call (uat_verifier_set_explain) */
     char *explanation; /* the last call's, JSON */
 };
@@ -161,6 +162,11 @@ void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds)
     v->at = unix_seconds;
 }
 
+void uat_verifier_set_expiry_warning(uat_verifier *v, int64_t seconds)
+{
+    v->warn_window = seconds > 0 ? seconds : 0;
+}
+
 void uat_verifier_set_explain(uat_verifier *v, int on)
 {
     v->explain = on != 0;
@@ -264,6 +270,10 @@ uat_err uat_verify_member(uat_verifier *v, const uat_cmw *c, uat_span inband, ua
     UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "verified_at", ctx.at), fail);
     if (vo->valid_until != 0) {
         UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "valid_until", vo->valid_until),
+                     fail);
+    }
+    if (v->warn_window > 0 && vo->valid_until != 0 && vo->valid_until - ctx.at < v->warn_window) {
+        UAT_TRY_GOTO(rc, uat_json_set(uat_claims_doc(claims), "collateral_expiring", json_true()),
                      fail);
     }
     *out = claims;

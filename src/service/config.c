@@ -87,6 +87,7 @@ static int set_defaults(uat_svc_config *c)
     const char *trust = getenv("UATTEST_TRUST_DIR");
     c->nonce_ttl = 300;
     c->token_ttl = 300;
+    c->collateral_warning_days = 14;
     c->max_connections = 1024;
     c->connection_timeout = 30;
     return set_str(&c->listen, "127.0.0.1:8080") ||
@@ -125,6 +126,7 @@ static const key_slot keys[] = {
     NUM_KEY("max_connections", max_connections, 1, 1000000),
     NUM_KEY("connection_timeout", connection_timeout, 1, 3600),
     NUM_KEY("threads", threads, 0, 1024),
+    NUM_KEY("collateral_warning_days", collateral_warning_days, 0, 3650),
 };
 
 static int config_key(uat_svc_config *c, const char *k, json_t *v)

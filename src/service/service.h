@@ -30,6 +30,7 @@ typedef struct uat_svc_config {
     char *tls_cert, *tls_key; /* PEM files: HTTPS when both are set */
     char *ready_file;         /* written with the bound port once the server listens */
     long nonce_ttl, token_ttl;
+    long collateral_warning_days; /* claim collateral_expiring within this many days; 0 = off */
     long max_connections, connection_timeout, threads;
     int init_admin;
 } uat_svc_config;

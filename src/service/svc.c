@@ -219,6 +219,7 @@ static uat_err configure_verifier(const uat_svc_config *cfg, uat_verifier *v)
     for (size_t i = 0; i < cfg->nfetch; i++) {
         UAT_TRY(uat_verifier_set_fetch(v, cfg->fetch_vendor[i], cfg->fetch_url[i]));
     }
+    uat_verifier_set_expiry_warning(v, (int64_t)cfg->collateral_warning_days * 86400);
     return UAT_OK;
 }
 

@@ -137,3 +137,22 @@ out=$("$U" verify --trust "$C/intel-sgx-dcap/trust" --collateral "$work/s1-coll"
     --bundle-jwks "$work/op.jwks" --at 2025-07-01T00:00:00Z --compact \
     "$C/intel-sgx-dcap/s1-dcapqvl-sgx-v3-processor/quote.bin") || fail "bundle verify of s1"
 echo "ok - the fetched directory signed as a bundle keeps sources; verify with --bundle-jwks passes"
+
+# ---- freshness: the early-warning window (s1's collateral expires 2025-07-19T10:01:18Z) ----
+S1="$C/intel-sgx-dcap/s1-dcapqvl-sgx-v3-processor"
+POL="$here/../../dist/policies/refuse-expiring-collateral.json"
+claims() { "$U" verify --trust "$C/intel-sgx-dcap/trust" --collateral "$work/s1-coll" --at "$1" \
+    --warn-expiry "$2" --compact "$S1/quote.bin" 2>/dev/null; }
+claims 2025-07-01T00:00:00Z 30 | grep -q '"collateral_expiring":true' || fail "19 days left, 30-day window: no warning claim"
+claims 2025-07-01T00:00:00Z 18 | grep -q '"collateral_expiring"' && fail "19 days left, 18-day window: warning claim"
+claims 2025-07-19T10:00:00Z 1 | grep -q '"collateral_expiring":true' || fail "78 s left, 1-day window: no warning claim"
+"$U" verify --trust "$C/intel-sgx-dcap/trust" --collateral "$work/s1-coll" --at 2025-07-01T00:00:00Z \
+    --compact "$S1/quote.bin" 2>/dev/null | grep -q '"collateral_expiring"' && fail "warning claim without a window"
+set +e
+"$U" verify --trust "$C/intel-sgx-dcap/trust" --collateral "$work/s1-coll" --at 2025-07-01T00:00:00Z \
+    --warn-expiry 30 --ear --policy "$POL" "$S1/quote.bin" >"$work/ear" 2>&1; code=$?
+set -e
+[ "$code" -eq 4 ] && grep -q '"contraindicated"' "$work/ear" || fail "refuse policy in the window: $code $(cat "$work/ear")"
+"$U" verify --trust "$C/intel-sgx-dcap/trust" --collateral "$work/s1-coll" --at 2025-07-01T00:00:00Z \
+    --warn-expiry 10 --ear --policy "$POL" "$S1/quote.bin" >"$work/ear" 2>&1 || fail "refuse policy outside the window: $(cat "$work/ear")"
+echo "ok - freshness: collateral_expiring inside the early-warning window only (pinned times); the reference policy refuses it"
