@@ -52,6 +52,22 @@ UAT_API UAT_MUST_USE uat_err uat_audit_chain_check(const char *json, size_t n,
 UAT_API UAT_MUST_USE uat_err uat_audit_verify_url(const char *url, const char *admin_token,
                                                   uat_audit_cursor *cur, int64_t *broken_id);
 
+struct uat_verifier;
+struct uat_policy;
+struct uat_refvals;
+/* Replays audited attestations of one piece of evidence: every record of records_json (an
+ * export as uat_audit_chain_check reads it; its chain is checked first) whose evidence_sha256 is
+ * the SHA-256 of the evidence is re-verified with v at the record's time (no binding: the nonce
+ * is not kept) and appraised with p (NULL: the default policy) and rv (may be NULL), and its
+ * status compared with the recorded one. *report (free()) is a JSON array of
+ * {"id", "time", "policy_id", "recorded", "replayed"} with "error" when the verification failed.
+ * VERIFY_AUDIT (field: the first differing record's id) when a status differs; USAGE_NOT_FOUND
+ * when no record is of this evidence; *report is set in both cases. */
+UAT_API UAT_MUST_USE uat_err uat_audit_replay(const char *records_json, size_t n,
+                                              const uint8_t *evidence, size_t evidence_len,
+                                              struct uat_verifier *v, const struct uat_policy *p,
+                                              const struct uat_refvals *rv, char **report);
+
 #ifdef __cplusplus
 }
 #endif

@@ -9,7 +9,9 @@
 #include "core/check.h"
 #include "core/codec.h"
 #include "crypto/crypto.h"
+#include "uattest/appraisal.h"
 #include "uattest/audit.h"
+#include "uattest/verifier.h"
 
 #define CHECK "audit.chain"
 #define AUDIT_MAX_PAGE (64u * 1024u * 1024u) /* one page of records to check */
@@ -182,4 +184,119 @@ uat_err uat_audit_verify_url(const char *url, const char *admin_token,
             return rc;
         }
     }
+}
+
+/* ---- replay ---- */
+
+static uat_err sha256_hex(const uint8_t *p, size_t n, char hex[65])
+{
+    uint8_t md[32];
+    uat_span part = {p, n};
+    UAT_TRY(uat_hash(UAT_HASH_SHA256, &part, 1, md));
+    uat_hex_encode(md, sizeof(md), hex);
+    return UAT_OK;
+}
+
+/* The status a replay gives: the appraisal's, or "error" with the verification's error name. */
+static uat_err replay_one(const uint8_t *ev, size_t n, int64_t at, uat_verifier *v,
+                          const uat_policy *p, const uat_refvals *rv, json_t *row)
+{
+    uat_claims *claims = NULL;
+    uat_ear *ear = NULL;
+    uat_verifier_set_time(v, at);
+    uat_err ve = uat_verify(v, ev, n, NULL, &claims);
+    if (ve != UAT_OK) {
+        json_object_set_new(row, "replayed", json_string("error"));
+        json_object_set_new(row, "error", json_string(uat_err_name(ve)));
+        uat_error_clear();
+        return UAT_OK;
+    }
+    uat_appraisal_ctx ctx = {at, NULL, 0, NULL};
+    uat_err rc = uat_appraise(p, rv, claims, &ctx, &ear);
+    if (rc == UAT_OK) {
+        json_object_set_new(row, "replayed", json_string(uat_ear_status(ear)));
+    }
+    uat_ear_free(ear);
+    uat_claims_free(claims);
+    return rc;
+}
+
+uat_err uat_audit_replay(const char *records_json, size_t n, const uint8_t *evidence,
+                         size_t evidence_len, uat_verifier *v, const uat_policy *p,
+                         const uat_refvals *rv, char **report)
+{
+    UAT_ENSURE(records_json != NULL && evidence != NULL && v != NULL && report != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "audit.replay", "", -1);
+    *report = NULL;
+    uat_audit_cursor cur;
+    memset(&cur, 0, sizeof(cur));
+    int64_t broken = 0;
+    UAT_TRY(uat_audit_chain_check(records_json, n, &cur, &broken));
+    /* the service hashes evidence sent inline as JSON in its compact form (members in order):
+     * a record matches the evidence's bytes or that form */
+    char hex[65], hexc[65] = "";
+    UAT_TRY(sha256_hex(evidence, evidence_len, hex));
+    json_t *inl = evidence_len > 0 && (evidence[0] == '[' || evidence[0] == '{')
+                      ? json_loadb((const char *)evidence, evidence_len, 0, NULL)
+                      : NULL;
+    char *compact = inl != NULL ? json_dumps(inl, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(inl);
+    uat_err hc = compact != NULL ? sha256_hex((const uint8_t *)compact, strlen(compact), hexc)
+                                 : UAT_OK;
+    free(compact);
+    UAT_TRY(hc);
+    uat_policy *def = NULL;
+    if (p == NULL) {
+        UAT_TRY(uat_policy_default(&def));
+        p = def;
+    }
+    json_t *doc = json_loadb(records_json, n, JSON_REJECT_DUPLICATES, NULL);
+    json_t *recs = json_is_array(doc) ? doc : json_object_get(doc, "records");
+    json_t *out = json_array();
+    uat_err rc = out != NULL ? UAT_OK : UAT_NOMEM("audit.replay");
+    int64_t differs = 0;
+    size_t i;
+    json_t *o;
+    json_array_foreach(recs, i, o) {
+        const char *ev = json_string_value(json_object_get(o, "evidence_sha256"));
+        if (rc != UAT_OK || ev == NULL || (strcmp(ev, hex) != 0 && strcmp(ev, hexc) != 0)) {
+            continue;
+        }
+        int64_t id = 0, t = 0;
+        get_int(o, "id", &id);
+        get_int(o, "time", &t);
+        const char *recorded = json_string_value(json_object_get(o, "status"));
+        json_t *row = json_pack("{s:I,s:I,s:O,s:s}", "id", (json_int_t)id, "time", (json_int_t)t,
+                                "policy_id", json_object_get(o, "policy_id"), "recorded",
+                                recorded != NULL ? recorded : "");
+        if (row == NULL || json_array_append_new(out, row) != 0) {
+            rc = UAT_NOMEM("audit.replay");
+            break;
+        }
+        rc = replay_one(evidence, evidence_len, t, v, p, rv, row);
+        const char *replayed = json_string_value(json_object_get(row, "replayed"));
+        if (rc == UAT_OK && differs == 0 &&
+            (recorded == NULL || replayed == NULL || strcmp(recorded, replayed) != 0)) {
+            differs = id;
+        }
+    }
+    json_decref(doc);
+    uat_policy_free(def);
+    if (rc == UAT_OK) {
+        *report = json_dumps(out, JSON_COMPACT | JSON_PRESERVE_ORDER);
+        rc = *report != NULL ? UAT_OK : UAT_NOMEM("audit.replay");
+    }
+    size_t found = json_array_size(out);
+    json_decref(out);
+    if (rc == UAT_OK && found == 0) {
+        rc = UAT_FAILF(UAT_ERR_USAGE_NOT_FOUND, "audit.replay", "evidence_sha256", -1,
+                       "no audit record is of evidence %s", hex);
+    } else if (rc == UAT_OK && differs != 0) {
+        char field[32];
+        snprintf(field, sizeof(field), "%lld", (long long)differs);
+        rc = UAT_FAILF(UAT_ERR_VERIFY_AUDIT, "audit.replay", field, -1,
+                       "record %lld: the replay's status differs from the recorded one",
+                       (long long)differs);
+    }
+    return rc;
 }

@@ -123,20 +123,11 @@ static int appraisal(const struct chan_opts *o, struct endpoint *ep)
         }
         uat_verifier_set_reference_values(ep->v, ep->rv); /* pins keys without a vendor chain */
     }
-    if (o->policy != NULL) {
-        uint8_t *text = NULL;
-        size_t n = 0;
-        int rc = read_input(o->policy, &text, &n);
-        if (rc != 0) {
-            return rc;
+    if (o->policy != NULL || o->refvals != NULL) {
+        int prc = cli_policy_load(o->policy, &ep->pol);
+        if (prc != 0) {
+            return prc;
         }
-        e = uat_policy_parse((const char *)text, n, &ep->pol);
-        free(text);
-    } else if (o->refvals != NULL) {
-        e = uat_policy_default(&ep->pol);
-    }
-    if (e != UAT_OK) {
-        return fail("policy", e);
     }
     uat_channel_cfg_set_appraisal(ep->cfg, ep->rv, ep->pol);
     return 0;

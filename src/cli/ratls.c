@@ -183,20 +183,9 @@ static int peer_appraisal(const struct ratls_opts *o, struct peer *p)
     if (e != UAT_OK) {
         return fail("reference values", e);
     }
-    if (o->policy == NULL) {
-        e = uat_policy_default(&p->pol);
-    } else {
-        uint8_t *text = NULL;
-        size_t tn = 0;
-        int rc = read_input(o->policy, &text, &tn);
-        if (rc != 0) {
-            return rc;
-        }
-        e = uat_policy_parse((const char *)text, tn, &p->pol);
-        free(text);
-    }
-    if (e != UAT_OK) {
-        return fail("policy", e);
+    int prc = cli_policy_load(o->policy, &p->pol);
+    if (prc != 0) {
+        return prc;
     }
     /* as in uattest verify and channel: the reference values also pin keys that have no vendor
      * chain (a TPM AK's Name as a signer, docs/tpm.md) */

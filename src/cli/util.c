@@ -127,6 +127,24 @@ uat_err cli_verifier_new(const char *trust, const char *collateral, uat_verifier
     return e;
 }
 
+int cli_policy_load(const char *path, uat_policy **out)
+{
+    uat_err e;
+    if (path != NULL) {
+        uint8_t *text = NULL;
+        size_t n = 0;
+        int rc = read_input(path, &text, &n);
+        if (rc != 0) {
+            return rc;
+        }
+        e = uat_policy_parse((const char *)text, n, out);
+        free(text);
+    } else {
+        e = uat_policy_default(out);
+    }
+    return e != UAT_OK ? fail("policy", e) : 0;
+}
+
 int cli_verifier_sources(const char *cmd, uat_verifier *v, const char *const *fetch,
                          size_t nfetch, const char *at)
 {

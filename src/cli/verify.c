@@ -188,21 +188,9 @@ static int load_refvals(const struct verify_opts *o, uat_refvals **rv)
 /* The other appraisal inputs: the policy, the bound runtime key. */
 static int load_appraisal(const struct verify_opts *o, uat_policy **p, char **key)
 {
-    uat_err e;
-    if (o->policy != NULL) {
-        uint8_t *text = NULL;
-        size_t n = 0;
-        int rc = read_input(o->policy, &text, &n);
-        if (rc != 0) {
-            return rc;
-        }
-        e = uat_policy_parse((const char *)text, n, p);
-        free(text);
-    } else {
-        e = uat_policy_default(p);
-    }
-    if (e != UAT_OK) {
-        return fail("policy", e);
+    int prc = cli_policy_load(o->policy, p);
+    if (prc != 0) {
+        return prc;
     }
     if (o->runtime_key != NULL) {
         uint8_t *text = NULL;
