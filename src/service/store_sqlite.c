@@ -76,6 +76,8 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
     " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+    /* 4: the TEE of each attestation ('' for records written before) */
+    "ALTER TABLE audit_log ADD COLUMN tee TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -630,8 +632,8 @@ static uat_err audit_insert_locked(sqlite3 *db, uat_audit_record *r)
     sqlite3_stmt *st = NULL;
     UAT_TRY(prepare(db,
                     "INSERT INTO audit_log(id, time, evidence_sha256, policy_id,"
-                    " refvals_generation, status, token_id, prev_hash, record_hash)"
-                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " refvals_generation, status, token_id, prev_hash, record_hash, tee)"
+                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     &st));
     sqlite3_bind_int64(st, 1, r->id);
     sqlite3_bind_int64(st, 2, r->time);
@@ -642,6 +644,7 @@ static uat_err audit_insert_locked(sqlite3 *db, uat_audit_record *r)
     sqlite3_bind_text(st, 7, r->token_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, r->prev_hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, r->record_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, r->tee != NULL ? r->tee : "", -1, SQLITE_STATIC);
     int step = sqlite3_step(st);
     sqlite3_finalize(st);
     return step == SQLITE_DONE ? UAT_OK : sq_fail(db, UAT_ERR_IO_WRITE, "audit_log");
@@ -671,7 +674,7 @@ static uat_err audit_list_locked(sqlite3 *db, int64_t after, size_t max, uat_sto
     sqlite3_stmt *st = NULL;
     UAT_TRY(prepare(db,
                     "SELECT id, time, evidence_sha256, policy_id, refvals_generation, status,"
-                    " token_id, prev_hash, record_hash FROM audit_log WHERE id > ?"
+                    " token_id, prev_hash, record_hash, tee FROM audit_log WHERE id > ?"
                     " ORDER BY id LIMIT ?",
                     &st));
     sqlite3_bind_int64(st, 1, after);
@@ -690,6 +693,7 @@ static uat_err audit_list_locked(sqlite3 *db, int64_t after, size_t max, uat_sto
         r.token_id = col_text(st, 6);
         snprintf(r.prev_hash, sizeof(r.prev_hash), "%s", col_text(st, 7));
         snprintf(r.record_hash, sizeof(r.record_hash), "%s", col_text(st, 8));
+        r.tee = col_text(st, 9);
         rc = fn(user, &r);
     }
     if (rc == UAT_OK && step != SQLITE_DONE) {
