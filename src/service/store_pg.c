@@ -191,11 +191,12 @@ static uat_err with_conn(pg_store *s, pg_call fn, void *args)
 /* ---- statements ---- */
 
 /* Parameters: text, except a body (binary, n bytes). Results come back in binary. */
+#define PG_MAX_PARAMS 10 /* the audit insert's */
 typedef struct pg_params {
     int n;
-    const char *vals[9];
-    int lens[9];
-    int fmts[9];
+    const char *vals[PG_MAX_PARAMS];
+    int lens[PG_MAX_PARAMS];
+    int fmts[PG_MAX_PARAMS];
 } pg_params;
 
 static void param_text(pg_params *p, const char *v)
