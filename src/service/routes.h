@@ -39,13 +39,18 @@ typedef struct uat_attest_in {
     int64_t spend_expires;
     int64_t now;
 } uat_attest_in;
-/* Verifies, appraises and spends the nonce: VERIFY_POLICY when the result is contraindicated
- * (*ear is then set, for uat_attest_error). The caller frees *claims and *ear on every path. */
+/* Verifies and appraises: VERIFY_POLICY when the result is contraindicated (*ear is then set,
+ * for uat_attest_error; the nonce is then spent and the refusal logged). On success the nonce is
+ * not spent yet: uat_attest_sign spends it, or uat_attest_spend when the caller refuses the
+ * verified evidence itself. The caller frees *claims and *ear on every path. */
 UAT_MUST_USE uat_err uat_attest_evidence(uat_svc *s, const uat_attest_in *in, uat_claims **claims,
                                          uat_ear **ear);
+/* Spends the nonce of verified evidence the caller refuses (no token, no audit record). */
+UAT_MUST_USE uat_err uat_attest_spend(uat_svc *s, const uat_attest_in *in);
 /* Signs the EAR (claims_json NULL) or an EAR claims set derived from it (claims_json) with the
- * service's token key and lifetime, and appends the attestation of in to the audit log (a
- * contraindicated result is logged by uat_attest_evidence); no token without its record. */
+ * service's token key and lifetime, then spends the nonce and appends the attestation's audit
+ * record in one transaction: VERIFY_NONCE when the nonce was used meanwhile. No token without
+ * its record. */
 UAT_MUST_USE uat_err uat_attest_sign(uat_svc *s, const uat_attest_in *in, const uat_ear *ear,
                                      const char *claims_json, int64_t now, char **jwt);
 /* GET /v1/audit?after=ID (admin): audit records with id > ID, a page at a time. */

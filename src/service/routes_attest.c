@@ -197,28 +197,40 @@ static uat_err sha256_hex(const void *p, size_t n, char out[65])
     return UAT_OK;
 }
 
-/* The audit record of an attestation whose nonce was spent: the evidence hash, the policy and
- * reference values it was appraised with, the result and the token issued (none: jwt NULL). */
-static uat_err audit_write(uat_svc *s, const uat_attest_in *in, const uat_ear *ear,
-                           const char *jwt)
+/* The audit record of an attestation: the evidence hash, the policy and reference values it was
+ * appraised with, the result and the token issued (none: jwt NULL). */
+typedef struct audit_entry {
+    uat_audit_record r;
+    char ev[65], tok[65];
+} audit_entry;
+
+static uat_err audit_fill(uat_svc *s, const uat_attest_in *in, const uat_ear *ear, const char *jwt,
+                          audit_entry *a)
 {
-    char ev[65], tok[65] = "";
     int64_t gen = 0;
-    UAT_TRY(sha256_hex(in->evidence, in->evidence_len, ev));
+    memset(a, 0, sizeof(*a));
+    UAT_TRY(sha256_hex(in->evidence, in->evidence_len, a->ev));
     if (jwt != NULL) {
-        UAT_TRY(sha256_hex(jwt, strlen(jwt), tok));
+        UAT_TRY(sha256_hex(jwt, strlen(jwt), a->tok));
     }
     UAT_TRY(uat_store_generation(s->store, UAT_STORE_REFVALS, &gen));
-    uat_audit_record r;
-    memset(&r, 0, sizeof(r));
-    r.time = in->now;
-    r.evidence_sha256 = ev;
-    r.policy_id = in->policy_id != NULL ? in->policy_id : "";
-    r.refvals_generation = gen;
-    r.status = uat_ear_status(ear);
-    r.token_id = tok;
-    r.tee = uat_ear_tee(ear);
-    return uat_store_audit_append(s->store, &r);
+    a->r.time = in->now;
+    a->r.evidence_sha256 = a->ev;
+    a->r.policy_id = in->policy_id != NULL ? in->policy_id : "";
+    a->r.refvals_generation = gen;
+    a->r.status = uat_ear_status(ear);
+    a->r.token_id = a->tok;
+    a->r.tee = uat_ear_tee(ear);
+    return UAT_OK;
+}
+
+/* The evidence verified against this nonce: it is spent, and the attestation's audit record is
+ * written in the same transaction (one group commit for both). */
+static uat_err spend(uat_svc *s, const uat_attest_in *in, const uat_ear *ear, const char *jwt)
+{
+    audit_entry a;
+    UAT_TRY(audit_fill(s, in, ear, jwt, &a));
+    return uat_store_spend(s->store, in->spend_id, in->spend_expires, in->now, &a.r);
 }
 
 uat_err uat_attest_evidence(uat_svc *s, const uat_attest_in *in, uat_claims **claims,
@@ -231,14 +243,17 @@ uat_err uat_attest_evidence(uat_svc *s, const uat_attest_in *in, uat_claims **cl
     rc = rc == UAT_OK ? appraise(s, in, p, *claims, ear) : rc;
     uat_policy_free(p);
     UAT_TRY(rc);
-    /* the evidence verified against this nonce: it is spent, whatever the appraisal says */
-    UAT_TRY(uat_store_nonce_use(s->store, in->spend_id, in->spend_expires, in->now));
     if (strcmp(uat_ear_status(*ear), "contraindicated") == 0) {
-        /* no token is issued, but the refusal is an attestation the audit log keeps */
-        UAT_TRY(audit_write(s, in, *ear, NULL));
+        /* spent with no token; the refusal is an attestation the audit log keeps */
+        UAT_TRY(spend(s, in, *ear, NULL));
         return UAT_FAIL(UAT_ERR_VERIFY_POLICY, "appraisal", "ear.status", -1);
     }
-    return UAT_OK;
+    return UAT_OK; /* the nonce is spent by uat_attest_sign or uat_attest_spend */
+}
+
+uat_err uat_attest_spend(uat_svc *s, const uat_attest_in *in)
+{
+    return uat_store_nonce_use(s->store, in->spend_id, in->spend_expires, in->now);
 }
 
 uat_err uat_attest_sign(uat_svc *s, const uat_attest_in *in, const uat_ear *ear,
@@ -249,8 +264,9 @@ uat_err uat_attest_sign(uat_svc *s, const uat_attest_in *in, const uat_ear *ear,
                      ? uat_token_sign(s->keys, claims_json, now, s->cfg->token_ttl, jwt)
                      : uat_ear_sign(ear, s->keys, now, s->cfg->token_ttl, jwt);
     pthread_mutex_unlock(&s->sign_lock);
-    if (rc == UAT_OK && (rc = audit_write(s, in, ear, *jwt)) != UAT_OK) {
-        free(*jwt); /* a token the audit log does not hold is not handed out */
+    if (rc == UAT_OK && (rc = spend(s, in, ear, *jwt)) != UAT_OK) {
+        /* a used nonce, or a token the audit log does not hold: not handed out */
+        free(*jwt);
         *jwt = NULL;
     }
     return rc;

@@ -467,6 +467,7 @@ static uat_err run_attest(uat_svc *s, const uat_http_req *rq, kbs_attest *a)
     UAT_TRY(uat_attest_evidence(s, &in, &a->claims, &a->ear));
     const char *want = json_string_value(json_object_get(a->session, "tee"));
     if (strcmp(uat_claims_tee(a->claims), want) != 0) {
+        UAT_TRY(uat_attest_spend(s, &in));
         return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK, "tee", -1,
                          "the evidence is %s, the session was opened for %s",
                          uat_claims_tee(a->claims), want);

@@ -315,6 +315,7 @@ static uat_err attest(uat_svc *s, const uat_http_req *rq, sg_job *j)
     }
     UAT_TRY(rc);
     if (strcmp(uat_claims_tee(j->claims), j->tee) != 0) {
+        UAT_TRY(uat_attest_spend(s, &in));
         return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK, "evidence.tee", -1,
                          "the evidence is %s, the envelope names %s", uat_claims_tee(j->claims),
                          j->tee);

@@ -93,11 +93,29 @@ uat_err uat_store_ready(uat_store *s)
     return s->ops->ready(s->impl);
 }
 
-uat_err uat_store_nonce_use(uat_store *s, const char *nonce_id, int64_t expires_at, int64_t now)
+static uat_err check_audit(const uat_audit_record *r)
+{
+    UAT_ENSURE(r != NULL && r->evidence_sha256 != NULL && r->policy_id != NULL &&
+                   r->status != NULL && r->token_id != NULL &&
+                   strlen(r->policy_id) <= UAT_STORE_MAX_ID,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "audit", -1);
+    return UAT_OK;
+}
+
+uat_err uat_store_spend(uat_store *s, const char *nonce_id, int64_t expires_at, int64_t now,
+                        uat_audit_record *audit)
 {
     UAT_ENSURE(nonce_id != NULL && nonce_id[0] != '\0' && strlen(nonce_id) <= UAT_STORE_MAX_ID,
                UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "nonce", -1);
-    return s->ops->nonce_use(s->impl, nonce_id, expires_at, now);
+    if (audit != NULL) {
+        UAT_TRY(check_audit(audit));
+    }
+    return s->ops->nonce_use(s->impl, nonce_id, expires_at, now, audit);
+}
+
+uat_err uat_store_nonce_use(uat_store *s, const char *nonce_id, int64_t expires_at, int64_t now)
+{
+    return uat_store_spend(s, nonce_id, expires_at, now, NULL);
 }
 
 uat_err uat_store_put(uat_store *s, enum uat_store_table t, const char *id, const char *body,
@@ -143,10 +161,7 @@ uat_err uat_store_generation(uat_store *s, enum uat_store_table t, int64_t *out)
 
 uat_err uat_store_audit_append(uat_store *s, uat_audit_record *r)
 {
-    UAT_ENSURE(r != NULL && r->evidence_sha256 != NULL && r->policy_id != NULL &&
-                   r->status != NULL && r->token_id != NULL &&
-                   strlen(r->policy_id) <= UAT_STORE_MAX_ID,
-               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "audit", -1);
+    UAT_TRY(check_audit(r));
     return s->ops->audit_append(s->impl, r);
 }
 

@@ -42,8 +42,12 @@ typedef struct uat_store_ops {
     /* OK when the backend answers a query */
     uat_err (*ready)(void *impl);
     /* Records a nonce as used, atomically: VERIFY_NONCE when it was used before. Rows of nonces
-     * that expired more than UAT_STORE_NONCE_SKEW seconds before now are removed on the way. */
-    uat_err (*nonce_use)(void *impl, const char *nonce_id, int64_t expires_at, int64_t now);
+     * that expired more than UAT_STORE_NONCE_SKEW seconds before now are removed on the way.
+     * With audit non-NULL, the audit record of the attestation that spent the nonce is appended
+     * in the same transaction (as audit_append: its id and hashes are set), and only when the
+     * nonce was fresh: an attestation's nonce and its record are durable together or not at all. */
+    uat_err (*nonce_use)(void *impl, const char *nonce_id, int64_t expires_at, int64_t now,
+                         uat_audit_record *audit);
     /* Creates or replaces; *created tells which. */
     uat_err (*put)(void *impl, enum uat_store_table t, const char *id, const char *body, size_t n,
                    int64_t now, int *created);
@@ -82,6 +86,9 @@ const char *uat_store_table_name(enum uat_store_table t);
 UAT_MUST_USE uat_err uat_store_ready(uat_store *s);
 UAT_MUST_USE uat_err uat_store_nonce_use(uat_store *s, const char *nonce_id, int64_t expires_at,
                                          int64_t now);
+/* Spends the nonce and appends the attestation's audit record in one transaction (see nonce_use). */
+UAT_MUST_USE uat_err uat_store_spend(uat_store *s, const char *nonce_id, int64_t expires_at,
+                                     int64_t now, uat_audit_record *audit);
 UAT_MUST_USE uat_err uat_store_put(uat_store *s, enum uat_store_table t, const char *id,
                                    const char *body, size_t n, int64_t now, int *created);
 UAT_MUST_USE uat_err uat_store_get(uat_store *s, enum uat_store_table t, const char *id,

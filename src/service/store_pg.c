@@ -386,6 +386,7 @@ static int pg_schema_version(void *impl)
 typedef struct nonce_args {
     const char *id;
     int64_t expires_at, now;
+    uat_audit_record *audit;
 } nonce_args;
 
 /* Expired rows are purged at most once per second of `now` per process: the purge is one
@@ -399,9 +400,8 @@ static int purge_due(pg_store *s, int64_t now)
     return due;
 }
 
-static uat_err nonce_on(pg_store *s, PGconn *c, void *args)
+static uat_err nonce_insert(pg_store *s, PGconn *c, const nonce_args *a)
 {
-    const nonce_args *a = args;
     char num[24];
     PGresult *r = NULL;
     if (purge_due(s, a->now)) {
@@ -429,9 +429,31 @@ static uat_err nonce_on(pg_store *s, PGconn *c, void *args)
     return UAT_OK;
 }
 
-static uat_err pg_nonce_use(void *impl, const char *nonce_id, int64_t expires_at, int64_t now)
+static uat_err audit_insert_locked(PGconn *c, uat_audit_record *rec);
+
+/* With an audit record: the nonce and the record in one transaction, under the audit log's
+ * advisory lock (see audit_append_on). */
+static uat_err nonce_on(pg_store *s, PGconn *c, void *args)
 {
-    nonce_args a = {nonce_id, expires_at, now};
+    const nonce_args *a = args;
+    if (a->audit == NULL) {
+        return nonce_insert(s, c, a);
+    }
+    UAT_TRY(exec_simple(c, "BEGIN", "begin"));
+    uat_err rc = exec_simple(c, "SELECT pg_advisory_xact_lock(" AUDIT_LOCK ")", "lock");
+    rc = rc == UAT_OK ? nonce_insert(s, c, a) : rc;
+    rc = rc == UAT_OK ? audit_insert_locked(c, a->audit) : rc;
+    rc = rc == UAT_OK ? exec_simple(c, "COMMIT", "commit") : rc;
+    if (rc != UAT_OK) {
+        PQclear(PQexec(c, "ROLLBACK"));
+    }
+    return rc;
+}
+
+static uat_err pg_nonce_use(void *impl, const char *nonce_id, int64_t expires_at, int64_t now,
+                            uat_audit_record *audit)
+{
+    nonce_args a = {nonce_id, expires_at, now, audit};
     return with_conn(impl, nonce_on, &a);
 }
 

@@ -5,10 +5,11 @@
  * waits for a writer, so the reads of every request (admin token, policy, the reference values'
  * generation) do not queue behind a commit's fsync.
  *
- * Used nonces are committed in groups: a thread that records a nonce while a commit is under way
- * queues it, and the next commit takes every queued nonce in one transaction (one fsync). Each
- * caller returns only once the transaction holding its nonce is durable, so FULL sync costs one
- * fsync per group, not per attestation. */
+ * Used nonces and audit records are committed in groups: a thread that records a nonce (with the
+ * audit record of its attestation) or appends an audit record while a commit is under way queues
+ * it, and the next commit takes every queued request in one transaction (one fsync). Each caller
+ * returns only once the transaction holding its request is durable, so FULL sync costs one fsync
+ * per group, not per attestation. */
 #include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -26,10 +27,12 @@ typedef struct sq_conn {
     pthread_mutex_t lock;
 } sq_conn;
 
-/* A nonce waiting for the group commit; lives on the caller's stack until done. */
+/* A request waiting for the group commit, on the caller's stack until done: a nonce to record
+ * (id NULL: none), an audit record to append after it (NULL: none), or both. */
 typedef struct nonce_req {
     const char *id;
     int64_t expires_at, now;
+    uat_audit_record *audit;
     uat_err rc;        /* OK, VERIFY_NONCE (used before), or the commit's error */
     char msg[256];     /* the commit's error message */
     int done;
@@ -38,7 +41,7 @@ typedef struct nonce_req {
 } nonce_req;
 
 /* Statements of the hot path, prepared once (each used under its connection's lock). */
-enum { ST_BEGIN, ST_COMMIT, ST_NONCE, ST_PURGE, ST_GENERATION, ST_COUNT };
+enum { ST_BEGIN, ST_COMMIT, ST_NONCE, ST_PURGE, ST_AUDIT_LAST, ST_AUDIT, ST_GENERATION, ST_COUNT };
 
 typedef struct sq_store {
     sq_conn w;
@@ -196,6 +199,13 @@ static uat_err configure(sq_store *s, const char *path)
     UAT_TRY(prepare(s->w.db, "INSERT INTO used_nonces(id, expires_at) VALUES(?1, ?2)",
                     &s->st[ST_NONCE]));
     UAT_TRY(prepare(s->w.db, "DELETE FROM used_nonces WHERE expires_at < ?1", &s->st[ST_PURGE]));
+    UAT_TRY(prepare(s->w.db, "SELECT id, record_hash FROM audit_log ORDER BY id DESC LIMIT 1",
+                    &s->st[ST_AUDIT_LAST]));
+    UAT_TRY(prepare(s->w.db,
+                    "INSERT INTO audit_log(id, time, evidence_sha256, policy_id,"
+                    " refvals_generation, status, token_id, prev_hash, record_hash, tee)"
+                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    &s->st[ST_AUDIT]));
     return prepare(s->r->db, "SELECT generation FROM generations WHERE name = ?1",
                    &s->st[ST_GENERATION]);
 }
@@ -284,7 +294,7 @@ static uat_err run(sqlite3 *db, const char *sql, const sq_args *a, int *step)
     return UAT_OK;
 }
 
-/* ---- used nonces: group commit ---- */
+/* ---- used nonces and audit records: group commit ---- */
 
 /* Steps a cached statement once and resets it (bindings cleared): sqlite3_step's code. */
 static int step_cached(sqlite3_stmt *st)
@@ -323,14 +333,73 @@ static uat_err insert_one(sq_store *s, nonce_req *r)
     return step == SQLITE_DONE ? UAT_OK : sq_fail(s->w.db, UAT_ERR_IO_WRITE, "used_nonces");
 }
 
+/* The last audit record's id and hash (0 and "" when the log is empty), in the transaction. */
+static uat_err audit_last(sq_store *s, int64_t *id, char hash[UAT_AUDIT_HASH_HEX + 1])
+{
+    sqlite3_stmt *st = s->st[ST_AUDIT_LAST];
+    int step = sqlite3_step(st);
+    uat_err rc = UAT_OK;
+    *id = 0;
+    hash[0] = '\0';
+    if (step == SQLITE_ROW) {
+        const unsigned char *h = sqlite3_column_text(st, 1);
+        *id = sqlite3_column_int64(st, 0);
+        snprintf(hash, UAT_AUDIT_HASH_HEX + 1, "%s", h != NULL ? (const char *)h : "");
+    } else if (step != SQLITE_DONE) {
+        rc = sq_fail(s->w.db, UAT_ERR_IO_READ, "audit_log");
+    }
+    sqlite3_reset(st);
+    return rc;
+}
+
+/* Appends r as the record after (*last, prev), which then name r. */
+static uat_err audit_insert(sq_store *s, uat_audit_record *r, int64_t *last,
+                            char prev[UAT_AUDIT_HASH_HEX + 1])
+{
+    r->id = *last + 1;
+    UAT_TRY(uat_audit_seal(r, prev));
+    sqlite3_stmt *st = s->st[ST_AUDIT];
+    sqlite3_bind_int64(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, r->time);
+    sqlite3_bind_text(st, 3, r->evidence_sha256, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, r->policy_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 5, r->refvals_generation);
+    sqlite3_bind_text(st, 6, r->status, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, r->token_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 8, r->prev_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 9, r->record_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, r->tee != NULL ? r->tee : "", -1, SQLITE_STATIC);
+    if (step_cached(st) != SQLITE_DONE) {
+        return sq_fail(s->w.db, UAT_ERR_IO_WRITE, "audit_log");
+    }
+    *last = r->id;
+    memcpy(prev, r->record_hash, UAT_AUDIT_HASH_HEX + 1);
+    return UAT_OK;
+}
+
 static uat_err group_locked(sq_store *s, nonce_req *group)
 {
     if (step_cached(s->st[ST_BEGIN]) != SQLITE_DONE) {
         return sq_fail(s->w.db, UAT_ERR_IO_WRITE, "begin");
     }
-    uat_err rc = purge_locked(s, group->now);
+    uat_err rc = UAT_OK;
+    for (nonce_req *r = group; r != NULL; r = r->next) {
+        if (r->id != NULL) { /* the purge goes by a nonce's clock (an append alone has none) */
+            rc = purge_locked(s, r->now);
+            break;
+        }
+    }
+    int64_t last = -1; /* the log's end, read once per group when a record is appended */
+    char prev[UAT_AUDIT_HASH_HEX + 1] = "";
     for (nonce_req *r = group; rc == UAT_OK && r != NULL; r = r->next) {
-        rc = insert_one(s, r);
+        rc = r->id != NULL ? insert_one(s, r) : UAT_OK;
+        if (rc != UAT_OK || r->rc != UAT_OK || r->audit == NULL) {
+            continue; /* a used nonce's attestation leaves no record */
+        }
+        if (last < 0) {
+            rc = audit_last(s, &last, prev);
+        }
+        rc = rc == UAT_OK ? audit_insert(s, r->audit, &last, prev) : rc;
     }
     if (rc == UAT_OK && step_cached(s->st[ST_COMMIT]) != SQLITE_DONE) {
         rc = sq_fail(s->w.db, UAT_ERR_IO_WRITE, "commit");
@@ -374,10 +443,11 @@ static nonce_req *take_pending(sq_store *s)
 
 /* Waiters are woken one by one: each when its group is durable, and the newest waiting request
  * when the committer is done, so that it commits the next group. */
-static uat_err sq_nonce_use(void *impl, const char *nonce_id, int64_t expires_at, int64_t now)
+static uat_err enqueue(sq_store *s, const char *nonce_id, int64_t expires_at, int64_t now,
+                       uat_audit_record *audit)
 {
-    sq_store *s = impl;
-    nonce_req me = {nonce_id, expires_at, now, UAT_OK, "", 0, PTHREAD_COND_INITIALIZER, NULL};
+    nonce_req me = {nonce_id, expires_at, now, audit, UAT_OK, "", 0, PTHREAD_COND_INITIALIZER,
+                    NULL};
     pthread_mutex_lock(&s->qlock);
     me.next = s->pending;
     s->pending = &me;
@@ -411,9 +481,16 @@ static uat_err sq_nonce_use(void *impl, const char *nonce_id, int64_t expires_at
                          "the nonce was used before: ask for a new challenge");
     }
     if (me.rc != UAT_OK) {
-        return UAT_FAILF(me.rc, CHECK, "used_nonces", -1, "%s", me.msg);
+        return UAT_FAILF(me.rc, CHECK, nonce_id != NULL ? "used_nonces" : "audit_log", -1, "%s",
+                         me.msg);
     }
     return UAT_OK;
+}
+
+static uat_err sq_nonce_use(void *impl, const char *nonce_id, int64_t expires_at, int64_t now,
+                            uat_audit_record *audit)
+{
+    return enqueue(impl, nonce_id, expires_at, now, audit);
 }
 
 /* ---- objects ---- */
@@ -602,64 +679,10 @@ static uat_err sq_generation(void *impl, enum uat_store_table t, int64_t *out)
 
 /* ---- the audit log ---- */
 
-/* The last record's id and hash (0 and "" when the log is empty), in the append's transaction. */
-static uat_err audit_last(sqlite3 *db, int64_t *id, char hash[UAT_AUDIT_HASH_HEX + 1])
-{
-    sqlite3_stmt *st = NULL;
-    UAT_TRY(prepare(db, "SELECT id, record_hash FROM audit_log ORDER BY id DESC LIMIT 1", &st));
-    int step = sqlite3_step(st);
-    uat_err rc = UAT_OK;
-    *id = 0;
-    hash[0] = '\0';
-    if (step == SQLITE_ROW) {
-        const unsigned char *h = sqlite3_column_text(st, 1);
-        *id = sqlite3_column_int64(st, 0);
-        snprintf(hash, UAT_AUDIT_HASH_HEX + 1, "%s", h != NULL ? (const char *)h : "");
-    } else if (step != SQLITE_DONE) {
-        rc = sq_fail(db, UAT_ERR_IO_READ, "audit_log");
-    }
-    sqlite3_finalize(st);
-    return rc;
-}
-
-static uat_err audit_insert_locked(sqlite3 *db, uat_audit_record *r)
-{
-    char prev[UAT_AUDIT_HASH_HEX + 1];
-    int64_t last = 0;
-    UAT_TRY(audit_last(db, &last, prev));
-    r->id = last + 1;
-    UAT_TRY(uat_audit_seal(r, prev));
-    sqlite3_stmt *st = NULL;
-    UAT_TRY(prepare(db,
-                    "INSERT INTO audit_log(id, time, evidence_sha256, policy_id,"
-                    " refvals_generation, status, token_id, prev_hash, record_hash, tee)"
-                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    &st));
-    sqlite3_bind_int64(st, 1, r->id);
-    sqlite3_bind_int64(st, 2, r->time);
-    sqlite3_bind_text(st, 3, r->evidence_sha256, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 4, r->policy_id, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 5, r->refvals_generation);
-    sqlite3_bind_text(st, 6, r->status, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 7, r->token_id, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 8, r->prev_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 9, r->record_hash, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 10, r->tee != NULL ? r->tee : "", -1, SQLITE_STATIC);
-    int step = sqlite3_step(st);
-    sqlite3_finalize(st);
-    return step == SQLITE_DONE ? UAT_OK : sq_fail(db, UAT_ERR_IO_WRITE, "audit_log");
-}
-
+/* An append alone joins the group commit like a nonce: records are chained in commit order. */
 static uat_err sq_audit_append(void *impl, uat_audit_record *r)
 {
-    sq_store *s = impl;
-    pthread_mutex_lock(&s->w.lock);
-    uat_err rc = exec(s->w.db, "BEGIN IMMEDIATE", "begin");
-    if (rc == UAT_OK) {
-        rc = finish(s->w.db, audit_insert_locked(s->w.db, r));
-    }
-    pthread_mutex_unlock(&s->w.lock);
-    return rc;
+    return enqueue(impl, NULL, 0, 0, r);
 }
 
 static const char *col_text(sqlite3_stmt *st, int i)

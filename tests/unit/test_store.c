@@ -744,6 +744,76 @@ static void test_audit_first_removed(void **state)
     assert_int_equal(broken, 1);
 }
 
+/* Spends with their audit records from eight threads on two stores (replicas) on one database,
+ * every nonce tried twice: each nonce is spent once, exactly the winners' records are in the log,
+ * chained, and a loser gets VERIFY_NONCE with no record. Mixed with plain appends. */
+typedef struct spender {
+    uat_store *s;
+    int base, wins, refused;
+} spender;
+
+#define SPENDS 40
+
+static void *spend_some(void *arg)
+{
+    spender *sp = arg;
+    for (int i = 0; i < SPENDS; i++) {
+        char id[32], ev[65];
+        snprintf(id, sizeof(id), "n-%d", (sp->base + i) % (SPENDS * THREADS / 2));
+        snprintf(ev, sizeof(ev), "%064d", sp->base + i);
+        uat_audit_record r;
+        memset(&r, 0, sizeof(r));
+        r.time = NOW;
+        r.evidence_sha256 = ev;
+        r.policy_id = "";
+        r.status = "affirming";
+        r.token_id = "";
+        uat_err rc = i % 10 == 9 ? uat_store_audit_append(sp->s, &r)
+                                 : uat_store_spend(sp->s, id, NOW + 300, NOW, &r);
+        if (rc == UAT_OK) {
+            sp->wins++;
+        } else if (rc == UAT_ERR_VERIFY_NONCE) {
+            sp->refused++;
+        }
+    }
+    return NULL;
+}
+
+static void test_spend_with_audit(void **state)
+{
+    fixture *f = *state;
+    uat_store *other = NULL;
+    assert_ok(uat_store_open(f->uri, &other));
+    pthread_t th[THREADS];
+    spender sp[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        sp[i] = (spender){i % 2 ? other : f->s, i * SPENDS, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, spend_some, &sp[i]), 0);
+    }
+    int wins = 0, refused = 0;
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        wins += sp[i].wins;
+        refused += sp[i].refused;
+    }
+    assert_int_equal(wins + refused, SPENDS * THREADS);
+    /* each nonce id appears in two threads' ranges; appends (every tenth call) spend none */
+    int spends = SPENDS * THREADS - SPENDS * THREADS / 10;
+    int ids = (int)raw_sql(f, "SELECT count(*) FROM used_nonces");
+    assert_true(ids <= SPENDS * THREADS / 2 && refused == spends - ids);
+    assert_int_equal(raw_sql(f, "SELECT count(*) FROM audit_log"), wins);
+    int64_t broken = -1;
+    assert_ok(audit_check(f, &broken));
+    /* a used nonce leaves no record */
+    uat_audit_record r;
+    memset(&r, 0, sizeof(r));
+    r.evidence_sha256 = "ee";
+    r.policy_id = r.status = r.token_id = "";
+    assert_err(uat_store_spend(other, "n-0", NOW + 300, NOW, &r), UAT_ERR_VERIFY_NONCE);
+    assert_int_equal(raw_sql(f, "SELECT count(*) FROM audit_log"), wins);
+    uat_store_close(other);
+}
+
 #define STORE_TESTS                                                                                \
     cmocka_unit_test(test_open_rejects),                                                           \
         cmocka_unit_test_setup_teardown(test_bad_arguments, setup, teardown),                      \
@@ -766,7 +836,8 @@ static void test_audit_first_removed(void **state)
         cmocka_unit_test_setup_teardown(test_audit_edit_detected, setup, teardown),                \
         cmocka_unit_test_setup_teardown(test_audit_delete_detected, setup, teardown),              \
         cmocka_unit_test_setup_teardown(test_audit_tee, setup, teardown),                          \
-        cmocka_unit_test_setup_teardown(test_audit_first_removed, setup, teardown)
+        cmocka_unit_test_setup_teardown(test_audit_first_removed, setup, teardown),                \
+        cmocka_unit_test_setup_teardown(test_spend_with_audit, setup, teardown)
 
 int main(void)
 {
