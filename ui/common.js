@@ -37,9 +37,9 @@ UA.api = async function (method, path, opts) {
   const o = opts || {};
   const headers = {};
   if (o.admin) {
-    const t = sessionStorage.getItem('uattest.admin');
+    const t = o.token || sessionStorage.getItem('uattest.admin');
     if (!t) { throw new ApiError(401, { error: 'USAGE_UNAUTHENTICATED', message: 'log in first' }); }
-    headers.Authorization = 'Bearer ' + (o.token || t);
+    headers.Authorization = 'Bearer ' + t;
   } else if (o.token) {
     headers.Authorization = 'Bearer ' + o.token;
   }

@@ -2,8 +2,10 @@
  * GET /v1/attestations  the audit log newest first, filtered by TEE, status and time;
  * GET /v1/collateral/status  every certificate, CRL and TCB/identity document in the configured
  *                            trust and collateral directories with its validity window. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/codec.h"
 #include "core/file.h"
@@ -318,7 +320,13 @@ static uat_err coll_file(coll_ctx *c, const char *tee, const char *path)
     return rc;
 }
 
-/* Every file of root's TEE folders (<root>/<tee>/...) and of root itself (tee ""). */
+static int visible_entry(const struct dirent *e)
+{
+    return e->d_name[0] != '.';
+}
+
+/* Every file of root and of its folders one level down (a TEE or vendor each: "intel", "snp",
+ * "nvidia-gpu", ... as the verifiers name them), in name order. */
 static uat_err coll_walk(coll_ctx *c, const char *source, const char *root)
 {
     if (root == NULL) {
@@ -326,26 +334,30 @@ static uat_err coll_walk(coll_ctx *c, const char *source, const char *root)
     }
     c->source = source;
     c->root = root;
-    uat_path_list files = {NULL, 0};
-    uat_err rc = uat_dir_files(root, OPS_MAX_FILES, &files);
-    for (size_t i = 0; rc == UAT_OK && i < files.n; i++) {
-        rc = coll_file(c, "", files.paths[i]);
-    }
-    uat_path_list_free(&files);
-    const char *tee;
-    for (size_t t = 0; rc == UAT_OK && (tee = uat_tee_name(t)) != NULL; t++) {
-        char *dir = uat_path_join(root, tee);
-        uat_path_list tf = {NULL, 0};
-        rc = dir != NULL ? UAT_OK : UAT_NOMEM(CHECK);
-        uat_err lr = rc == UAT_OK ? uat_dir_files(dir, OPS_MAX_FILES, &tf) : rc;
-        for (size_t i = 0; rc == UAT_OK && lr == UAT_OK && i < tf.n; i++) {
-            rc = coll_file(c, tee, tf.paths[i]);
+    struct dirent **ents = NULL;
+    int n = scandir(root, &ents, visible_entry, alphasort);
+    uat_err rc = UAT_OK;
+    for (int i = 0; i < n; i++) {
+        char *path = uat_path_join(root, ents[i]->d_name);
+        struct stat st;
+        uat_path_list files = {NULL, 0};
+        if (path == NULL) {
+            rc = rc == UAT_OK ? UAT_NOMEM(CHECK) : rc;
+        } else if (rc == UAT_OK && stat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+            rc = coll_file(c, "", path);
+        } else if (rc == UAT_OK && S_ISDIR(st.st_mode) &&
+                   uat_dir_files(path, OPS_MAX_FILES, &files) == UAT_OK) {
+            for (size_t k = 0; rc == UAT_OK && k < files.n; k++) {
+                rc = coll_file(c, ents[i]->d_name, files.paths[k]);
+            }
         }
-        uat_error_clear(); /* a TEE without a folder has nothing to list */
-        uat_path_list_free(&tf);
-        free(dir);
+        uat_error_clear(); /* an unreadable folder has nothing to list */
+        uat_path_list_free(&files);
+        free(path);
+        free(ents[i]);
     }
-    return rc == UAT_ERR_IO_NOT_FOUND ? UAT_OK : rc;
+    free(ents);
+    return rc;
 }
 
 void uat_route_collateral_status(uat_svc *s, const uat_http_req *rq, const char *id,

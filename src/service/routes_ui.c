@@ -299,7 +299,7 @@ static void explore_cert(explore *x)
         if (uat_ratls_cert_evidence(c, &oid, &ev) == UAT_OK) {
             json_object_set_new(x->cert, "extension", json_string(oid));
             if (uat_inspect(ev.p, ev.len, &json) == UAT_OK) {
-                x->decoded = json_loads(json, 0, NULL);
+                x->decoded = json_loads(json, JSON_ALLOW_NUL, NULL);
             }
         }
     }
@@ -353,7 +353,7 @@ static uat_err explore_verify(uat_svc *s, explore *x)
 
 static json_t *text_json(char *text)
 {
-    json_t *j = text != NULL ? json_loads(text, 0, NULL) : NULL;
+    json_t *j = text != NULL ? json_loads(text, JSON_ALLOW_NUL, NULL) : NULL;
     free(text);
     return j != NULL ? j : json_null();
 }
@@ -397,7 +397,7 @@ void uat_route_verify(uat_svc *s, const uat_http_req *rq, const char *id, uat_ht
     } else {
         char *json = NULL;
         if (uat_inspect(x.bytes.p, x.bytes.len, &json) == UAT_OK) {
-            x.decoded = json_loads(json, 0, NULL);
+            x.decoded = json_loads(json, JSON_ALLOW_NUL, NULL); /* fields may hold \u0000 */
         }
         free(json);
         uat_error_clear();
