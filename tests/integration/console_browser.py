@@ -110,17 +110,19 @@ def explore(text=None, path=None, at=""):
     if visible("#input-error"):
         fail("explorer: the input was refused: " + el("#input-error").text)
     no_js_errors("explorer")
-    rows = d.find_elements(By.CSS_SELECTOR, "#checks tbody tr")
-    return {
-        "tee": el("#result-tee").text,
-        "result": el("#result-status").text,
-        "error": el("#result-error").text if visible("#result-error") else "",
-        "checks": [(r.get_attribute("data-check"), r.get_attribute("data-result")) for r in rows],
-        "claims": {r.get_attribute("data-key"): r.find_elements(By.TAG_NAME, "td")[1].text
-                   for r in d.find_elements(By.CSS_SELECTOR, "#claims tr")},
-        "decoded": el("#decoded").text,
-        "chain": [c.text for c in d.find_elements(By.CSS_SELECTOR, "#chain .cert")],
-    }
+    # one round trip for the whole view (a WebDriver call per table cell is slow)
+    return js("""
+        const shown = (id) => !document.getElementById(id).classList.contains('hidden');
+        const q = (s) => Array.from(document.querySelectorAll(s));
+        return {
+          tee: document.getElementById('result-tee').textContent,
+          result: document.getElementById('result-status').textContent,
+          error: shown('result-error') ? document.getElementById('result-error').textContent : '',
+          checks: q('#checks tbody tr').map((r) => [r.dataset.check, r.dataset.result]),
+          claims: Object.fromEntries(q('#claims tr').map((r) => [r.dataset.key, r.cells[1].textContent])),
+          decoded: document.getElementById('decoded').textContent,
+          chain: q('#chain .cert').map((c) => c.textContent),
+        };""")
 
 
 def expect_pass(label, tee, status=None, claim=None, **kw):
