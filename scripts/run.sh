@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: a quick collect -> verify self-check with the sim TEE, then the attestation service
 # uattestd in the foreground on 127.0.0.1:8080 (docs/service.md) with the web console under /ui/
-# (docs/console.md), trusting the sim key of its data directory. Environment: UATTEST_DATA_DIR (default <build>/run-data), UATTEST_LISTEN
-# (default 127.0.0.1:8080). Ctrl-C stops the service.
+# (docs/console.md), trusting the sim key of its data directory. Environment: UATTEST_DATA_DIR
+# (default <build>/run-data), UATTEST_LISTEN (default 127.0.0.1:8080). Ctrl-C stops the service.
 set -euo pipefail
 BUILD=${1:-build}
 U="$BUILD/uattest"
