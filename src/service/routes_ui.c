@@ -370,7 +370,7 @@ static json_t *explore_result(explore *x)
     const char *tee = x->claims != NULL ? uat_claims_tee(x->claims)
                                         : json_string_value(json_object_get(x->decoded, "tee"));
     const char *result = x->ear != NULL ? uat_ear_status(x->ear) : "failed";
-    return json_pack("{s:o,s:s,s:s,s:o,s:o,s:O,s:O,s:O,s:o}", "tee",
+    return json_pack("{s:o,s:s,s:s,s:o,s:o,s:o,s:O,s:O,s:o}", "tee",
                      tee != NULL ? json_string(tee) : json_null(), "result", result, "input",
                      x->is_cert ? "ratls-certificate" : "evidence", "at", time_or_null(x->at),
                      "claims", text_json(claims), "ear", x->ear ? text_json(ear) : json_null(),

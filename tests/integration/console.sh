@@ -155,3 +155,11 @@ rc=$?
 set -e
 [ "$rc" -eq 77 ] && exit 77
 [ "$rc" -eq 0 ] || fail "the browser test failed (exit $rc)"
+
+# the service stops cleanly, and (in the sanitizer build) without a report
+kill "${svc_pid[a]}"
+st=0
+wait "${svc_pid[a]}" || st=$?
+[ "$st" -eq 0 ] || fail "uattestd exited with $st after SIGTERM"
+! grep -E "Sanitizer|runtime error" "$work/a.log" "$work/u.log" || fail "a sanitizer report"
+echo "ok - uattestd stopped cleanly"
