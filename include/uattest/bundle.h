@@ -28,6 +28,27 @@ UAT_API UAT_MUST_USE uat_err uat_bundle_sign(const char *dir, const char *jwk_js
 UAT_API UAT_MUST_USE uat_err uat_bundle_verify(const char *dir, const char *jwks_json,
                                                size_t *files);
 
+/* What uat_collateral_fetch did besides writing the directory. */
+typedef struct uat_fetch_result {
+    uat_err verdict; /* the verification of the evidence with what was fetched */
+    char why[512];   /* the verdict's error, formatted; "" when OK */
+    size_t files;    /* files fetched and written (manifest.json not counted) */
+} uat_fetch_result;
+
+typedef struct uat_verifier uat_verifier;
+
+/* Verifies the evidence with v (its allowed fetches, uat_verifier_set_fetch; a fresh verifier
+ * fetches everything it needs) and writes what was fetched into dir, laid out as a collateral
+ * directory (dir/<vendor dir>/...: what `uattest verify --collateral dir` reads back), with
+ * dir/manifest.json (unsigned; per file path, sha256, size, kind, valid_from/valid_until, source
+ * URL and fetch time; `uattest collateral bundle sign` keeps source and time). dir must not exist;
+ * it appears whole or not at all. The verdict does not make this fail (collateral may be fetched
+ * for evidence that is out of date, or at another time than the evidence's); nothing fetched
+ * does: IO_NOT_FOUND, or the verdict's error when verification ended before any fetch. */
+UAT_API UAT_MUST_USE uat_err uat_collateral_fetch(uat_verifier *v, const uint8_t *evidence,
+                                                  size_t n, const char *dir,
+                                                  uat_fetch_result *res);
+
 #ifdef __cplusplus
 }
 #endif

@@ -21,6 +21,9 @@ int write_output(const char *path, const void *p, size_t n);
 /* A verifier with trust anchors from trust (else $UATTEST_TRUST_DIR, else /etc/uattest/trust) and
  * collateral from collateral when not NULL; *out is NULL on error. */
 uat_err cli_verifier_new(const char *trust, const char *collateral, uat_verifier **out);
+/* --fetch VENDOR=URL (each) and --at RFC3339 (may be NULL) applied to v: 0 or an exit code. */
+int cli_verifier_sources(const char *cmd, uat_verifier *v, const char *const *fetch,
+                         size_t nfetch, const char *at);
 
 /* --report-data HEX (at most 64 bytes, zero-padded) or --nonce TEXT [--runtime-data FILE]. */
 struct binding {

@@ -127,6 +127,28 @@ uat_err cli_verifier_new(const char *trust, const char *collateral, uat_verifier
     return e;
 }
 
+int cli_verifier_sources(const char *cmd, uat_verifier *v, const char *const *fetch,
+                         size_t nfetch, const char *at)
+{
+    uat_err e = UAT_OK;
+    for (size_t i = 0; e == UAT_OK && i < nfetch; i++) {
+        char vendor[32];
+        const char *url = NULL;
+        if (split_kv(fetch[i], vendor, sizeof(vendor), &url) != 0) {
+            return usage_error(cmd, "--fetch takes VENDOR=URL, e.g. intel=https://pccs:8081");
+        }
+        e = uat_verifier_set_fetch(v, vendor, url);
+    }
+    if (e == UAT_OK && at != NULL) {
+        int64_t t;
+        if (uat_time_from_rfc3339(at, &t) != UAT_OK) {
+            return usage_error(cmd, "--at takes an RFC 3339 time such as 2025-06-20T00:00:00Z");
+        }
+        uat_verifier_set_time(v, t);
+    }
+    return e == UAT_OK ? 0 : fail(cmd, e);
+}
+
 int resolve_binding(const char *cmd, const struct binding *b, uint8_t rd[64], int *have)
 {
     *have = 0;

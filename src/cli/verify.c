@@ -127,26 +127,14 @@ static int configure(const struct verify_opts *o, uat_verifier *v)
     if (e == UAT_OK && o->collateral != NULL) {
         e = uat_verifier_set_collateral_dir(v, o->collateral);
     }
-    for (size_t i = 0; e == UAT_OK && i < o->nfetch; i++) {
-        char vendor[32];
-        const char *url = NULL;
-        if (split_kv(o->fetch[i], vendor, sizeof(vendor), &url) != 0) {
-            return usage_error("verify", "--fetch takes VENDOR=URL, e.g. intel=https://pccs:8081");
-        }
-        e = uat_verifier_set_fetch(v, vendor, url);
-    }
     if (e == UAT_OK && o->evidence_nonce != NULL) {
         e = uat_verifier_set_evidence_nonce(v, (const uint8_t *)o->evidence_nonce,
                                             strlen(o->evidence_nonce));
     }
-    if (e == UAT_OK && o->at != NULL) {
-        int64_t t;
-        if (uat_time_from_rfc3339(o->at, &t) != UAT_OK) {
-            return usage_error("verify", "--at takes an RFC 3339 time such as 2025-06-20T00:00:00Z");
-        }
-        uat_verifier_set_time(v, t);
+    if (e != UAT_OK) {
+        return fail("verify", e);
     }
-    return e == UAT_OK ? 0 : fail("verify", e);
+    return cli_verifier_sources("verify", v, (const char *const *)o->fetch, o->nfetch, o->at);
 }
 
 static int print_json(char *json)

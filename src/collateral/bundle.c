@@ -13,6 +13,7 @@
 #include "core/file.h"
 #include "core/limits.h"
 #include "crypto/crypto.h"
+#include "collateral/manifest.h"
 #include "token/token_int.h"
 #include "uattest/bundle.h"
 
@@ -186,20 +187,121 @@ static uat_err file_digest(const char *root, const char *rel, char hex[65], size
     return rc;
 }
 
-static uat_err file_entry(const char *root, const char *rel, json_t *files)
+/* Narrows [*from, *until] to [a, b]. */
+static void narrow(uat_time a, uat_time b, uat_time *from, uat_time *until)
 {
-    char hex[65];
-    size_t size = 0;
-    char *kind = NULL;
-    UAT_TRY(file_digest(root, rel, hex, &size, &kind));
-    json_t *f = json_pack("{s:s,s:s,s:I}", "path", rel, "sha256", hex, "size", (json_int_t)size);
-    int bad = f == NULL || (kind != NULL && json_object_set_new(f, "kind", json_string(kind)) != 0) ||
-              json_array_append_new(files, f) != 0;
-    free(kind);
-    return bad ? UAT_NOMEM(CHECK) : UAT_OK;
+    if (*from == 0 || a > *from) {
+        *from = a;
+    }
+    if (*until == 0 || b < *until) {
+        *until = b;
+    }
 }
 
-static uat_err build_manifest(const char *dir, int64_t now, json_t **out)
+/* The window in which a collateral file is valid, told from its content: certificates (every
+ * one of the file), CRLs (thisUpdate..nextUpdate) and signed JSON collateral whose top member
+ * carries issueDate and nextUpdate (Intel PCS shapes). 0 when the file says nothing. */
+static void file_validity(uat_span b, uat_time *from, uat_time *until)
+{
+    uat_der_list l = {NULL, 0, 0};
+    *from = *until = 0;
+    if (b.len > 0 && b.p[0] == '{') {
+        json_t *j = json_loadb((const char *)b.p, b.len, JSON_REJECT_DUPLICATES, NULL);
+        void *it = json_is_object(j) ? json_object_iter(j) : NULL;
+        json_t *top = it != NULL ? json_object_iter_value(it) : NULL;
+        json_t *iss = json_object_get(top, "issueDate"), *nxt = json_object_get(top, "nextUpdate");
+        uat_time a = 0, z = 0;
+        if (json_is_string(iss) && json_is_string(nxt) &&
+            uat_time_parse(json_string_value(iss), json_string_length(iss), &a) == UAT_OK &&
+            uat_time_parse(json_string_value(nxt), json_string_length(nxt), &z) == UAT_OK) {
+            narrow(a, z, from, until);
+        }
+        json_decref(j);
+    } else if (uat_der_list_load_crls(b, &l) == UAT_OK) {
+        for (size_t i = 0; i < l.n; i++) {
+            char cn[128];
+            uat_time tu = 0, nu = 0;
+            if (uat_crl_info(uat_buf_span(&l.items[i]), cn, sizeof(cn), &tu, &nu) == UAT_OK) {
+                narrow(tu, nu, from, until);
+            }
+        }
+    } else if (uat_der_list_load_certs(b, &l) == UAT_OK) {
+        for (size_t i = 0; i < l.n; i++) {
+            uat_time nb = 0, na = 0;
+            if (uat_x509_validity(uat_buf_span(&l.items[i]), &nb, &na) == UAT_OK) {
+                narrow(nb, na, from, until);
+            }
+        }
+    }
+    uat_der_list_free(&l);
+    uat_error_clear(); /* a file that is none of these simply has no window */
+}
+
+static uat_err set_time(json_t *f, const char *key, uat_time t)
+{
+    char text[32];
+    UAT_TRY(uat_time_format(t, text));
+    return json_object_set_new(f, key, json_string(text)) == 0 ? UAT_OK : UAT_NOMEM(CHECK);
+}
+
+/* A manifest entry: path, sha256, size, kind, the validity window when the content has one, and
+ * where it came from (source, fetched) when prev (an earlier manifest) says so for this content. */
+static uat_err file_entry(const char *root, const char *rel, const json_t *prev, json_t *files)
+{
+    char *full = uat_path_join(root, rel);
+    if (full == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    uat_buf b;
+    uat_buf_init(&b, UAT_MAX_BUNDLE_FILE);
+    uat_err rc = uat_file_read(full, UAT_MAX_BUNDLE_FILE, &b);
+    free(full);
+    char hex[65];
+    uint8_t md[32];
+    uat_span part = uat_buf_span(&b);
+    rc = rc == UAT_OK ? uat_hash(UAT_HASH_SHA256, &part, 1, md) : rc;
+    json_t *f = NULL;
+    if (rc == UAT_OK) {
+        uat_hex_encode(md, sizeof(md), hex);
+        f = json_pack("{s:s,s:s,s:I}", "path", rel, "sha256", hex, "size", (json_int_t)b.len);
+        rc = f != NULL && json_array_append_new(files, f) == 0 ? UAT_OK : UAT_NOMEM(CHECK);
+    }
+    char *kind = rc == UAT_OK ? sniff_kind(&b) : NULL;
+    if (kind != NULL && json_object_set_new(f, "kind", json_string(kind)) != 0) {
+        rc = UAT_NOMEM(CHECK);
+    }
+    free(kind);
+    uat_time from = 0, until = 0;
+    if (rc == UAT_OK) {
+        file_validity(uat_buf_span(&b), &from, &until);
+    }
+    if (rc == UAT_OK && from != 0) {
+        rc = set_time(f, "valid_from", from);
+    }
+    if (rc == UAT_OK && until != 0) {
+        rc = set_time(f, "valid_until", until);
+    }
+    size_t i;
+    json_t *p;
+    json_array_foreach(json_object_get(prev, "files"), i, p) {
+        const char *ph = json_string_value(json_object_get(p, "sha256"));
+        const char *pp = json_string_value(json_object_get(p, "path"));
+        if (rc == UAT_OK && ph != NULL && pp != NULL && strcmp(ph, hex) == 0 &&
+            strcmp(pp, rel) == 0) {
+            static const char *const keep[] = {"source", "fetched"};
+            for (size_t k = 0; k < 2; k++) {
+                json_t *v = json_object_get(p, keep[k]);
+                if (json_is_string(v) && json_object_set(f, keep[k], v) != 0) {
+                    rc = UAT_NOMEM(CHECK);
+                }
+            }
+        }
+    }
+    uat_buf_free(&b);
+    return rc;
+}
+
+uat_err uat_bundle_manifest(const char *dir, int64_t now, const json_t *prev, json_t **out)
 {
     char created[32];
     UAT_TRY(uat_time_format(now, created));
@@ -210,7 +312,7 @@ static uat_err build_manifest(const char *dir, int64_t now, json_t **out)
                           files);
     uat_err rc = m == NULL ? UAT_NOMEM(CHECK) : UAT_OK;
     for (size_t i = 0; rc == UAT_OK && i < l.n; i++) {
-        rc = file_entry(dir, l.p[i], files);
+        rc = file_entry(dir, l.p[i], prev, files);
     }
     rel_list_free(&l);
     if (rc != UAT_OK) {
@@ -240,7 +342,18 @@ uat_err uat_bundle_sign(const char *dir, const char *jwk_json, size_t jwk_len, i
     char *jws = NULL, *text = NULL;
     uat_err rc;
     UAT_TRY_GOTO(rc, uat_token_keys_from_jwk(jwk_json, jwk_len, &k), out);
-    UAT_TRY_GOTO(rc, build_manifest(dir, now, &m), out);
+    json_t *prev = NULL; /* an unsigned manifest (uattest collateral fetch) says where files came from */
+    char *mp = uat_path_join(dir, UAT_BUNDLE_MANIFEST);
+    UAT_ENSURE_GOTO(rc, mp != NULL, UAT_ERR_RESOURCE_NO_MEMORY, CHECK, "manifest", -1, out);
+    if (uat_file_exists(mp)) {
+        prev = json_load_file(mp, JSON_REJECT_DUPLICATES, NULL);
+    }
+    free(mp);
+    rc = uat_bundle_manifest(dir, now, prev, &m);
+    json_decref(prev);
+    if (rc != UAT_OK) {
+        goto out;
+    }
     UAT_TRY_GOTO(rc, uat_token_jws_sign(k, BUNDLE_TYP, m, &jws), out);
     text = json_dumps(m, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     UAT_ENSURE_GOTO(rc, text != NULL, UAT_ERR_RESOURCE_NO_MEMORY, CHECK, "manifest", -1, out);

@@ -1,15 +1,17 @@
-/* HTTP GET for collateral (libcurl, loaded with dlopen on the first fetch: a verification that
+/* HTTP GET for collateral and the agent's requests to a service (libcurl, loaded with dlopen on the first fetch: a verification that
  * fetches nothing does not load libcurl and the ~25 libraries it pulls in, which is most of a
  * short `uattest verify` process's start-up). */
 #include "collateral/fetch.h"
 
 #include <curl/curl.h>
 #include <dlfcn.h>
-#include <stdio.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/codec.h"
 #include "core/limits.h"
 
 #define CHECK "collateral.fetch"
@@ -117,37 +119,74 @@ static uat_err perform(CURL *c, const char *url, struct curl_slist *req_headers,
     return UAT_OK;
 }
 
-uat_err uat_http_get_auth(const char *url, const char *bearer, size_t max, uat_http_response *out)
+#define MAX_BEARER (16u * 1024u) /* an EAR token carries its claims: a few KiB */
+
+/* The request headers: Authorization and Content-Type when given. */
+static uat_err request_headers(const char *bearer, const char *content_type,
+                               struct curl_slist **out)
+{
+    *out = NULL;
+    if (bearer != NULL) {
+        size_t n = strlen(bearer);
+        char *line = n <= MAX_BEARER ? malloc(n + 32) : NULL;
+        struct curl_slist *l = NULL;
+        if (line != NULL) {
+            snprintf(line, n + 32, "Authorization: Bearer %s", bearer);
+            l = lc.slist_append(NULL, line);
+            uat_wipe(line, n + 32);
+            free(line);
+        }
+        if (l == NULL) {
+            return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "bearer", -1,
+                             "the bearer token cannot be sent (longer than %u bytes, or out of memory)",
+                             MAX_BEARER);
+        }
+        *out = l;
+    }
+    if (content_type != NULL) {
+        char line[256];
+        int w = snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+        struct curl_slist *l =
+            w > 0 && (size_t)w < sizeof(line) ? lc.slist_append(*out, line) : NULL;
+        if (l == NULL) {
+            lc.slist_free_all(*out); /* holds the token: freed, as curl does not wipe it */
+            *out = NULL;
+            return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "content_type", -1,
+                             "the content type cannot be sent");
+        }
+        *out = l;
+    }
+    return UAT_OK;
+}
+
+uat_err uat_http_request(const char *method, const char *url, const char *bearer,
+                         const char *content_type, const uint8_t *body, size_t n, size_t max,
+                         uat_http_response *out)
 {
     memset(out, 0, sizeof(*out));
     uat_buf_init(&out->body, max);
     uat_buf_init(&out->headers, MAX_HEADERS);
+    int post = strcmp(method, "POST") == 0;
+    UAT_ENSURE(post || strcmp(method, "GET") == 0, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "method",
+               -1);
+    UAT_ENSURE(body != NULL || n == 0, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "body", -1);
     UAT_TRY(lc_ready());
+    struct curl_slist *req = NULL;
+    UAT_TRY(request_headers(bearer, content_type, &req));
     CURL *c = lc.easy_init();
     if (c == NULL) {
+        lc.slist_free_all(req);
         return UAT_NOMEM(CHECK);
     }
-    struct curl_slist *req = NULL;
-    if (bearer != NULL) {
-        char auth[1024];
-        int w = snprintf(auth, sizeof(auth), "Authorization: Bearer %s", bearer);
-        req = w > 0 && (size_t)w < sizeof(auth) ? lc.slist_append(NULL, auth) : NULL;
-        uat_wipe(auth, sizeof(auth));
-        if (req == NULL) {
-            lc.easy_cleanup(c);
-            return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "bearer", -1,
-                             "the bearer token cannot be sent (longer than 1000 bytes, or out of memory)");
-        }
+    if (post) {
+        lc.easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)n);
+        lc.easy_setopt(c, CURLOPT_POSTFIELDS, body != NULL ? (const char *)body : "");
     }
-    struct sink body = {&out->body, 0}, hdr = {&out->headers, 0};
-    uat_err rc = perform(c, url, req, &body, &hdr, &out->status);
+    struct sink bs = {&out->body, 0}, hs = {&out->headers, 0};
+    uat_err rc = perform(c, url, req, &bs, &hs, &out->status);
     lc.easy_cleanup(c);
     if (req != NULL) {
         lc.slist_free_all(req); /* holds the token: freed, as curl does not wipe it */
-    }
-    if (rc == UAT_OK && out->status != 200) {
-        rc = UAT_FAILF(out->status == 404 ? UAT_ERR_IO_NOT_FOUND : UAT_ERR_IO_NETWORK, CHECK, "", -1,
-                       "%s answered HTTP %ld", url, out->status);
     }
     if (rc != UAT_OK) {
         uat_http_response_free(out);
@@ -155,9 +194,81 @@ uat_err uat_http_get_auth(const char *url, const char *bearer, size_t max, uat_h
     return rc;
 }
 
+uat_err uat_http_get_auth(const char *url, const char *bearer, size_t max, uat_http_response *out)
+{
+    UAT_TRY(uat_http_request("GET", url, bearer, NULL, NULL, 0, max, out));
+    if (out->status == 200) {
+        return UAT_OK;
+    }
+    uat_http_response_free(out);
+    return UAT_FAILF(out->status == 404 ? UAT_ERR_IO_NOT_FOUND : UAT_ERR_IO_NETWORK, CHECK, "", -1,
+                     "%s answered HTTP %ld", url, out->status);
+}
+
 uat_err uat_http_get(const char *url, size_t max, uat_http_response *out)
 {
     return uat_http_get_auth(url, NULL, max, out);
+}
+
+/* ---- the fetch journal ---- */
+
+static _Thread_local uat_fetch_journal *journal;
+
+void uat_fetch_journal_open(uat_fetch_journal *j)
+{
+    memset(j, 0, sizeof(*j));
+    journal = j;
+}
+
+void uat_fetch_journal_close(uat_fetch_journal *j)
+{
+    if (journal == j) {
+        journal = NULL;
+    }
+}
+
+static void item_free(uat_fetch_item *it)
+{
+    free(it->path);
+    free(it->source);
+    uat_buf_free(&it->bytes);
+}
+
+void uat_fetch_journal_free(uat_fetch_journal *j)
+{
+    uat_fetch_journal_close(j);
+    for (size_t i = 0; i < j->n; i++) {
+        item_free(&j->items[i]);
+    }
+    free(j->items);
+    memset(j, 0, sizeof(*j));
+}
+
+void uat_fetch_keep(const char *path, uat_span bytes, const char *source)
+{
+    uat_fetch_journal *j = journal;
+    if (j == NULL || j->failed != UAT_OK) {
+        return;
+    }
+    uat_fetch_item it = {strdup(path), strdup(source), uat_time_now(), {0}};
+    uat_buf_init(&it.bytes, UAT_MAX_FILE_BYTES);
+    uat_fetch_item *grown = NULL;
+    if (it.path == NULL || it.source == NULL ||
+        uat_buf_append(&it.bytes, bytes.p, bytes.len) != UAT_OK ||
+        (grown = realloc(j->items, (j->n + 1) * sizeof(*grown))) == NULL) {
+        item_free(&it);
+        j->failed = UAT_ERR_RESOURCE_NO_MEMORY;
+        return;
+    }
+    j->items = grown;
+    for (size_t i = 0; i < j->n; i++) {
+        if (strcmp(j->items[i].path, path) == 0) { /* fetched again: the later copy */
+            item_free(&j->items[i]);
+            j->items[i] = it;
+            return;
+        }
+    }
+    j->items[j->n++] = it;
 }
 
 static int hexval(uint8_t c)

@@ -16,4 +16,33 @@
 UAT_MUST_USE uat_err uat_jwe_encrypt_spki(uat_span spki_der, const uint8_t *pt, size_t n,
                                           char **out);
 
+/* ---- the receiving side (uattest-agent): a key that never leaves the process ---- */
+
+/* A P-256 key pair for ECDH-ES+A256KW, held in memory only. */
+typedef struct uat_jwe_key uat_jwe_key;
+UAT_MUST_USE uat_err uat_jwe_key_generate(uat_jwe_key **out);
+void uat_jwe_key_free(uat_jwe_key *k); /* wipes the private part */
+/* The public JWK {"kty","crv","x","y"} as compact JSON text (free()). */
+UAT_MUST_USE uat_err uat_jwe_key_public(const uat_jwe_key *k, char **out);
+/* Opens a compact JWE made by uat_jwe_encrypt_spki for k's public key: only "ECDH-ES+A256KW"
+ * with "A256GCM" is accepted (RFC 8725 §3.1: the recipient fixes the algorithms). The plaintext
+ * is appended to pt (at most UAT_JWE_MAX_PLAINTEXT bytes). PARSE_* for a malformed JWE,
+ * UNSUPPORTED_ALGORITHM for another alg/enc, VERIFY_SIGNATURE when it does not decrypt. */
+UAT_MUST_USE uat_err uat_jwe_decrypt(const uat_jwe_key *k, const char *jwe, size_t n, uat_buf *pt);
+
+/* ---- sealing with a symmetric key (the agent's resource-key sealing) ---- */
+
+#define UAT_JWE_DIR_KEY_LEN 32u /* A256GCM */
+#define UAT_JWE_MAX_KID 256u
+/* A compact JWE {"alg":"dir","enc":"A256GCM","kid":kid} (RFC 7518 §4.5, §5.3) of pt under key:
+ * what `jose jwe dec` opens with {"kty":"oct","k":base64url(key)}. *out: free(). */
+UAT_MUST_USE uat_err uat_jwe_seal_dir(const uint8_t key[UAT_JWE_DIR_KEY_LEN], const char *kid,
+                                      const uint8_t *pt, size_t n, char **out);
+/* The kid of a "dir" + "A256GCM" compact JWE (which key to open it with): *kid malloc'd. */
+UAT_MUST_USE uat_err uat_jwe_dir_kid(const char *jwe, size_t n, char **kid);
+/* Opens a uat_jwe_seal_dir JWE; appends the plaintext to pt. VERIFY_SIGNATURE when the key is
+ * wrong or a byte was changed. */
+UAT_MUST_USE uat_err uat_jwe_open_dir(const uint8_t key[UAT_JWE_DIR_KEY_LEN], const char *jwe,
+                                      size_t n, uat_buf *pt);
+
 #endif

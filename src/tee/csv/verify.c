@@ -160,6 +160,11 @@ static uat_err fetch_hsk_cek(const char *base, const char *chip_id, uat_buf *b)
     uat_http_response r;
     UAT_TRY(uat_http_get(url, 64 * 1024, &r));
     uat_err rc = uat_buf_append(b, r.body.p, r.body.len);
+    if (rc == UAT_OK) {
+        char keep[160];
+        snprintf(keep, sizeof(keep), "csv/%s/%s", chip_id, UAT_CSV_HSK_CEK_FILE);
+        uat_fetch_keep(keep, uat_buf_span(&r.body), url);
+    }
     uat_http_response_free(&r);
     return rc;
 }

@@ -36,7 +36,9 @@ static uat_err check_crl(const snp_store *s, uat_span body, const char *ark, con
     return rc;
 }
 
-static uat_err fetch_into(snp_store *s, const char *url, int chain, const char *ark)
+/* keep: the path the fetch journal keeps the object under (snp/...) */
+static uat_err fetch_into(snp_store *s, const char *url, int chain, const char *ark,
+                          const char *keep)
 {
     uat_http_response r;
     uat_err got = uat_http_get(url, UAT_MAX_FILE_BYTES, &r);
@@ -49,6 +51,9 @@ static uat_err fetch_into(snp_store *s, const char *url, int chain, const char *
     if (rc == UAT_OK) {
         rc = chain ? snp_store_add_file(s, uat_buf_span(&r.body), url)
                    : snp_store_add_der(s, uat_buf_span(&r.body), url);
+    }
+    if (rc == UAT_OK) {
+        uat_fetch_keep(keep, uat_buf_span(&r.body), url);
     }
     uat_http_response_free(&r);
     return rc;
@@ -69,13 +74,17 @@ static uat_err fetch_product(snp_store *s, const char *base, const uat_snp_repor
     const char *name = uat_snp_product_name(p);
     snprintf(url, sizeof(url), "%s/vcek/v1/%s/%s?blSPL=%u&teeSPL=%u&snpSPL=%u&ucodeSPL=%u%s", base,
              name, hwid, t.boot_loader, t.tee, t.snp, t.microcode, fmc);
-    char ark[32];
+    char ark[32], keep[96];
     snprintf(ark, sizeof(ark), "ARK-%s", name);
-    UAT_TRY(fetch_into(s, url, 0, ark));
+    snprintf(keep, sizeof(keep), "snp/vcek-%s-%.16s-%02x%02x%02x%02x.der", name, hwid, t.boot_loader,
+             t.tee, t.snp, t.microcode);
+    UAT_TRY(fetch_into(s, url, 0, ark, keep));
     snprintf(url, sizeof(url), "%s/vcek/v1/%s/cert_chain", base, name);
-    UAT_TRY(fetch_into(s, url, 1, ark));
+    snprintf(keep, sizeof(keep), "snp/cert_chain-%s.pem", name);
+    UAT_TRY(fetch_into(s, url, 1, ark, keep));
     snprintf(url, sizeof(url), "%s/vcek/v1/%s/crl", base, name);
-    return fetch_into(s, url, 2, ark);
+    snprintf(keep, sizeof(keep), "snp/crl-%s.crl", name);
+    return fetch_into(s, url, 2, ark, keep);
 }
 
 uat_err snp_kds_fetch(snp_store *s, const char *base, const uat_snp_report *r)

@@ -1,0 +1,157 @@
+/* The agent object: the attester of this machine's TEE (detected through the registry), the key
+ * only the agent holds, and the evidence route's collection. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "service/log.h"
+
+#define CHECK "agent"
+
+static uat_err attester_open(const uat_agent_config *c, uat_attester **out)
+{
+    const char *tee = c->tee != NULL && strcmp(c->tee, "auto") != 0 ? c->tee : NULL;
+    uat_attester *at = NULL;
+    UAT_TRY(uat_attester_new(tee, c->root, &at));
+    uat_err rc =
+        c->state_dir != NULL ? uat_attester_set_option(at, "state-dir", c->state_dir) : UAT_OK;
+    for (size_t i = 0; rc == UAT_OK && i < c->nopts; i++) {
+        rc = uat_attester_set_option(at, c->opt_key[i], c->opt_value[i]);
+    }
+    if (rc != UAT_OK) {
+        uat_attester_free(at);
+        return rc;
+    }
+    *out = at;
+    return UAT_OK;
+}
+
+/* {"jwk": <the agent's public key>}: what the service binds a released resource to */
+static uat_err runtime_data(const uat_jwe_key *k, char **out)
+{
+    char *pub = NULL;
+    UAT_TRY(uat_jwe_key_public(k, &pub));
+    json_t *jwk = json_loads(pub, 0, NULL);
+    free(pub);
+    json_t *doc = jwk != NULL ? json_pack("{s:o}", "jwk", jwk) : NULL;
+    *out = doc != NULL ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(doc);
+    return *out != NULL ? UAT_OK : UAT_NOMEM(CHECK);
+}
+
+uat_err uat_agent_open(const uat_agent_config *cfg, uat_agent **out)
+{
+    uat_agent *a = calloc(1, sizeof(*a));
+    if (a == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    a->cfg = cfg;
+    pthread_mutex_init(&a->attester_lock, NULL);
+    pthread_mutex_init(&a->tok_lock, NULL);
+    pthread_mutex_init(&a->wake_lock, NULL);
+    pthread_mutex_init(&a->seal_lock, NULL);
+    pthread_cond_init(&a->wake, NULL);
+    uat_err rc = attester_open(cfg, &a->attester);
+    rc = rc == UAT_OK ? uat_jwe_key_generate(&a->key) : rc;
+    rc = rc == UAT_OK ? runtime_data(a->key, &a->runtime_data) : rc;
+    if (rc != UAT_OK) {
+        uat_agent_close(a);
+        return rc;
+    }
+    *out = a;
+    return UAT_OK;
+}
+
+void uat_agent_close(uat_agent *a)
+{
+    if (a == NULL) {
+        return;
+    }
+    uat_agent_refresher_stop(a);
+    uat_attester_free(a->attester);
+    uat_jwe_key_free(a->key);
+    free(a->runtime_data);
+    if (a->token != NULL) {
+        uat_wipe(a->token, strlen(a->token));
+        free(a->token);
+    }
+    uat_wipe(a->seal_key, sizeof(a->seal_key));
+    pthread_cond_destroy(&a->wake);
+    pthread_mutex_destroy(&a->seal_lock);
+    pthread_mutex_destroy(&a->wake_lock);
+    pthread_mutex_destroy(&a->tok_lock);
+    pthread_mutex_destroy(&a->attester_lock);
+    free(a);
+}
+
+uat_err uat_agent_evidence(uat_agent *a, const uint8_t *nonce, size_t nlen, const uint8_t *runtime,
+                           size_t rlen, uint8_t **cmw, size_t *n)
+{
+    uint8_t rd[UAT_REPORT_DATA_LEN];
+    UAT_TRY(uat_report_data_bind(nonce, nlen, runtime, rlen, rd));
+    uat_cmw *c = NULL;
+    pthread_mutex_lock(&a->attester_lock); /* one attester is for one thread at a time */
+    uat_err rc = uat_attester_collect(a->attester, rd, &c);
+    pthread_mutex_unlock(&a->attester_lock);
+    rc = rc == UAT_OK ? uat_cmw_serialize(c, UAT_CMW_JSON, cmw, n) : rc;
+    uat_cmw_free(c);
+    return rc;
+}
+
+/* ---- sealing: the key is a resource of the service, released to the agent's key ---- */
+
+static uat_err seal_key(uat_agent *a, uint8_t key[UAT_JWE_DIR_KEY_LEN])
+{
+    UAT_ENSURE(a->cfg->seal_resource != NULL, UAT_ERR_UNSUPPORTED_FEATURE, "agent.seal",
+               "seal.resource", -1);
+    pthread_mutex_lock(&a->seal_lock);
+    uat_err rc = UAT_OK;
+    if (!a->have_seal_key) {
+        uat_buf k;
+        uat_buf_init(&k, UAT_JWE_MAX_PLAINTEXT);
+        rc = uat_agent_resource(a, a->cfg->seal_resource, &k);
+        if (rc == UAT_OK && k.len != UAT_JWE_DIR_KEY_LEN) {
+            rc = UAT_FAILF(UAT_ERR_CRYPTO_BAD_KEY, "agent.seal", "seal.resource", -1,
+                           "the sealing key (resource %s) must be 32 bytes; it has %zu",
+                           a->cfg->seal_resource, k.len);
+        }
+        if (rc == UAT_OK) {
+            memcpy(a->seal_key, k.p, UAT_JWE_DIR_KEY_LEN);
+            a->have_seal_key = 1;
+        }
+        uat_buf_free(&k);
+    }
+    if (rc == UAT_OK) {
+        memcpy(key, a->seal_key, UAT_JWE_DIR_KEY_LEN);
+    }
+    pthread_mutex_unlock(&a->seal_lock);
+    return rc;
+}
+
+uat_err uat_agent_seal(uat_agent *a, const uint8_t *pt, size_t n, char **jwe)
+{
+    uint8_t key[UAT_JWE_DIR_KEY_LEN];
+    UAT_TRY(seal_key(a, key));
+    uat_err rc = uat_jwe_seal_dir(key, a->cfg->seal_resource, pt, n, jwe);
+    uat_wipe(key, sizeof(key));
+    return rc;
+}
+
+uat_err uat_agent_unseal(uat_agent *a, const char *jwe, size_t n, uat_buf *pt)
+{
+    char *kid = NULL;
+    UAT_TRY(uat_jwe_dir_kid(jwe, n, &kid));
+    int ours = a->cfg->seal_resource != NULL && strcmp(kid, a->cfg->seal_resource) == 0;
+    uat_err rc = ours ? UAT_OK
+                      : UAT_FAILF(UAT_ERR_CRYPTO_BAD_KEY, "agent.seal", "kid", -1,
+                                  "the data was sealed with the key of resource %s; this agent "
+                                  "seals with %s",
+                                  kid, a->cfg->seal_resource ? a->cfg->seal_resource : "none");
+    free(kid);
+    UAT_TRY(rc);
+    uint8_t key[UAT_JWE_DIR_KEY_LEN];
+    UAT_TRY(seal_key(a, key));
+    rc = uat_jwe_open_dir(key, jwe, n, pt);
+    uat_wipe(key, sizeof(key));
+    return rc;
+}
