@@ -122,5 +122,16 @@ void uat_route_attestations(uat_svc *s, const uat_http_req *rq, const char *id,
                             uat_http_resp *rs);
 void uat_route_collateral_status(uat_svc *s, const uat_http_req *rq, const char *id,
                                  uat_http_resp *rs);
+/* routes_ops.c: the audit records that pass f, newest first, at most f->limit of them, appended
+ * to out as {id, time, unix_time, tee, status, policy_id, evidence_sha256, token_id}; *scanned
+ * counts the records read (at most UAT_OPS_MAX_SCAN). */
+#define UAT_OPS_MAX_SCAN 100000u
+typedef struct uat_att_filter {
+    const char *tee, *status; /* NULL: any */
+    int64_t since, until;     /* 0: open */
+    size_t limit;
+} uat_att_filter;
+UAT_MUST_USE uat_err uat_attestations_collect(uat_store *st, const uat_att_filter *f, json_t *out,
+                                              size_t *scanned);
 
 #endif

@@ -15,18 +15,13 @@
 #define CHECK "ops"
 #define OPS_MAX_LIMIT 1000u
 #define OPS_DEFAULT_LIMIT 200u
-#define OPS_MAX_SCAN 100000u  /* audit records read by one request, at most */
 #define OPS_MAX_FILES 1000u   /* files listed per TEE folder */
 #define OPS_MAX_FILE (2u * 1024u * 1024u)
 #define OPS_DEFAULT_WARN_DAYS 30
 
 /* ---- GET /v1/attestations?tee=&status=&since=&until=&limit= ---- */
 
-typedef struct att_filter {
-    const char *tee, *status;
-    int64_t since, until; /* 0: open */
-    size_t limit;
-} att_filter;
+typedef uat_att_filter att_filter;
 
 typedef struct att_page {
     const att_filter *f;
@@ -97,12 +92,14 @@ static uat_err att_add(void *user, const uat_audit_record *r)
 }
 
 /* Pages backwards from the last record until limit matches, the since bound or the scan cap. */
-static uat_err att_collect(uat_store *st, const att_filter *f, json_t *out, size_t *scanned)
+uat_err uat_attestations_collect(uat_store *st, const uat_att_filter *f, json_t *out,
+                                 size_t *scanned)
 {
     int64_t last = 0;
+    *scanned = 0;
     UAT_TRY(audit_last_id(st, &last));
     int64_t top = last;
-    while (top > 0 && json_array_size(out) < f->limit && *scanned < OPS_MAX_SCAN) {
+    while (top > 0 && json_array_size(out) < f->limit && *scanned < UAT_OPS_MAX_SCAN) {
         int64_t from = top > (int64_t)UAT_STORE_AUDIT_PAGE ? top - UAT_STORE_AUDIT_PAGE : 0;
         att_page p = {f, json_array(), top, 0, 0};
         if (p.items == NULL) {
@@ -171,7 +168,7 @@ void uat_route_attestations(uat_svc *s, const uat_http_req *rq, const char *id, 
     uat_err rc = uat_admin_check(s, rq);
     rc = rc == UAT_OK ? att_filter_of(rq, &f) : rc;
     rc = rc == UAT_OK && items == NULL ? UAT_NOMEM(CHECK) : rc;
-    rc = rc == UAT_OK ? att_collect(s->store, &f, items, &scanned) : rc;
+    rc = rc == UAT_OK ? uat_attestations_collect(s->store, &f, items, &scanned) : rc;
     if (rc != UAT_OK) {
         json_decref(items);
         uat_http_error(rs, rc);
@@ -179,7 +176,7 @@ void uat_route_attestations(uat_svc *s, const uat_http_req *rq, const char *id, 
     }
     uat_http_json(rs, 200,
                   json_pack("{s:o,s:I,s:b}", "attestations", items, "scanned", (json_int_t)scanned,
-                            "truncated", scanned >= OPS_MAX_SCAN));
+                            "truncated", scanned >= UAT_OPS_MAX_SCAN));
 }
 
 /* ---- GET /v1/collateral/status?warn_days=N ---- */
