@@ -89,8 +89,9 @@ static int add_fetch(uat_svc_config *c, const char *vendor, size_t vlen, const c
     return c->fetch_vendor[c->nfetch - 1] && c->fetch_url[c->nfetch - 1] ? 0 : usage("no memory");
 }
 
-/* The console's files: <exe dir>/share/uattest/ui (the build tree), else <exe dir>/../share/
- * uattest/ui (an installed sbin/uattestd, wherever the prefix), else the configured install path. */
+/* The console's files: <exe dir>/share/uattest/ui (the build tree), else
+ * <exe dir>/../share/uattest/ui (an installed sbin/uattestd, wherever the prefix), else the
+ * configured install path. */
 static int set_default_ui_dir(uat_svc_config *c)
 {
     char exe[PATH_MAX], dir[PATH_MAX + 32];

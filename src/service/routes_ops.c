@@ -380,6 +380,7 @@ void uat_route_collateral_status(uat_svc *s, const uat_http_req *rq, const char 
     }
     uat_http_json(rs, 200,
                   json_pack("{s:o,s:i,s:o,s:o}", "now", time_json(c.now), "warn_days", (int)days,
-                            "earliest_expiry", c.earliest != 0 ? time_json(c.earliest) : json_null(),
+                            "earliest_expiry",
+                            c.earliest != 0 ? time_json(c.earliest) : json_null(),
                             "items", c.items));
 }
