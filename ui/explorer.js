@@ -91,6 +91,20 @@ EX.renderChecks = function (r) {
   }
 };
 
+/* The collateral the verifier used (explanation.collateral): whatever names and dates it gives. */
+EX.renderCollateral = function (r) {
+  const list = document.getElementById('collateral');
+  const items = r.explanation && Array.isArray(r.explanation.collateral) ? r.explanation.collateral : [];
+  list.replaceChildren(...items.map((c) => {
+    const pick = (...ks) => ks.map((k) => c[k]).find((v) => v !== undefined && v !== null && v !== '');
+    const parts = [pick('kind', 'type'), pick('id', 'name', 'subject'), pick('source', 'file'),
+      pick('not_after', 'next_update', 'nextUpdate') ? 'valid until ' + pick('not_after', 'next_update', 'nextUpdate') : null];
+    return UA.el('li', { class: 'mono', 'data-kind': String(pick('kind', 'type') || '') },
+      parts.filter(Boolean).join(' · ') || JSON.stringify(c));
+  }));
+  document.getElementById('collateral-note').textContent = items.length ? '' : 'none reported';
+};
+
 EX.renderEvidence = function (r) {
   document.getElementById('result-tee').textContent = r.tee || 'not recognised';
   document.getElementById('result-status').replaceChildren(UA.badge(r.result));
@@ -110,6 +124,7 @@ EX.renderEvidence = function (r) {
       not_after: r.certificate.not_after, source: 'extension ' + (r.certificate.extension || 'none') }];
   }
   EX.renderChain(certs, at);
+  EX.renderCollateral(r);
   document.getElementById('chain-note').textContent = certs.length ? '' : 'no certificate chain reported for this evidence';
   document.getElementById('claims').replaceChildren(r.claims ? UA.kvTable(r.claims) : UA.el('p', { class: 'muted', text: 'no claims: the evidence did not verify' }));
   document.getElementById('decoded').textContent = r.decoded ? JSON.stringify(r.decoded, null, 2) : '(could not be decoded)';
