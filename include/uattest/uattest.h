@@ -8,6 +8,7 @@
 #include "uattest/bundle.h"
 #include "uattest/channel.h"
 #include "uattest/claims.h"
+#include "uattest/composite.h"
 #include "uattest/err.h"
 #include "uattest/evidence.h"
 #include "uattest/ratls.h"

@@ -3,8 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
-#include "service/log.h"
+#include "agent/proto.h"
 
 #define CHECK "agent"
 
@@ -46,12 +45,15 @@ uat_err uat_agent_open(const uat_agent_config *cfg, uat_agent **out)
         return UAT_NOMEM(CHECK);
     }
     a->cfg = cfg;
+    a->proto = uat_agent_proto_of(cfg->service_kind);
     pthread_mutex_init(&a->attester_lock, NULL);
     pthread_mutex_init(&a->tok_lock, NULL);
     pthread_mutex_init(&a->wake_lock, NULL);
     pthread_mutex_init(&a->seal_lock, NULL);
     pthread_cond_init(&a->wake, NULL);
-    uat_err rc = attester_open(cfg, &a->attester);
+    uat_err rc = a->proto != NULL
+                     ? attester_open(cfg, &a->attester)
+                     : UAT_FAIL(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "service.kind", -1);
     rc = rc == UAT_OK ? uat_jwe_key_generate(&a->key) : rc;
     rc = rc == UAT_OK ? runtime_data(a->key, &a->runtime_data) : rc;
     if (rc != UAT_OK) {
@@ -84,11 +86,9 @@ void uat_agent_close(uat_agent *a)
     free(a);
 }
 
-uat_err uat_agent_evidence(uat_agent *a, const uint8_t *nonce, size_t nlen, const uint8_t *runtime,
-                           size_t rlen, uint8_t **cmw, size_t *n)
+uat_err uat_agent_collect(uat_agent *a, const uint8_t rd[UAT_REPORT_DATA_LEN], uint8_t **cmw,
+                          size_t *n)
 {
-    uint8_t rd[UAT_REPORT_DATA_LEN];
-    UAT_TRY(uat_report_data_bind(nonce, nlen, runtime, rlen, rd));
     uat_cmw *c = NULL;
     pthread_mutex_lock(&a->attester_lock); /* one attester is for one thread at a time */
     uat_err rc = uat_attester_collect(a->attester, rd, &c);
@@ -96,6 +96,14 @@ uat_err uat_agent_evidence(uat_agent *a, const uint8_t *nonce, size_t nlen, cons
     rc = rc == UAT_OK ? uat_cmw_serialize(c, UAT_CMW_JSON, cmw, n) : rc;
     uat_cmw_free(c);
     return rc;
+}
+
+uat_err uat_agent_evidence(uat_agent *a, const uint8_t *nonce, size_t nlen, const uint8_t *runtime,
+                           size_t rlen, uint8_t **cmw, size_t *n)
+{
+    uint8_t rd[UAT_REPORT_DATA_LEN];
+    UAT_TRY(uat_report_data_bind(nonce, nlen, runtime, rlen, rd));
+    return uat_agent_collect(a, rd, cmw, n);
 }
 
 /* ---- sealing: the key is a resource of the service, released to the agent's key ---- */

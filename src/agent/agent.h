@@ -25,8 +25,10 @@ typedef struct uat_agent_config {
     char *socket_group; /* its group (name or number); NULL keeps the agent's own */
     char *tcp_listen;   /* optional loopback ADDR:PORT (port 0 picks one) */
     char *service_url;  /* the attestation service's base URL */
-    char *service_kind; /* "uattestd" */
-    char *policy_id;    /* optional: the service's policy to appraise with */
+    char *service_kind; /* "uattestd" or "kbs" (proto.h) */
+    char *policy_id;    /* optional: the service's policy to appraise with (uattestd) */
+    char *kbs_tee;      /* kbs: the "tee" of auth (default: the attester's TEE name) */
+    char *jwks_url;     /* tokens are verified against it (uattestd: <url>/v1/jwks) */
     char *tee;          /* NULL or "auto": detected through the registry */
     char *root;         /* device root for detection ("/") */
     char *state_dir;    /* the attester's state directory; NULL: the attester's default */
@@ -44,9 +46,12 @@ typedef struct uat_agent_config {
 int uat_agent_config_load(int argc, char **argv, uat_agent_config *c, int *done);
 void uat_agent_config_free(uat_agent_config *c);
 
+struct uat_agent_proto;
+
 typedef struct uat_agent {
     const uat_agent_config *cfg;
-    uat_attester *attester; /* one thread at a time: attester_lock */
+    const struct uat_agent_proto *proto; /* service.kind */
+    uat_attester *attester;              /* one thread at a time: attester_lock */
     pthread_mutex_t attester_lock;
     uat_jwe_key *key;   /* generated at start; its public JWK is bound into every attestation */
     char *runtime_data; /* {"jwk": <public key>}: the runtime data of the agent's attestations */
@@ -82,12 +87,15 @@ UAT_MUST_USE uat_err uat_agent_resource(uat_agent *a, const char *path, uat_buf 
 UAT_MUST_USE uat_err uat_agent_refresher_start(uat_agent *a);
 void uat_agent_refresher_stop(uat_agent *a);
 
-/* evidence.c */
+/* agent.c */
+/* CMW JSON evidence carrying report_data (64 bytes) from this machine's TEE. */
+UAT_MUST_USE uat_err uat_agent_collect(uat_agent *a, const uint8_t rd[UAT_REPORT_DATA_LEN],
+                                       uint8_t **cmw, size_t *n);
 /* CMW JSON evidence from this machine's TEE bound to SHA-256(nonce || runtime) (DESIGN.md §4). */
 UAT_MUST_USE uat_err uat_agent_evidence(uat_agent *a, const uint8_t *nonce, size_t nlen,
                                         const uint8_t *runtime, size_t rlen, uint8_t **cmw,
                                         size_t *n);
-/* seal.c: "dir" + A256GCM JWE under the key released as the seal resource. */
+/* agent.c: "dir" + A256GCM JWE under the key released as the seal resource. */
 UAT_MUST_USE uat_err uat_agent_seal(uat_agent *a, const uint8_t *pt, size_t n, char **jwe);
 UAT_MUST_USE uat_err uat_agent_unseal(uat_agent *a, const char *jwe, size_t n, uat_buf *pt);
 

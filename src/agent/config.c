@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
+#include "agent/proto.h"
 
 static const char *prog = "uattest-agent";
 
@@ -48,9 +48,10 @@ static int set_str(char **slot, const char *v)
 
 void uat_agent_config_free(uat_agent_config *c)
 {
-    char **strs[] = {&c->socket_path,  &c->socket_group,  &c->tcp_listen, &c->service_url,
-                     &c->service_kind, &c->policy_id,     &c->tee,        &c->root,
-                     &c->state_dir,    &c->seal_resource, &c->ready_file};
+    char **strs[] = {&c->kbs_tee,    &c->jwks_url,    &c->socket_path,  &c->socket_group,
+                     &c->tcp_listen, &c->service_url, &c->service_kind, &c->policy_id,
+                     &c->tee,        &c->root,        &c->state_dir,    &c->seal_resource,
+                     &c->ready_file};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
         *strs[i] = NULL;
@@ -186,7 +187,8 @@ static int sections(json_t *root, uat_agent_config *c)
                                       "token",  "retry", "seal",    NULL};
     static const str_key sock[] = {STR("path", socket_path), STR("group", socket_group)};
     static const str_key svc[] = {STR("url", service_url), STR("kind", service_kind),
-                                  STR("policy_id", policy_id)};
+                                  STR("policy_id", policy_id), STR("tee", kbs_tee),
+                                  STR("jwks_url", jwks_url)};
     static const str_key att[] = {STR("tee", tee), STR("root", root), STR("state_dir", state_dir)};
     static const str_key seal[] = {STR("resource", seal_resource)};
     static const char *const tok_keys[] = {"refresh_margin", NULL};
@@ -201,7 +203,7 @@ static int sections(json_t *root, uat_agent_config *c)
                                : usage("config: \"tcp\" is a string ADDR:PORT");
     }
     if (rc == 0 && (s = json_object_get(root, "service")) != NULL) {
-        rc = strings(s, "service", svc, 3, c);
+        rc = strings(s, "service", svc, 5, c);
     }
     if (rc == 0 && (s = json_object_get(root, "attester")) != NULL) {
         rc = strings(s, "attester", att, 3, c);
@@ -256,12 +258,21 @@ static int check(uat_agent_config *c)
     while (n > 0 && c->service_url[n - 1] == '/') {
         c->service_url[--n] = '\0'; /* routes are appended with their own '/' */
     }
-    if (strcmp(c->service_kind, "uattestd") != 0) {
+    if (uat_agent_proto_of(c->service_kind) == NULL) {
         fprintf(stderr,
-                "%s: service.kind \"%s\": this agent speaks to \"uattestd\" only "
+                "%s: service.kind \"%s\": this agent speaks \"uattestd\", \"kbs\" and "
+                "\"secgear\" "
                 "(docs/agent.md)\n",
                 prog, c->service_kind);
         return uat_err_exit_code(UAT_ERR_UNSUPPORTED_FEATURE);
+    }
+    if (c->jwks_url == NULL && strcmp(c->service_kind, "uattestd") == 0) {
+        size_t need = strlen(c->service_url) + sizeof("/v1/jwks");
+        c->jwks_url = malloc(need);
+        if (c->jwks_url == NULL) {
+            return usage("out of memory");
+        }
+        snprintf(c->jwks_url, need, "%s/v1/jwks", c->service_url);
     }
     if (c->retry_max_ms < c->retry_initial_ms) {
         return usage("config: retry.max_ms must be at least retry.initial_ms");

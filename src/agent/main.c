@@ -49,6 +49,10 @@ static int serve(uat_agent *a, const sigset_t *stop)
     uat_log_event("info", "listening", "socket", c->socket_path, "group", c->socket_group,
                   "tcp_port", c->tcp_listen ? p : NULL, "tee", uat_attester_tee(a->attester),
                   "service", c->service_url, NULL);
+    if (c->jwks_url == NULL) {
+        uat_log_event("warn", "tokens are not verified by the agent: set service.jwks_url", "kind",
+                      c->service_kind, NULL);
+    }
     if (c->ready_file != NULL && (e = write_ready_file(c->ready_file, port)) != UAT_OK) {
         uat_agent_http_stop(h);
         return startup_failed("cannot write the ready file", e);

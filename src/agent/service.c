@@ -1,132 +1,36 @@
-/* The agent's side of the uattestd flow (docs/service.md): challenge -> evidence bound to the
- * nonce and the agent's public key -> attest -> EAR token (checked against the service's JWKS,
- * cached until shortly before it expires); resources fetched with the token and opened with the
- * agent's key. While the service cannot be reached, calls are retried with exponential backoff
+/* The agent's token cache and resource fetch over the configured protocol (proto.h): tokens are
+ * cached until shortly before they expire; resources are fetched with the token and opened with
+ * the agent's key. While the service cannot be reached, calls are retried with exponential backoff
  * (bounded per request) and a background thread keeps renewing the token. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "agent/agent.h"
-#include "collateral/fetch.h"
+#include "agent/proto.h"
 #include "core/codec.h"
 #include "service/log.h"
 
 #define CHECK "agent.service"
 
-/* ---- one call ---- */
-
-/* The service's problem JSON {"error","message","detail"} as our error (the one table); an answer
- * that is not one (a proxy's page, a 5xx) is IO_NETWORK, which is retried. */
-static uat_err refused(const char *route, const uat_http_response *r)
+const uat_agent_proto *uat_agent_proto_of(const char *kind)
 {
-    json_t *j = json_loadb((const char *)r->body.p, r->body.len, 0, NULL);
-    const char *name = json_string_value(json_object_get(j, "error"));
-    const char *detail = json_string_value(json_object_get(j, "detail"));
-    const char *msg = json_string_value(json_object_get(j, "message"));
-    uat_err e = name != NULL ? uat_err_from_name(name) : UAT_ERR_IO_NETWORK;
-    if (r->status >= 500 || e == UAT_ERR_INTERNAL || e == UAT_OK) {
-        e = UAT_ERR_IO_NETWORK;
+    static const uat_agent_proto *const all[] = {&uat_agent_proto_uattestd, &uat_agent_proto_kbs,
+                                                 &uat_agent_proto_secgear};
+    for (size_t i = 0; kind != NULL && i < sizeof(all) / sizeof(all[0]); i++) {
+        if (strcmp(all[i]->kind, kind) == 0) {
+            return all[i];
+        }
     }
-    uat_err rc =
-        UAT_FAILF(e, CHECK, route, -1, "the service answered %s with HTTP %ld%s%s%s%s", route,
-                  r->status, name ? " " : "", name ? name : "", detail || msg ? ": " : "",
-                  detail ? detail
-                  : msg  ? msg
-                         : "");
-    json_decref(j);
-    return rc;
+    return NULL;
 }
 
-/* method route [bearer] [JSON body]: UAT_OK only for HTTP 200 (body in out, NUL-terminated). */
-static uat_err call(const uat_agent *a, const char *method, const char *route, const char *bearer,
-                    const char *body, uat_http_response *out)
+static void drop(char *token)
 {
-    char url[UAT_MAX_PATH_LEN];
-    int w = snprintf(url, sizeof(url), "%s%s", a->cfg->service_url, route);
-    UAT_ENSURE(w > 0 && (size_t)w < sizeof(url), UAT_ERR_RESOURCE_LIMIT, CHECK, "url", -1);
-    size_t n = body != NULL ? strlen(body) : 0;
-    uat_err rc = uat_http_request(method, url, bearer, body ? "application/json" : NULL,
-                                  (const uint8_t *)body, n, UAT_AGENT_MAX_SVC_RESPONSE, out);
-    if (rc == UAT_ERR_IO_NETWORK) {
-        char why[256];
-        snprintf(why, sizeof(why), "%s", uat_last_error()->message);
-        return UAT_FAILF(rc, CHECK, route, -1, "the attestation service cannot be reached (%s)",
-                         why);
+    if (token != NULL) {
+        uat_wipe(token, strlen(token)); /* a bearer credential */
+        free(token);
     }
-    UAT_TRY(rc);
-    rc = out->status == 200 ? uat_buf_terminate(&out->body) : refused(route, out);
-    if (rc != UAT_OK) {
-        uat_http_response_free(out);
-    }
-    return rc;
-}
-
-static uat_err call_json(const uat_agent *a, const char *method, const char *route,
-                         const char *body, json_t **out)
-{
-    uat_http_response r;
-    UAT_TRY(call(a, method, route, NULL, body, &r));
-    *out = json_loadb((const char *)r.body.p, r.body.len, 0, NULL);
-    uat_http_response_free(&r);
-    if (!json_is_object(*out)) {
-        json_decref(*out);
-        return UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, route, -1,
-                         "the service's answer to %s is not a JSON object", route);
-    }
-    return UAT_OK;
-}
-
-/* ---- one attestation ---- */
-
-static uat_err attest_body(uat_agent *a, const char *nonce, char **out)
-{
-    uint8_t *cmw = NULL;
-    size_t n = 0;
-    const char *rd = a->runtime_data;
-    UAT_TRY(uat_agent_evidence(a, (const uint8_t *)nonce, strlen(nonce), (const uint8_t *)rd,
-                               strlen(rd), &cmw, &n));
-    json_t *ev = json_loadb((const char *)cmw, n, 0, NULL);
-    free(cmw);
-    uat_buf b64;
-    uat_buf_init(&b64, 2 * UAT_AGENT_MAX_RUNTIME);
-    uat_err rc = ev != NULL ? uat_b64_encode((const uint8_t *)rd, strlen(rd), UAT_B64_URL, &b64)
-                            : UAT_FAIL(UAT_ERR_INTERNAL, CHECK, "evidence", -1);
-    json_t *body = rc == UAT_OK ? json_pack("{s:o,s:s,s:s}", "evidence", ev, "nonce", nonce,
-                                            "runtime_data", (const char *)b64.p)
-                                : NULL;
-    ev = rc == UAT_OK ? NULL : ev; /* "o" took it */
-    json_decref(ev);
-    uat_buf_free(&b64);
-    if (rc == UAT_OK && body != NULL && a->cfg->policy_id != NULL) {
-        json_object_set_new(body, "policy_id", json_string(a->cfg->policy_id));
-    }
-    *out = body != NULL ? json_dumps(body, JSON_COMPACT) : NULL;
-    json_decref(body);
-    return rc != UAT_OK ? rc : *out != NULL ? UAT_OK : UAT_NOMEM(CHECK);
-}
-
-/* Checks the token against the service's JWKS (a token the agent hands out is one that verifies)
- * and reads its lifetime. */
-static uat_err token_check(uat_agent *a, const char *token, int64_t *iat, int64_t *exp)
-{
-    uat_http_response r;
-    UAT_TRY(call(a, "GET", "/v1/jwks", NULL, NULL, &r));
-    char *claims = NULL;
-    uat_err rc = uat_token_verify(token, (const char *)r.body.p, uat_time_now(), &claims);
-    uat_http_response_free(&r);
-    UAT_TRY(rc);
-    json_t *c = json_loads(claims, 0, NULL);
-    free(claims);
-    json_t *e = json_object_get(c, "exp"), *i = json_object_get(c, "iat");
-    int ok = json_is_integer(e) && json_is_integer(i);
-    *exp = ok ? (int64_t)json_integer_value(e) : 0;
-    *iat = ok ? (int64_t)json_integer_value(i) : 0;
-    json_decref(c);
-    UAT_ENSURE(ok && *exp > *iat, UAT_ERR_PARSE_BAD_VALUE, CHECK, "exp", -1);
-    (void)a;
-    return UAT_OK;
 }
 
 /* The time a token should be renewed at: refresh_margin before exp, at most half its lifetime. */
@@ -139,46 +43,29 @@ static int64_t renew_at(const uat_agent *a, int64_t iat, int64_t exp)
     return exp - margin;
 }
 
-/* One challenge -> attest round; replaces the cached token (tok_lock held). */
+/* One attestation round of the configured protocol; replaces the cached token (tok_lock held). */
 static uat_err refresh_once(uat_agent *a)
 {
-    json_t *ch = NULL;
-    UAT_TRY(call_json(a, "POST", "/v1/challenge", NULL, &ch));
-    const char *nonce = json_string_value(json_object_get(ch, "nonce"));
-    char *body = NULL;
-    uat_err rc = nonce != NULL ? attest_body(a, nonce, &body)
-                               : UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, "nonce", -1,
-                                           "the service's challenge has no nonce");
-    json_decref(ch);
-    UAT_TRY(rc);
-    json_t *res = NULL;
-    rc = call_json(a, "POST", "/v1/attest", body, &res);
-    free(body);
-    UAT_TRY(rc);
-    const char *tok = json_string_value(json_object_get(res, "token"));
-    const char *status = json_string_value(json_object_get(res, "status"));
-    int64_t iat = 0, exp = 0;
-    rc = tok != NULL && strlen(tok) <= UAT_AGENT_MAX_TOKEN
-             ? token_check(a, tok, &iat, &exp)
-             : UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, "token", -1, "the service sent no token");
-    char *copy = rc == UAT_OK ? strdup(tok) : NULL;
-    if (rc == UAT_OK && copy == NULL) {
-        rc = UAT_NOMEM(CHECK);
+    uat_agent_issued t;
+    memset(&t, 0, sizeof(t));
+    uat_err rc = a->proto->attest(a, &t);
+    rc = rc == UAT_OK ? uat_agent_token_read(a, &t) : rc;
+    if (rc != UAT_OK) {
+        free(t.token);
+        return rc;
     }
-    if (rc == UAT_OK) {
-        free(a->token);
-        a->token = copy;
-        a->exp = exp;
-        a->renew = renew_at(a, iat, exp);
-        snprintf(a->status, sizeof(a->status), "%s", status ? status : "");
-        char t[32] = "";
-        if (uat_time_format(exp, t) != UAT_OK) {
-            t[0] = '\0';
-        }
-        uat_log_event("info", "token issued", "status", a->status, "expires_at", t, NULL);
+    drop(a->token);
+    a->token = t.token;
+    a->exp = t.exp;
+    a->renew = renew_at(a, t.iat, t.exp);
+    snprintf(a->status, sizeof(a->status), "%s", t.status);
+    char when[32] = "";
+    if (uat_time_format(t.exp, when) != UAT_OK) {
+        when[0] = '\0';
     }
-    json_decref(res);
-    return rc;
+    uat_log_event("info", "token issued", "kind", a->proto->kind, "status", a->status, "expires_at",
+                  when, "verified", a->cfg->jwks_url ? "jwks" : "no", NULL);
+    return UAT_OK;
 }
 
 /* ---- retries ---- */
@@ -249,7 +136,9 @@ static uat_err copy_token(const uat_agent *a, char **token, char **status, int64
     return UAT_OK;
 }
 
-uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
+/* The cached token, renewed first when due. With retry, an unreachable service is tried
+ * retry_attempts times with backoff; without, once (the caller retries). */
+static uat_err token_get(uat_agent *a, int retry, char **token, char **status, int64_t *exp)
 {
     pthread_mutex_lock(&a->tok_lock);
     uat_err rc = UAT_OK;
@@ -264,7 +153,8 @@ uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
             rc = UAT_OK;
         }
     } else {
-        rc = with_retry(a, "service unavailable: retrying", refresh_attempt, NULL);
+        rc = retry ? with_retry(a, "service unavailable: retrying", refresh_attempt, NULL)
+                   : refresh_once(a);
     }
     if (rc == UAT_OK) {
         rc = copy_token(a, token, status, exp);
@@ -278,12 +168,17 @@ uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
     return rc;
 }
 
+uat_err uat_agent_token(uat_agent *a, char **token, char **status, int64_t *exp)
+{
+    return token_get(a, 1, token, status, exp);
+}
+
 /* Drops the cached token when it is still tok (the service refused it). */
 static void forget(uat_agent *a, const char *tok)
 {
     pthread_mutex_lock(&a->tok_lock);
     if (a->token != NULL && strcmp(a->token, tok) == 0) {
-        free(a->token);
+        drop(a->token);
         a->token = NULL;
     }
     pthread_mutex_unlock(&a->tok_lock);
@@ -302,29 +197,24 @@ static uat_err resource_attempt(uat_agent *a, void *ctx)
     res_job *j = ctx;
     char *tok = NULL, *status = NULL;
     int64_t exp = 0;
-    UAT_TRY(uat_agent_token(a, &tok, &status, &exp));
+    UAT_TRY(token_get(a, 0, &tok, &status, &exp)); /* retried by the caller, not twice */
     free(status);
-    char route[UAT_AGENT_MAX_RESOURCE_PATH + 32];
-    snprintf(route, sizeof(route), "/v1/resources/%s", j->path);
-    uat_http_response r;
-    uat_err rc = call(a, "GET", route, tok, NULL, &r);
+    uat_buf jwe;
+    uat_buf_init(&jwe, 4u * UAT_JWE_MAX_PLAINTEXT);
+    uat_err rc = a->proto->resource(a, tok, j->path, &jwe);
     if ((rc == UAT_ERR_USAGE_UNAUTHENTICATED || rc == UAT_ERR_VERIFY_EXPIRED) &&
         !j->retried_token) {
         /* the service no longer takes this token (its keys rotated, a clock step): one more try
          * with a fresh one */
         j->retried_token = 1;
         forget(a, tok);
-        free(tok);
+        drop(tok);
+        uat_buf_free(&jwe);
         return resource_attempt(a, ctx);
     }
-    free(tok);
-    UAT_TRY(rc);
-    size_t n = r.body.len;
-    while (n > 0 && (r.body.p[n - 1] == '\n' || r.body.p[n - 1] == '\r')) {
-        n--;
-    }
-    rc = uat_jwe_decrypt(a->key, (const char *)r.body.p, n, j->out);
-    uat_http_response_free(&r);
+    drop(tok);
+    rc = rc == UAT_OK ? uat_jwe_decrypt(a->key, (const char *)jwe.p, jwe.len, j->out) : rc;
+    uat_buf_free(&jwe);
     return rc;
 }
 

@@ -225,7 +225,7 @@ static uat_err build_submod(const uat_policy *p, json_t *claims, json_t *vector,
     return UAT_OK;
 }
 
-static uat_err build_doc(const char *tee, json_t *submod, const uat_appraisal_ctx *ctx, json_t *doc)
+static uat_err build_doc(json_t *subs, const uat_appraisal_ctx *ctx, json_t *doc)
 {
     UAT_TRY(uat_json_set_str(doc, "eat_profile", EAR_PROFILE));
     UAT_TRY(uat_json_set_int(doc, "iat", ctx->now));
@@ -243,9 +243,7 @@ static uat_err build_doc(const char *tee, json_t *submod, const uat_appraisal_ct
         uat_buf_free(&b);
         UAT_TRY(rc);
     }
-    json_t *subs = json_object();
-    UAT_TRY(uat_json_set(doc, "submods", subs));
-    return uat_json_set(subs, tee, json_incref(submod));
+    return uat_json_set(doc, "submods", json_incref(subs));
 }
 
 static uat_err run_policy(const uat_policy *p, json_t *claims, json_t **docs, size_t n,
@@ -258,13 +256,12 @@ static uat_err run_policy(const uat_policy *p, json_t *claims, json_t **docs, si
     return appraise_lua(p, claims, docs, n, vector, status, reason, rlen);
 }
 
-uat_err uat_appraise(const uat_policy *p, const uat_refvals *rv, const uat_claims *claims,
-                     const uat_appraisal_ctx *ctx, uat_ear **out)
+/* One submod: the claims of one TEE under the policy and that TEE's reference values. */
+static uat_err appraise_one(const uat_policy *p, const uat_refvals *rv, json_t *cj,
+                            const uat_appraisal_ctx *ctx, json_t **out)
 {
-    UAT_ENSURE(p != NULL && rv != NULL && claims != NULL && ctx != NULL && out != NULL,
-               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
-    json_t *cj = uat_claims_doc(claims);
-    const char *tee = uat_claims_tee(claims);
+    const char *tee = json_string_value(json_object_get(cj, "tee"));
+    UAT_ENSURE(tee != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "tee", -1);
     json_t *docs[MAX_DOCS];
     size_t n = uat_refvals_for_tee(rv, tee, docs, MAX_DOCS);
     /* no documents for this TEE: the implicit constraints (debug, TCB status) still apply */
@@ -272,25 +269,64 @@ uat_err uat_appraise(const uat_policy *p, const uat_refvals *rv, const uat_claim
     if (n == 0 && empty != NULL) {
         docs[n++] = empty;
     }
-    json_t *vector = json_object(), *submod = NULL, *doc = json_object();
+    json_t *vector = json_object(), *submod = NULL;
     const char *status = NULL;
     char reason[512] = "";
-    uat_err rc = vector && doc && empty ? run_policy(p, cj, docs, n, vector, &status, reason,
-                                                     sizeof(reason))
-                                        : UAT_NOMEM(CHECK);
+    uat_err rc = vector && empty ? run_policy(p, cj, docs, n, vector, &status, reason,
+                                              sizeof(reason))
+                                 : UAT_NOMEM(CHECK);
     if (rc == UAT_OK) {
         rc = build_submod(p, cj, vector, worst_tier(vector, status), reason, ctx, &submod);
     }
+    json_decref(empty);
+    json_decref(vector);
+    if (rc != UAT_OK) {
+        json_decref(submod);
+        return rc;
+    }
+    *out = submod;
+    return UAT_OK;
+}
+
+/* Composite claims (docs/composite.md): one submod per member, keyed by its collection label;
+ * otherwise one submod keyed by the TEE. */
+static uat_err appraise_subs(const uat_policy *p, const uat_refvals *rv, json_t *cj,
+                             const uat_appraisal_ctx *ctx, json_t *subs)
+{
+    json_t *members = json_object_get(cj, "members");
+    const char *tee = json_string_value(json_object_get(cj, "tee"));
+    if (tee != NULL && strcmp(tee, "composite") == 0 && json_is_object(members)) {
+        const char *label;
+        json_t *m;
+        json_object_foreach(members, label, m)
+        {
+            json_t *sub = NULL;
+            UAT_TRY(appraise_one(p, rv, m, ctx, &sub));
+            UAT_TRY(uat_json_set(subs, label, sub));
+        }
+        return UAT_OK;
+    }
+    json_t *sub = NULL;
+    UAT_TRY(appraise_one(p, rv, cj, ctx, &sub));
+    return uat_json_set(subs, tee, sub);
+}
+
+uat_err uat_appraise(const uat_policy *p, const uat_refvals *rv, const uat_claims *claims,
+                     const uat_appraisal_ctx *ctx, uat_ear **out)
+{
+    UAT_ENSURE(p != NULL && rv != NULL && claims != NULL && ctx != NULL && out != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
+    json_t *subs = json_object(), *doc = json_object();
+    uat_err rc = subs && doc ? appraise_subs(p, rv, uat_claims_doc(claims), ctx, subs)
+                             : UAT_NOMEM(CHECK);
     if (rc == UAT_OK) {
-        rc = build_doc(tee, submod, ctx, doc);
+        rc = build_doc(subs, ctx, doc);
     }
     uat_ear *e = rc == UAT_OK ? malloc(sizeof(*e)) : NULL;
     if (rc == UAT_OK && e == NULL) {
         rc = UAT_NOMEM(CHECK);
     }
-    json_decref(empty);
-    json_decref(vector);
-    json_decref(submod);
+    json_decref(subs);
     if (rc != UAT_OK) {
         json_decref(doc);
         return rc;

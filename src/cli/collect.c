@@ -12,8 +12,11 @@
 static void collect_help(void)
 {
     printf("usage: %s collect [options]\n"
-           "Collect evidence from this machine's TEE and write it as a CMW record.\n\n"
-           "  --tee NAME           the TEE to use (default: auto-detect; see '%s tees')\n"
+           "Collect evidence from this machine's TEE and write it as a CMW record (a collection\n"
+           "for composite evidence).\n\n"
+           "  --tee NAME           the TEE to use (default: auto-detect; see '%s tees');\n"
+           "                       a+b or a+b*N: composite evidence, one CMW collection\n"
+           "                       under one binding (docs/composite.md)\n"
            "  --root DIR           filesystem root for device detection (default /)\n"
            "  --report-data HEX    up to 64 bytes to bind into the evidence (zero-padded)\n"
            "  --nonce TEXT         bind SHA-256(nonce || runtime data) instead\n"

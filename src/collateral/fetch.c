@@ -1,6 +1,6 @@
-/* HTTP GET for collateral and the agent's requests to a service (libcurl, loaded with dlopen on the first fetch: a verification that
- * fetches nothing does not load libcurl and the ~25 libraries it pulls in, which is most of a
- * short `uattest verify` process's start-up). */
+/* HTTP for collateral and the agent's requests to a service (libcurl, loaded with dlopen on the
+ * first fetch: a verification that fetches nothing does not load libcurl and the ~25 libraries it
+ * pulls in, which is most of a short `uattest verify` process's start-up). */
 #include "collateral/fetch.h"
 
 #include <curl/curl.h>
@@ -121,8 +121,8 @@ static uat_err perform(CURL *c, const char *url, struct curl_slist *req_headers,
 
 #define MAX_BEARER (16u * 1024u) /* an EAR token carries its claims: a few KiB */
 
-/* The request headers: Authorization and Content-Type when given. */
-static uat_err request_headers(const char *bearer, const char *content_type,
+/* The request headers: Authorization when a bearer is given, then the caller's lines. */
+static uat_err request_headers(const char *bearer, const char *const *headers,
                                struct curl_slist **out)
 {
     *out = NULL;
@@ -143,16 +143,16 @@ static uat_err request_headers(const char *bearer, const char *content_type,
         }
         *out = l;
     }
-    if (content_type != NULL) {
-        char line[256];
-        int w = snprintf(line, sizeof(line), "Content-Type: %s", content_type);
+    for (size_t i = 0; headers != NULL && headers[i] != NULL; i++) {
         struct curl_slist *l =
-            w > 0 && (size_t)w < sizeof(line) ? lc.slist_append(*out, line) : NULL;
+            strlen(headers[i]) <= MAX_BEARER ? lc.slist_append(*out, headers[i]) : NULL;
         if (l == NULL) {
-            lc.slist_free_all(*out); /* holds the token: freed, as curl does not wipe it */
+            lc.slist_free_all(*out); /* may hold the token: freed, as curl does not wipe it */
             *out = NULL;
-            return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "content_type", -1,
-                             "the content type cannot be sent");
+            return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "headers", -1,
+                             "a request header cannot be sent (longer than %u bytes, or out of "
+                             "memory)",
+                             MAX_BEARER);
         }
         *out = l;
     }
@@ -160,7 +160,7 @@ static uat_err request_headers(const char *bearer, const char *content_type,
 }
 
 uat_err uat_http_request(const char *method, const char *url, const char *bearer,
-                         const char *content_type, const uint8_t *body, size_t n, size_t max,
+                         const char *const *headers, const uint8_t *body, size_t n, size_t max,
                          uat_http_response *out)
 {
     memset(out, 0, sizeof(*out));
@@ -172,7 +172,7 @@ uat_err uat_http_request(const char *method, const char *url, const char *bearer
     UAT_ENSURE(body != NULL || n == 0, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "body", -1);
     UAT_TRY(lc_ready());
     struct curl_slist *req = NULL;
-    UAT_TRY(request_headers(bearer, content_type, &req));
+    UAT_TRY(request_headers(bearer, headers, &req));
     CURL *c = lc.easy_init();
     if (c == NULL) {
         lc.slist_free_all(req);

@@ -17,12 +17,12 @@ UAT_MUST_USE uat_err uat_http_get(const char *url, size_t max, uat_http_response
 /* The same with "Authorization: Bearer <bearer>" (an admin or EAR token). */
 UAT_MUST_USE uat_err uat_http_get_auth(const char *url, const char *bearer, size_t max,
                                        uat_http_response *out);
-/* One request, method "GET" or "POST" (body of n bytes, sent with content_type when not NULL),
- * with "Authorization: Bearer <bearer>" when bearer is not NULL. Succeeds whenever the peer
- * answered, whatever the status (out->status; the body is kept, capped at max: RESOURCE_LIMIT
- * past it); IO_NETWORK when it cannot be reached. */
+/* One request, method "GET" or "POST" (body of n bytes), with "Authorization: Bearer <bearer>"
+ * when bearer is not NULL and the header lines of headers ("Name: value", NULL-terminated; may be
+ * NULL). Succeeds whenever the peer answered, whatever the status (out->status; body and headers
+ * kept, the body capped at max: RESOURCE_LIMIT past it); IO_NETWORK when it cannot be reached. */
 UAT_MUST_USE uat_err uat_http_request(const char *method, const char *url, const char *bearer,
-                                      const char *content_type, const uint8_t *body, size_t n,
+                                      const char *const *headers, const uint8_t *body, size_t n,
                                       size_t max, uat_http_response *out);
 void uat_http_response_free(uat_http_response *r);
 /* The value of a response header (case-insensitive name), percent-decoded when decode is set. */

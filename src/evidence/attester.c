@@ -5,6 +5,7 @@
 
 #include "core/limits.h"
 #include "core/file.h"
+#include "evidence/composite.h"
 #include "evidence/registry.h"
 #include "uattest/attester.h"
 
@@ -16,6 +17,7 @@ struct uat_attester {
     char *keys[UAT_MAX_OPTIONS];
     char *values[UAT_MAX_OPTIONS];
     void *cache; /* the TEE's (ops->attest_cache_free), valid for the current options */
+    uat_composite_att *composite; /* a composite attester ("a+b"): ops is NULL */
 };
 
 static void drop_cache(uat_attester *a)
@@ -92,13 +94,17 @@ uat_err uat_attester_new(const char *tee, const char *root, uat_attester **out)
     UAT_ENSURE(out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.new", "", -1);
     root = root ? root : "/";
     const uat_tee_ops *ops = NULL;
-    UAT_TRY(pick(tee, root, &ops));
+    uat_composite_att *comp = NULL;
+    UAT_TRY(uat_composite_spec(tee) ? uat_composite_att_new(tee, root, &comp)
+                                    : pick(tee, root, &ops));
     uat_attester *a = calloc(1, sizeof(*a));
     if (a == NULL || (a->root = strdup(root)) == NULL) {
         free(a);
+        uat_composite_att_free(comp);
         return UAT_NOMEM("attester.new");
     }
     a->ops = ops;
+    a->composite = comp;
     *out = a;
     return UAT_OK;
 }
@@ -109,6 +115,7 @@ void uat_attester_free(uat_attester *a)
         return;
     }
     drop_cache(a);
+    uat_composite_att_free(a->composite);
     for (size_t i = 0; i < a->nopts; i++) {
         free(a->keys[i]);
         free(a->values[i]);
@@ -120,13 +127,18 @@ void uat_attester_free(uat_attester *a)
 
 const char *uat_attester_tee(const uat_attester *a)
 {
-    return a->ops->name;
+    return a->composite != NULL ? uat_composite_att_name(a->composite) : a->ops->name;
 }
 
-static int known_option(const uat_tee_ops *ops, const char *key)
+const uat_tee_ops *uat_attester_ops(const uat_attester *a)
 {
-    for (size_t i = 0; ops->options != NULL && ops->options[i] != NULL; i++) {
-        if (strcmp(ops->options[i], key) == 0) {
+    return a->ops;
+}
+
+int uat_attester_knows_option(const uat_attester *a, const char *key)
+{
+    for (size_t i = 0; a->ops->options != NULL && a->ops->options[i] != NULL; i++) {
+        if (strcmp(a->ops->options[i], key) == 0) {
             return 1;
         }
     }
@@ -137,6 +149,9 @@ uat_err uat_attester_set_option(uat_attester *a, const char *key, const char *va
 {
     UAT_ENSURE(a != NULL && key != NULL && value != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
                "attester.option", "", -1);
+    if (a->composite != NULL) {
+        return uat_composite_att_set_option(a->composite, key, value);
+    }
     drop_cache(a); /* what the TEE cached may depend on any option */
     if (strcmp(key, "state-dir") == 0) {
         char *copy = strdup(value);
@@ -147,7 +162,7 @@ uat_err uat_attester_set_option(uat_attester *a, const char *key, const char *va
         a->state_dir = copy;
         return UAT_OK;
     }
-    if (!known_option(a->ops, key)) {
+    if (!uat_attester_knows_option(a, key)) {
         return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.option", "key", -1,
                          "the %s attester has no option \"%s\"", a->ops->name, key);
     }
@@ -179,6 +194,9 @@ uat_err uat_attester_collect(uat_attester *a, const uint8_t *report_data, uat_cm
     UAT_ENSURE(a != NULL && report_data != NULL && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
                "attester.collect", "", -1);
     uat_error_clear();
+    if (a->composite != NULL) {
+        return uat_composite_att_collect(a->composite, report_data, out);
+    }
     uat_attest_ctx ctx = {a->root, a->state_dir, a->nopts, (const char *const *)a->keys,
                           (const char *const *)a->values, &a->cache};
     uat_buf ev;
@@ -197,10 +215,10 @@ uat_err uat_attester_enrol_respond(uat_attester *a, const uint8_t *challenge, si
     UAT_ENSURE(a != NULL && challenge != NULL && secret != NULL && secret_len != NULL,
                UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.enrol", "", -1);
     uat_error_clear();
-    if (a->ops->enrol_respond == NULL) {
+    if (a->composite != NULL || a->ops->enrol_respond == NULL) {
         return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "attester.enrol", "tee", -1,
                          "the %s attester has no enrolment by credential activation",
-                         a->ops->name);
+                         uat_attester_tee(a));
     }
     uat_attest_ctx ctx = {a->root, a->state_dir, a->nopts, (const char *const *)a->keys,
                           (const char *const *)a->values, &a->cache};

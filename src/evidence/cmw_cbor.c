@@ -202,8 +202,12 @@ static uat_err head_arg(uat_reader *r, uint8_t ai, uint64_t *arg)
     }
 }
 
+#define UNTIL_BREAK UINT64_MAX /* the items of an indefinite-length item: up to its break */
+
 /* Before libcbor allocates anything: nesting within bounds, no count or length the input cannot
- * hold (every item takes at least one byte), definite lengths only. */
+ * hold (every item takes at least one byte). Indefinite-length items are walked to their break
+ * like the others (the shape checks refuse them later, naming the field): libcbor decodes what
+ * follows their head, so what follows must be checked too. */
 static uat_err precheck(const uint8_t *p, size_t n)
 {
     uat_reader r;
@@ -216,14 +220,25 @@ static uat_err precheck(const uint8_t *p, size_t n)
             items = pending[--depth];
             continue;
         }
-        items--;
         uint8_t ib;
         uint64_t arg = 0;
         UAT_TRY(uat_rd_u8(&r, "", &ib));
+        if (ib == 0xff) { /* spec: RFC 8949 §3.2.1: the "break" stop code */
+            UAT_ENSURE(items == UNTIL_BREAK, UAT_ERR_PARSE_BAD_CBOR, CHECK, "", uat_rd_pos(&r) - 1);
+            items = pending[--depth];
+            continue;
+        }
+        items = items == UNTIL_BREAK ? items : items - 1;
         uint8_t major = ib >> 5;
+        if ((ib & 31) == 31 && major >= 2 && major <= 5) {
+            UAT_ENSURE(depth < PRECHECK_DEPTH, UAT_ERR_PARSE_TOO_DEEP, CHECK, "", uat_rd_pos(&r));
+            pending[depth++] = items;
+            items = UNTIL_BREAK;
+            continue;
+        }
         UAT_TRY(major == 7 && (ib & 31) < 24 ? UAT_OK : head_arg(&r, ib & 31, &arg));
         if (arg == UINT64_MAX && (ib & 31) > 27) {
-            return UAT_OK; /* the decoder names what is wrong with an indefinite item */
+            return UAT_OK; /* reserved: the decoder stops here and names it */
         }
         if (major == 2 || major == 3) {
             UAT_TRY(arg <= SIZE_MAX ? uat_rd_skip(&r, (size_t)arg, "")

@@ -37,6 +37,17 @@ typedef struct uat_verify_out {
     uat_time valid_until; /* earliest expiry of what was used; 0 = none */
 } uat_verify_out;
 
+/* How a TEE's evidence carries the binding when it is a member of composite evidence (a CMW
+ * collection verified as one, docs/composite.md): the member verifier says it of itself, so the
+ * composite logic never names a TEE. */
+enum uat_tee_binding {
+    /* the report data holds the session binding itself (DESIGN.md section 4): CPU TEEs, TPMs */
+    UAT_BIND_REPORT_DATA = 0,
+    /* the report data holds a nonce derived from the session binding and the member's label
+     * (uat_composite_nonce): devices whose nonce the attester passes on (GPUs over SPDM) */
+    UAT_BIND_DERIVED_NONCE = 1,
+};
+
 typedef struct uat_attest_ctx {
     const char *root;      /* filesystem root for device paths ("/" in production) */
     const char *state_dir; /* where an attester may keep keys; may be NULL */
@@ -48,12 +59,17 @@ typedef struct uat_attest_ctx {
     void **cache;
 } uat_attest_ctx;
 
+/* The attester option of a TEE whose machine may hold several of its devices (GPUs): the device's
+ * index. In composite evidence the k-th member of such a TEE is given device=k (composite_attest.c). */
+#define UAT_ATTEST_OPT_DEVICE "device"
+
 typedef struct uat_tee_ops {
     const char *name;       /* "sim" */
     const char *media_type; /* CMW record type */
     uint64_t cbor_tag;      /* RA-TLS / CMW CBOR tag, 0 when none */
     const char *const *detect_paths; /* NULL-terminated, relative to root; NULL: never detected */
     const char *const *options;      /* NULL-terminated attester option names */
+    enum uat_tee_binding binding; /* as a member of composite evidence (docs/composite.md) */
     /* True when raw bytes look like this TEE's evidence. */
     int (*sniff)(uat_span ev);
     /* Parse only; fill fields with the evidence's own field names. */

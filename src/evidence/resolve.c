@@ -54,7 +54,8 @@ uat_err uat_resolve_record(const uat_cmw *c, const uat_tee_ops **ops, uat_span *
     }
     default:
         return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "evidence.type", "", -1,
-                         "composite evidence (a CMW collection) is verified entry by entry");
+                         "composite evidence (a CMW collection) is verified as one by uat_verify; "
+                         "this operation takes one member");
     }
     const uint8_t *vp;
     size_t vn;

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "evidence/composite.h"
 #include "evidence/jinzhao.h"
 #include "evidence/resolve.h"
 #include "uattest/verifier.h"
@@ -22,6 +23,7 @@ struct uat_verifier {
     const uat_refvals *refvals; /* borrowed: pins evidence keys that have no vendor chain */
     uint8_t nonce[UAT_MAX_EVIDENCE_NONCE];
     size_t nonce_len;
+    uat_member_nonces *member_nonces; /* composite members' explicit nonces (composite.c) */
 };
 
 uat_err uat_verifier_new(uat_verifier **out)
@@ -57,6 +59,7 @@ void uat_verifier_free(uat_verifier *v)
         }
         free(v->trust_dir);
         free(v->collateral_dir);
+        uat_member_nonces_free(v->member_nonces);
         free(v);
     }
 }
@@ -131,6 +134,18 @@ uat_err uat_verifier_set_evidence_nonce(uat_verifier *v, const uint8_t *nonce, s
     return UAT_OK;
 }
 
+uat_err uat_verifier_set_member_nonce(uat_verifier *v, const char *label, const uint8_t *nonce,
+                                      size_t n)
+{
+    UAT_ENSURE(v != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "verifier.member_nonce", "", -1);
+    return uat_member_nonces_set(&v->member_nonces, label, nonce, n);
+}
+
+const uat_member_nonces *uat_verifier_member_nonces(const uat_verifier *v)
+{
+    return v->member_nonces;
+}
+
 void uat_verifier_set_reference_values(uat_verifier *v, const uat_refvals *rv)
 {
     v->refvals = rv;
@@ -143,12 +158,16 @@ void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds)
 }
 
 /* spec: DESIGN.md §4: a binding field shorter than 64 bytes carries the prefix; the rest is zero */
-static uat_err check_binding(const uat_verify_out *vo, const uint8_t *expected, const char *tee)
+int uat_binding_matches(const uat_verify_out *vo, const uint8_t *expected)
 {
     size_t n = vo->report_data_len;
-    int ok = n > 0 && n <= UAT_REPORT_DATA_LEN && uat_ct_equal(vo->report_data, expected, n) &&
-             uat_is_zero(expected + n, UAT_REPORT_DATA_LEN - n);
-    if (!ok) {
+    return n > 0 && n <= UAT_REPORT_DATA_LEN && uat_ct_equal(vo->report_data, expected, n) &&
+           uat_is_zero(expected + n, UAT_REPORT_DATA_LEN - n);
+}
+
+static uat_err check_binding(const uat_verify_out *vo, const uint8_t *expected, const char *tee)
+{
+    if (!uat_binding_matches(vo, expected)) {
         return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "binding", "report_data", -1,
                          "the %s evidence carries other report data than expected", tee);
     }
@@ -185,27 +204,40 @@ static uat_verify_ctx make_ctx(uat_verifier *v, const uat_tee_ops *ops, uat_span
 static uat_err verify_record(uat_verifier *v, const uat_cmw *c, uat_span inband,
                              const uint8_t *expected, uat_claims **out)
 {
+    uat_verify_out vo;
+    uat_claims *claims = NULL;
+    const uat_tee_ops *ops = NULL;
+    UAT_TRY(uat_verify_member(v, c, inband, &claims, &vo, &ops));
+    uat_err rc = expected != NULL ? check_binding(&vo, expected, ops->name) : UAT_OK;
+    if (rc != UAT_OK) {
+        uat_claims_free(claims);
+        return rc;
+    }
+    *out = claims;
+    return UAT_OK;
+}
+
+uat_err uat_verify_member(uat_verifier *v, const uat_cmw *c, uat_span inband, uat_claims **out,
+                          uat_verify_out *vo, const uat_tee_ops **ops_out)
+{
     const uat_tee_ops *ops = NULL;
     uat_span value = {NULL, 0};
     UAT_TRY(uat_resolve_record(c, &ops, &value));
     UAT_ENSURE(inband.len == 0 || ops->endorse != NULL, UAT_ERR_UNSUPPORTED_FEATURE,
                "verify.collateral", ops->name, -1);
     uat_verify_ctx ctx = make_ctx(v, ops, inband);
-    uat_verify_out vo;
-    memset(&vo, 0, sizeof(vo));
+    memset(vo, 0, sizeof(*vo));
     uat_claims *claims = NULL;
     uat_err rc;
     UAT_TRY_GOTO(rc, uat_claims_new(ops->name, &claims), fail);
-    UAT_TRY_GOTO(rc, ops->verify(value, &ctx, claims, &vo), fail);
-    if (expected != NULL) {
-        UAT_TRY_GOTO(rc, check_binding(&vo, expected, ops->name), fail);
-    }
+    UAT_TRY_GOTO(rc, ops->verify(value, &ctx, claims, vo), fail);
     UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "verified_at", ctx.at), fail);
-    if (vo.valid_until != 0) {
-        UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "valid_until", vo.valid_until),
+    if (vo->valid_until != 0) {
+        UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "valid_until", vo->valid_until),
                      fail);
     }
     *out = claims;
+    *ops_out = ops;
     return UAT_OK;
 fail:
     uat_claims_free(claims);
@@ -223,8 +255,13 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     uat_error_clear();
     uat_cmw *c = NULL;
     UAT_TRY(uat_resolve_input(evidence, n, &c));
-    uat_err rc = verify_record(v, c, uat_span_of(collateral, collateral_len),
-                               expected_report_data, out);
+    uat_err rc = uat_cmw_kind(c) != UAT_CMW_COLLECTION
+                     ? verify_record(v, c, uat_span_of(collateral, collateral_len),
+                                     expected_report_data, out)
+                 : collateral_len > 0
+                     ? UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "verify.collateral", "", -1,
+                                 "composite evidence takes no in-band collateral")
+                     : uat_composite_verify(v, c, expected_report_data, out);
     uat_cmw_free(c);
     if (rc == UAT_OK && uat_jinzhao_sniff(uat_span_of(evidence, n))) {
         /* a jinzhao AuthReport's key is part of what the evidence claims */

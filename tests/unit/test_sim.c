@@ -818,8 +818,11 @@ static void verify_unsupported(void **state)
         const char *field;
     } cases[] = {
         {"[\"application/vnd.example\",\"AQID\"]", UAT_ERR_UNSUPPORTED_TEE, "type"},
-        {"{\"cpu\":[\"application/vnd.uattest.sim-report\",\"AQID\"]}", UAT_ERR_UNSUPPORTED_FEATURE,
+        /* a collection is composite evidence (docs/composite.md): its member is verified */
+        {"{\"cpu\":[\"application/vnd.uattest.sim-report\",\"AQID\"]}", UAT_ERR_PARSE_TRUNCATED,
          ""},
+        {"{\"cpu\":{\"x\":[\"application/vnd.uattest.sim-report\",\"AQID\"]}}",
+         UAT_ERR_UNSUPPORTED_FEATURE, "cpu"},
         {"[\"application/vnd.uattest.sim-report\",\"AQID\",16]", UAT_ERR_PARSE_BAD_VALUE, "ind"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {

@@ -147,6 +147,10 @@ int uat_nvgpu_sniff(uat_span in);
 UAT_MUST_USE uat_err uat_nvgpu_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *claims,
                                       uat_verify_out *out);
 
+/* attest.c: the report and chain through NVML (dlopen), as the CBOR evidence map */
+UAT_MUST_USE uat_err uat_nvgpu_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
+                                       uat_buf *out);
+
 extern const uat_tee_ops uat_tee_nvgpu;
 
 #endif

@@ -429,15 +429,18 @@ static uat_err nv_inspect(uat_span in, json_t *fields)
     return rc;
 }
 
+static const char *const nv_options[] = {"nvml", UAT_ATTEST_OPT_DEVICE, NULL};
+
 const uat_tee_ops uat_tee_nvgpu = {
     .name = UAT_NVGPU_NAME,
     .media_type = UAT_NVGPU_MEDIA_TYPE,
     .cbor_tag = 0,
-    .detect_paths = NULL,
-    .options = NULL,
+    .detect_paths = NULL, /* a GPU is not the machine's TEE: name it (--tee a+nvidia-gpu) */
+    .options = nv_options,
+    .binding = UAT_BIND_DERIVED_NONCE, /* the SPDM nonce the attester derives (composite.md) */
     .sniff = uat_nvgpu_sniff,
     .inspect = nv_inspect,
     .verify = uat_nvgpu_verify,
     .cache_free = nv_cache_free,
-    .collect = NULL,
+    .collect = uat_nvgpu_collect,
 };
