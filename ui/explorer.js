@@ -94,10 +94,13 @@ EX.renderChecks = function (r) {
 /* The collateral the verifier used (explanation.collateral): whatever names and dates it gives. */
 EX.renderCollateral = function (r) {
   const list = document.getElementById('collateral');
-  const items = r.explanation && Array.isArray(r.explanation.collateral) ? r.explanation.collateral : [];
+  const crls = r.explanation && Array.isArray(r.explanation.certificates)
+    ? r.explanation.certificates.filter((c) => c.role === 'crl').map((c) => ({ kind: 'crl', issuer: c.issuer || c.subject,
+      next_update: c.not_after, source: c.source })) : [];
+  const items = (r.explanation && Array.isArray(r.explanation.collateral) ? r.explanation.collateral : []).concat(crls);
   list.replaceChildren(...items.map((c) => {
     const pick = (...ks) => ks.map((k) => c[k]).find((v) => v !== undefined && v !== null && v !== '');
-    const parts = [pick('kind', 'type'), pick('id', 'name', 'subject'), pick('source', 'file'),
+    const parts = [pick('kind', 'type'), pick('id', 'name', 'subject', 'issuer'), pick('source', 'file'),
       pick('not_after', 'next_update', 'nextUpdate') ? 'valid until ' + pick('not_after', 'next_update', 'nextUpdate') : null];
     return UA.el('li', { class: 'mono', 'data-kind': String(pick('kind', 'type') || '') },
       parts.filter(Boolean).join(' · ') || JSON.stringify(c));
@@ -118,10 +121,11 @@ EX.renderEvidence = function (r) {
   err.classList.toggle('hidden', !r.error);
   EX.renderChecks(r);
   const at = Date.parse(r.at) || Date.now();
-  let certs = r.explanation && Array.isArray(r.explanation.certificates) ? r.explanation.certificates : [];
-  if (!certs.length && r.certificate) {
+  const all = r.explanation && Array.isArray(r.explanation.certificates) ? r.explanation.certificates : [];
+  let certs = all.filter((c) => c.role !== 'crl');
+  if (r.certificate) { /* the RA-TLS certificate itself carries the evidence whose chain follows */
     certs = [{ role: 'RA-TLS certificate', subject: r.certificate.subject_cn, not_before: r.certificate.not_before,
-      not_after: r.certificate.not_after, source: 'extension ' + (r.certificate.extension || 'none') }];
+      not_after: r.certificate.not_after, source: 'extension ' + (r.certificate.extension || 'none') }].concat(certs);
   }
   EX.renderChain(certs, at);
   EX.renderCollateral(r);

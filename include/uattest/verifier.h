@@ -35,6 +35,17 @@ UAT_API UAT_MUST_USE uat_err uat_verifier_set_evidence_nonce(uat_verifier *v, co
 /* Evaluation time in seconds since the epoch (default: now at each call). */
 UAT_API void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds);
 
+/* Record every check the next uat_verify* calls run (off by default; no cost when off). While on,
+ * verifications do not reuse what earlier calls verified: the explanation shows every check. */
+UAT_API void uat_verifier_set_explain(uat_verifier *v, int on);
+/* The explanation of the last uat_verify* call on v as JSON (owned by v, valid until the next
+ * call or free), or NULL when explain is off. Present whether verification passed or failed.
+ * Its shape: docs/explain.md and docs/explain.schema.json. */
+UAT_API const char *uat_verifier_explanation(const uat_verifier *v);
+/* An explanation (the JSON above, from this library or a service's response) as text for people;
+ * *out is malloc'd. PARSE_BAD_JSON when json is not an explanation. */
+UAT_API UAT_MUST_USE uat_err uat_explanation_format_text(const char *json, char **out);
+
 /* Verifies a CMW (JSON or CBOR) or raw evidence of a TEE that can be recognised.
  * expected_report_data: the 64-byte binding the evidence must carry, or NULL when
  * the caller checks the returned report_data claim itself.

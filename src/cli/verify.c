@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
@@ -16,6 +17,7 @@ struct verify_opts {
     struct binding b;
     const char *evidence_nonce;
     int compact;
+    int explain; /* 0 off, 1 auto (text on a terminal, JSON otherwise), 2 JSON, 3 text */
     /* appraisal */
     const char *refvals[16];
     size_t nrefvals;
@@ -44,7 +46,11 @@ static void verify_help(void)
            "  --runtime-data FILE   runtime data for --nonce\n"
            "  --evidence-nonce TEXT a nonce the evidence must carry in a nonce field of its own\n"
            "                        (the nonce of an Intel IAS report)\n"
-           "  --compact             print JSON on one line\n\n"
+           "  --compact             print JSON on one line\n"
+           "  --explain[=json|text] print every check that ran (pass / fail / skipped, the values\n"
+           "                        found and required, the certificates and collateral used, the\n"
+           "                        remedy of a failure) instead of the claims: text on a\n"
+           "                        terminal, JSON otherwise (docs/explain.md)\n\n"
            "appraisal (docs/appraisal.md):\n"
            "  --reference-values P  a reference value file or directory (repeatable)\n"
            "  --policy FILE         a declarative JSON or Lua policy (default: the built-in one)\n"
@@ -69,7 +75,7 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         {"ear", no_argument, NULL, 'E'},                {"token", no_argument, NULL, 'J'},
         {"token-keys", required_argument, NULL, 'k'},   {"ttl", required_argument, NULL, 't'},
         {"state-dir", required_argument, NULL, 's'},    {"evidence-nonce", required_argument, NULL, 'N'},
-        {"bundle-jwks", required_argument, NULL, 'B'},
+        {"bundle-jwks", required_argument, NULL, 'B'},  {"explain", optional_argument, NULL, 'X'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -84,6 +90,17 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         case 'N': o->evidence_nonce = optarg; break;
         case 'R': o->b.runtime_data_path = optarg; break;
         case 'c': o->compact = 1; break;
+        case 'X':
+            if (optarg == NULL) {
+                o->explain = 1;
+            } else if (strcmp(optarg, "json") == 0) {
+                o->explain = 2;
+            } else if (strcmp(optarg, "text") == 0) {
+                o->explain = 3;
+            } else {
+                return usage_error("verify", "--explain takes json or text");
+            }
+            break;
         case 'P': o->policy = optarg; break;
         case 'K': o->runtime_key = optarg; break;
         case 'E': o->ear = 1; break;
@@ -115,6 +132,10 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
     }
     if (o->bundle_jwks != NULL && o->collateral == NULL) {
         return usage_error("verify", "--bundle-jwks needs --collateral DIR");
+    }
+    if (o->explain != 0 && (o->ear || o->token || o->policy != NULL)) {
+        return usage_error("verify", "--explain explains the verification: it prints no EAR or "
+                                     "token (drop --ear, --token and --policy)");
     }
     o->input = argv[optind];
     return 0;
@@ -241,6 +262,29 @@ static int appraise(const struct verify_opts *o, const uat_refvals *rv, const ua
     return rc;
 }
 
+/* The explanation, whether the verification passed or failed: JSON for programs, text for people
+ * (a terminal), unless --explain=json|text says. */
+static int print_explanation(const struct verify_opts *o, const uat_verifier *v)
+{
+    const char *json = uat_verifier_explanation(v);
+    if (json == NULL) {
+        return fail("verify", UAT_ERR_RESOURCE_NO_MEMORY);
+    }
+    int text = o->explain == 3 || (o->explain == 1 && isatty(STDOUT_FILENO));
+    if (!text) {
+        printf("%s\n", json);
+        return 0;
+    }
+    char *out = NULL;
+    uat_err e = uat_explanation_format_text(json, &out);
+    if (e != UAT_OK) {
+        return fail("verify", e);
+    }
+    fputs(out, stdout);
+    free(out);
+    return 0;
+}
+
 static int verify_input(const struct verify_opts *o, uat_verifier *v, const uat_refvals *rv,
                         const uint8_t *rd, int have)
 {
@@ -253,6 +297,11 @@ static int verify_input(const struct verify_opts *o, uat_verifier *v, const uat_
     uat_claims *claims = NULL;
     uat_err e = uat_verify(v, in, n, have ? rd : NULL, &claims);
     free(in);
+    if (o->explain != 0) {
+        rc = print_explanation(o, v);
+        uat_claims_free(claims);
+        return e != UAT_OK ? fail("verify", e) : rc;
+    }
     if (e != UAT_OK) {
         return fail("verify", e);
     }
@@ -308,6 +357,7 @@ int cmd_verify(int argc, char **argv)
     }
     if (rc == 0) {
         uat_verifier_set_reference_values(v, rv);
+        uat_verifier_set_explain(v, o.explain != 0);
         rc = verify_input(&o, v, rv, rd, have);
     }
     uat_verifier_free(v);

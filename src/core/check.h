@@ -54,4 +54,52 @@ uat_err uat_fail_fmt(uat_err err, const char *check, const char *field, int64_t 
 
 #define UAT_NOMEM(check) UAT_FAIL(UAT_ERR_RESOURCE_NO_MEMORY, (check), "", -1)
 
+/* ---- explanation trace ---------------------------------------------------------------------
+ * While a verifier with explain on runs, uat_trace_cur points at its trace; otherwise it is NULL
+ * and every recorder below costs one branch (their arguments are not even evaluated). UAT_FAIL
+ * records the failing check itself; passing checks are recorded with uat_step*: the check name is
+ * the dotted name the same check uses in UAT_FAIL, found / required are the values compared. */
+typedef struct uat_trace uat_trace;
+extern _Thread_local uat_trace *uat_trace_cur;
+
+enum uat_step_result { UAT_STEP_PASS, UAT_STEP_FAIL, UAT_STEP_SKIPPED };
+
+void uat_trace_step(const char *check, enum uat_step_result r, const char *found,
+                    const char *required, const char *source);
+/* found / required as lower-case hex (NULL pointer = not known). */
+void uat_trace_step_hex(const char *check, const uint8_t *found, size_t found_len,
+                        const uint8_t *required, size_t required_len, const char *source);
+void uat_trace_stepf(const char *check, enum uat_step_result r, const char *required,
+                     const char *found_fmt, ...) __attribute__((format(printf, 4, 5)));
+/* A certificate or CRL a chain used, with the role it played (leaf, intermediate, root, crl). */
+void uat_trace_cert_(const char *role, const char *subject, const char *issuer, const char *serial,
+                     int64_t not_before, int64_t not_after, const char *source);
+/* A piece of collateral the verification used (tcb_info, qe_identity, crl, vcek, rim, ...). */
+void uat_trace_collateral_(const char *kind, const char *issuer, int64_t issued,
+                           int64_t next_update, const char *source);
+/* Where the certificates the next chain verifications use came from ("evidence", "collateral dir",
+ * "fetched", "bundle"; NULL: where the collateral comes from); anchors always come from the trust
+ * directory. Static strings only. */
+void uat_trace_cert_source_(const char *source);
+/* Likewise for the collateral (CRLs, TCB info, ...) used next: "collateral dir" unless set. */
+void uat_trace_coll_source_(const char *source);
+
+#define UAT_TRACING() (uat_trace_cur != NULL)
+#define uat_step(check, found, required)                                                           \
+    (UAT_TRACING() ? uat_trace_step((check), UAT_STEP_PASS, (found), (required), NULL) : (void)0)
+#define uat_step_src(check, found, required, source)                                               \
+    (UAT_TRACING() ? uat_trace_step((check), UAT_STEP_PASS, (found), (required), (source))         \
+                   : (void)0)
+#define uat_step_hex(check, f, flen, r, rlen)                                                      \
+    (UAT_TRACING() ? uat_trace_step_hex((check), (f), (flen), (r), (rlen), NULL) : (void)0)
+#define uat_step_skip(check, why)                                                                  \
+    (UAT_TRACING() ? uat_trace_step((check), UAT_STEP_SKIPPED, (why), NULL, NULL) : (void)0)
+#define uat_stepf(check, required, ...)                                                            \
+    (UAT_TRACING() ? uat_trace_stepf((check), UAT_STEP_PASS, (required), __VA_ARGS__) : (void)0)
+#define uat_trace_collateral(kind, issuer, issued, next_update, source)                            \
+    (UAT_TRACING() ? uat_trace_collateral_((kind), (issuer), (issued), (next_update), (source))    \
+                   : (void)0)
+#define uat_trace_cert_source(source) (UAT_TRACING() ? uat_trace_cert_source_(source) : (void)0)
+#define uat_trace_coll_source(source) (UAT_TRACING() ? uat_trace_coll_source_(source) : (void)0)
+
 #endif

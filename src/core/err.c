@@ -1,6 +1,10 @@
 /* The error table's generated functions and the per-thread last-error detail. */
 #include "core/check.h"
 
+/* trace.c: the explanation trace keeps the last failure too */
+void uat_trace_on_fail(const char *check, const char *field, int64_t offset);
+void uat_trace_on_clear(void);
+
 #include <stdio.h>
 #include <string.h>
 
@@ -8,10 +12,11 @@ struct err_row {
     uat_err err;
     const char *name;
     const char *message;
+    const char *remedy;
     int http;
 };
 
-#define ROW(name, cat, num, http, msg) {UAT_ERR_##name, #name, msg, http},
+#define ROW(name, cat, num, http, msg, remedy) {UAT_ERR_##name, #name, msg, remedy, http},
 static const struct err_row rows[] = {UAT_ERR_TABLE(ROW)};
 #undef ROW
 
@@ -42,6 +47,12 @@ const char *uat_err_message(uat_err e)
 {
     const struct err_row *r = find_row(e);
     return r ? r->message : "an unknown error occurred";
+}
+
+const char *uat_err_remedy(uat_err e)
+{
+    const struct err_row *r = find_row(e);
+    return r ? r->remedy : "Report this as a bug with the detail message.";
 }
 
 int uat_err_http_status(uat_err e)
@@ -99,6 +110,9 @@ void uat_error_clear(void)
     last.file = "";
     last.line = 0;
     last.message[0] = '\0';
+    if (uat_trace_cur != NULL) {
+        uat_trace_on_clear();
+    }
 }
 
 /* check and field are usually static strings, but some name a JSON member that is freed with its
@@ -127,6 +141,9 @@ uat_err uat_fail_at(uat_err err, const char *check, const char *field, int64_t o
     last.file = file ? file : "";
     last.line = line;
     last.message[0] = '\0';
+    if (uat_trace_cur != NULL) {
+        uat_trace_on_fail(last.check, last.field, offset);
+    }
     return err;
 }
 

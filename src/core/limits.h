@@ -35,5 +35,8 @@
 #define UAT_MAX_BUNDLE_FILE (64u * 1024u * 1024u)    /* one file of a bundle */
 #define UAT_MAX_BUNDLE_MANIFEST (4u * 1024u * 1024u) /* manifest.json, and manifest.jws */
 #define UAT_MAX_BUNDLE_JWK (16u * 1024u)             /* the operator's private JWK */
+#define UAT_MAX_TRACE_STEPS 512u                     /* checks one explanation lists */
+#define UAT_MAX_TRACE_ITEMS 64u                      /* certificates, and collateral, it lists */
+#define UAT_MAX_TRACE_TEXT 1024u                     /* one value in it (longer ones are cut) */
 
 #endif

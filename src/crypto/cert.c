@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/codec.h"
 #include "core/limits.h"
 #include "crypto/ossl.h"
 
@@ -174,7 +175,7 @@ static int crl_optional_cb(int ok, X509_STORE_CTX *ctx)
     return ok;
 }
 
-static uat_err map_verify_error(int code, int depth, const char *check)
+static uat_err map_verify_error(int code, int depth, X509 *cert, const char *check)
 {
     uat_err e;
     switch (code) {
@@ -194,9 +195,25 @@ static uat_err map_verify_error(int code, int depth, const char *check)
         e = UAT_ERR_VERIFY_CHAIN;
         break;
     }
+    /* name the certificate and, for a validity failure, the window it missed */
+    char cn[96] = "", when[80] = "", a[32], b[32];
+    uat_time nb = 0, na = 0;
+    if (cert != NULL && uat_ossl_name_cn(X509_get_subject_name(cert), cn + 2, sizeof(cn) - 3,
+                                         check) == UAT_OK) {
+        memcpy(cn, " (", 2);
+        size_t l = strlen(cn);
+        cn[l] = ')';
+        cn[l + 1] = '\0';
+    }
+    if ((code == X509_V_ERR_CERT_HAS_EXPIRED || code == X509_V_ERR_CERT_NOT_YET_VALID) &&
+        uat_ossl_asn1_time(X509_get0_notBefore(cert), &nb) == UAT_OK &&
+        uat_ossl_asn1_time(X509_get0_notAfter(cert), &na) == UAT_OK &&
+        uat_time_format(nb, a) == UAT_OK && uat_time_format(na, b) == UAT_OK) {
+        snprintf(when, sizeof(when), ": valid %s to %s", a, b);
+    }
     ERR_clear_error();
-    return UAT_FAILF(e, check, "certificate", -1, "depth %d: %s", depth,
-                     X509_verify_cert_error_string(code));
+    return UAT_FAILF(e, check, "certificate", -1, "depth %d%s: %s%s", depth, cn,
+                     X509_verify_cert_error_string(code), when);
 }
 
 static uat_err run_verify(X509_STORE_CTX *ctx, int has_crls, int require_crls, uat_time at,
@@ -215,7 +232,7 @@ static uat_err run_verify(X509_STORE_CTX *ctx, int has_crls, int require_crls, u
     X509_VERIFY_PARAM_set_time(param, (time_t)at);
     if (X509_verify_cert(ctx) != 1) {
         return map_verify_error(X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx),
-                                check);
+                                X509_STORE_CTX_get_current_cert(ctx), check);
     }
     return UAT_OK;
 }
@@ -249,6 +266,9 @@ uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_cert *leaf,
         has_crls |= X509_OBJECT_get_type(sk_X509_OBJECT_value(objs, i)) == X509_LU_CRL;
     }
     rc = run_verify(ctx, has_crls, require_crls, at, check);
+    if (UAT_TRACING()) {
+        uat_ossl_trace_chain(ctx, s->store, rc == UAT_OK, check);
+    }
     if (rc == UAT_OK && depth != 0) {
         int got = sk_X509_num(X509_STORE_CTX_get0_chain(ctx));
         if (got < 0 || (size_t)got != depth) {

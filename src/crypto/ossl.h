@@ -24,5 +24,10 @@ uat_err uat_ossl_asn1_time(const ASN1_TIME *t, uat_time *out);
 uat_err uat_cert_from_ossl(X509 *x, uat_cert **out);
 uat_err uat_ossl_extension(X509 *x, const char *oid, uat_buf *out); /* see uat_x509_extension */ /* takes a reference, no second decode */
 uat_err uat_ossl_name_cn(const X509_NAME *name, char *out, size_t cap, const char *check);
+/* x509_trace.c: records the path ctx built (verified or not) and the CRLs of store it consulted in
+ * the explanation trace; nothing when no trace is on. */
+#include <openssl/x509_vfy.h>
+void uat_ossl_trace_sig(const char *check, const char *alg, EVP_PKEY *pkey);
+void uat_ossl_trace_chain(X509_STORE_CTX *ctx, X509_STORE *store, int verified, const char *check);
 
 #endif

@@ -5,6 +5,9 @@
 #include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/rsa.h>
+#include <stdio.h>
+
+#include "core/codec.h"
 
 struct alg_info {
     enum uat_hash_alg hash;
@@ -34,6 +37,38 @@ static uat_err alg_info(enum uat_sig_alg alg, struct alg_info *ai)
                "signature", "alg", -1);
     *ai = table[alg];
     return UAT_OK;
+}
+
+/* The explanation record of a signature that verified: the algorithm and which key (the start of
+ * the SHA-256 of its SubjectPublicKeyInfo), under the caller's check name. */
+void uat_ossl_trace_sig(const char *check, const char *alg, EVP_PKEY *pkey)
+{
+    unsigned char *spki = NULL;
+    int n = pkey != NULL ? i2d_PUBKEY(pkey, &spki) : -1;
+    unsigned char h[32];
+    unsigned hl = 0;
+    char fp[17] = "?";
+    if (n > 0 && EVP_Digest(spki, (size_t)n, h, &hl, EVP_sha256(), NULL) == 1 && hl == 32) {
+        uat_hex_encode(h, 8, fp);
+    }
+    OPENSSL_free(spki);
+    ERR_clear_error();
+    char required[96];
+    snprintf(required, sizeof(required), "%s over the signed bytes", alg);
+    uat_trace_stepf(check, UAT_STEP_PASS, required,
+                    "the signature verifies with the key whose SPKI SHA-256 starts %s", fp);
+}
+
+static const char *alg_name(enum uat_sig_alg alg)
+{
+    static const char *const names[] = {
+        [UAT_SIG_ES256] = "ES256",  [UAT_SIG_ES384] = "ES384",  [UAT_SIG_ES512] = "ES512",
+        [UAT_SIG_ES256_DER] = "ES256", [UAT_SIG_ES384_DER] = "ES384", [UAT_SIG_ES512_DER] = "ES512",
+        [UAT_SIG_RS256] = "RS256",  [UAT_SIG_RS384] = "RS384",  [UAT_SIG_RS512] = "RS512",
+        [UAT_SIG_PS256] = "PS256",  [UAT_SIG_PS384] = "PS384",  [UAT_SIG_PS512] = "PS512",
+        [UAT_SIG_EDDSA] = "EdDSA",
+    };
+    return (size_t)alg < sizeof(names) / sizeof(names[0]) && names[alg] ? names[alg] : "?";
 }
 
 /* raw r||s → DER ECDSA-Sig-Value */
@@ -132,6 +167,9 @@ uat_err uat_sig_verify(const uat_key *k, enum uat_sig_alg alg, uat_span msg, uat
     if (EVP_DigestVerify(ctx, sig.p, sig.len, msg.p, msg.len) != 1) {
         ERR_clear_error();
         rc = UAT_FAIL(UAT_ERR_VERIFY_SIGNATURE, check, "signature", -1);
+    }
+    if (rc == UAT_OK && UAT_TRACING()) {
+        uat_ossl_trace_sig(check, alg_name(alg), k->pkey);
     }
 out:
     EVP_MD_CTX_free(ctx);
@@ -248,6 +286,13 @@ uat_err uat_sig_verify_scheme(const uat_key *k, enum uat_sig_scheme s, enum uat_
     }
     if (!ok && rc == UAT_OK) {
         rc = UAT_FAIL(UAT_ERR_VERIFY_SIGNATURE, check, "signature", -1);
+    }
+    if (rc == UAT_OK && UAT_TRACING()) {
+        char alg[48];
+        snprintf(alg, sizeof(alg), "%s with %s",
+                 s == UAT_SCHEME_ECDSA ? "ECDSA" : s == UAT_SCHEME_RSAPSS ? "RSASSA-PSS" : "RSASSA-PKCS1-v1_5",
+                 EVP_MD_get0_name(md));
+        uat_ossl_trace_sig(check, alg, k->pkey);
     }
 out:
     uat_buf_free(&der);

@@ -98,6 +98,9 @@ uat_err uat_sm2_verify(const uint8_t x[32], const uint8_t y[32], uat_span id, ua
     if (rc == UAT_OK) {
         rc = sm2_digest_verify(pkey, id, msg, uat_buf_span(&der), check);
     }
+    if (rc == UAT_OK && UAT_TRACING()) {
+        uat_ossl_trace_sig(check, "SM2 with SM3", pkey);
+    }
     uat_buf_free(&der);
     EVP_PKEY_free(pkey);
     return rc;
@@ -122,6 +125,8 @@ uat_err uat_sm2_verify_digest(const uint8_t x[32], const uint8_t y[32], const ui
         } else if (EVP_PKEY_verify(pctx, der.p, der.len, digest, SM2_COORD) != 1) {
             ERR_clear_error();
             rc = UAT_FAIL(UAT_ERR_VERIFY_SIGNATURE, check, "signature", -1);
+        } else if (UAT_TRACING()) {
+            uat_ossl_trace_sig(check, "SM2", pkey);
         }
     }
     EVP_PKEY_CTX_free(pctx);

@@ -4,6 +4,7 @@
 
 #include "core/limits.h"
 #include "evidence/composite.h"
+#include "evidence/explain.h"
 #include "evidence/jinzhao.h"
 #include "evidence/resolve.h"
 #include "uattest/verifier.h"
@@ -24,6 +25,8 @@ struct uat_verifier {
     uint8_t nonce[UAT_MAX_EVIDENCE_NONCE];
     size_t nonce_len;
     uat_member_nonces *member_nonces; /* composite members' explicit nonces (composite.c) */
+    int explain;       /* record the checks of each call (uat_verifier_set_explain) */
+    char *explanation; /* the last call's, JSON */
 };
 
 uat_err uat_verifier_new(uat_verifier **out)
@@ -60,6 +63,7 @@ void uat_verifier_free(uat_verifier *v)
         free(v->trust_dir);
         free(v->collateral_dir);
         uat_member_nonces_free(v->member_nonces);
+        free(v->explanation);
         free(v);
     }
 }
@@ -157,6 +161,20 @@ void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds)
     v->at = unix_seconds;
 }
 
+void uat_verifier_set_explain(uat_verifier *v, int on)
+{
+    v->explain = on != 0;
+    if (!v->explain) {
+        free(v->explanation);
+        v->explanation = NULL;
+    }
+}
+
+const char *uat_verifier_explanation(const uat_verifier *v)
+{
+    return v != NULL && v->explain ? v->explanation : NULL;
+}
+
 /* spec: DESIGN.md §4: a binding field shorter than 64 bytes carries the prefix; the rest is zero */
 int uat_binding_matches(const uat_verify_out *vo, const uint8_t *expected)
 {
@@ -171,6 +189,7 @@ static uat_err check_binding(const uat_verify_out *vo, const uint8_t *expected, 
         return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "binding", "report_data", -1,
                          "the %s evidence carries other report data than expected", tee);
     }
+    uat_step_hex("binding", vo->report_data, vo->report_data_len, expected, UAT_REPORT_DATA_LEN);
     return UAT_OK;
 }
 
@@ -185,13 +204,14 @@ static void **cache_slot(uat_verifier *v, const uat_tee_ops *ops)
 }
 
 /* What a TEE verifier sees of this verifier; in-band collateral bypasses the cache, so what one
- * peer sent never stays for the next. */
+ * peer sent never stays for the next. An explained verification bypasses it too: it shows every
+ * check run, not the ones an earlier call saved. */
 static uat_verify_ctx make_ctx(uat_verifier *v, const uat_tee_ops *ops, uat_span inband)
 {
     uat_verify_ctx ctx = {v->trust_dir,
                           v->collateral_dir,
                           v->has_time ? v->at : uat_time_now(),
-                          inband.len > 0 ? NULL : cache_slot(v, ops),
+                          inband.len > 0 || v->explain ? NULL : cache_slot(v, ops),
                           v->nfetch,
                           (const char *const *)v->fetch_names,
                           (const char *const *)v->fetch_urls,
@@ -208,7 +228,13 @@ static uat_err verify_record(uat_verifier *v, const uat_cmw *c, uat_span inband,
     uat_claims *claims = NULL;
     const uat_tee_ops *ops = NULL;
     UAT_TRY(uat_verify_member(v, c, inband, &claims, &vo, &ops));
-    uat_err rc = expected != NULL ? check_binding(&vo, expected, ops->name) : UAT_OK;
+    uat_err rc = UAT_OK;
+    if (expected != NULL) {
+        rc = check_binding(&vo, expected, ops->name);
+    } else {
+        uat_step_skip("binding", "no expected report data given: the caller checks the "
+                                 "report_data claim itself");
+    }
     if (rc != UAT_OK) {
         uat_claims_free(claims);
         return rc;
@@ -223,6 +249,10 @@ uat_err uat_verify_member(uat_verifier *v, const uat_cmw *c, uat_span inband, ua
     const uat_tee_ops *ops = NULL;
     uat_span value = {NULL, 0};
     UAT_TRY(uat_resolve_record(c, &ops, &value));
+    if (UAT_TRACING()) {
+        snprintf(uat_trace_cur->tee, sizeof(uat_trace_cur->tee), "%s", ops->name);
+        uat_trace_coll_source(inband.len > 0 ? "evidence" : "collateral dir");
+    }
     UAT_ENSURE(inband.len == 0 || ops->endorse != NULL, UAT_ERR_UNSUPPORTED_FEATURE,
                "verify.collateral", ops->name, -1);
     uat_verify_ctx ctx = make_ctx(v, ops, inband);
@@ -244,15 +274,12 @@ fail:
     return rc;
 }
 
-uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, size_t n,
-                                   const uint8_t *collateral, size_t collateral_len,
-                                   const uint8_t *expected_report_data, uat_claims **out)
+static uat_err verify_any(uat_verifier *v, const uint8_t *evidence, size_t n,
+                         const uint8_t *collateral, size_t collateral_len,
+                         const uint8_t *expected_report_data, uat_claims **out)
 {
-    UAT_ENSURE(v != NULL && out != NULL && (collateral != NULL || collateral_len == 0),
-               UAT_ERR_USAGE_INVALID_ARGUMENT, "verify", "", -1);
     UAT_ENSURE(collateral_len <= UAT_MAX_CMW_TEXT_BYTES, UAT_ERR_RESOURCE_LIMIT,
                "verify.collateral", "collateral", -1);
-    uat_error_clear();
     uat_cmw *c = NULL;
     UAT_TRY(uat_resolve_input(evidence, n, &c));
     uat_err rc = uat_cmw_kind(c) != UAT_CMW_COLLECTION
@@ -272,6 +299,38 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
             uat_claims_free(*out);
             *out = NULL;
         }
+    }
+    return rc;
+}
+
+uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, size_t n,
+                                   const uint8_t *collateral, size_t collateral_len,
+                                   const uint8_t *expected_report_data, uat_claims **out)
+{
+    UAT_ENSURE(v != NULL && out != NULL && (collateral != NULL || collateral_len == 0),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "verify", "", -1);
+    uat_error_clear();
+    free(v->explanation);
+    v->explanation = NULL;
+    if (!v->explain) {
+        return verify_any(v, evidence, n, collateral, collateral_len, expected_report_data, out);
+    }
+    uat_trace *t = uat_trace_new();
+    if (t == NULL) {
+        return UAT_NOMEM("verify.explain");
+    }
+    /* the trace is this thread's for the call; a verification nested in it (composite evidence)
+     * with explain off records into it too */
+    uat_trace *prev = uat_trace_enter(t);
+    uat_err rc = verify_any(v, evidence, n, collateral, collateral_len, expected_report_data, out);
+    uat_trace_leave(prev);
+    uat_trace_finish(t, rc);
+    v->explanation = uat_explain_render(t, rc, v->has_time ? v->at : uat_time_now());
+    uat_trace_free(t);
+    if (v->explanation == NULL && rc == UAT_OK) {
+        uat_claims_free(*out);
+        *out = NULL;
+        rc = UAT_NOMEM("verify.explain");
     }
     return rc;
 }

@@ -71,25 +71,48 @@ static json_t *str_or_null(const char *s)
     return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
 }
 
-void uat_http_error_detail(uat_http_resp *r, uat_err e, const char *check, const char *detail)
+static void problem(uat_http_resp *r, uat_err e, const char *check, const char *detail,
+                    json_t *ext)
 {
     json_t *doc = json_object();
+    int status = uat_err_http_status(e);
+    char type[128];
+    snprintf(type, sizeof(type), "%s%s", UAT_ERR_TYPE_BASE, uat_err_name(e));
+    /* spec: RFC 9457 §3.1: type, title, status, detail, instance */
+    json_object_set_new(doc, "type", json_string(type));
+    json_object_set_new(doc, "title", json_string(uat_err_message(e)));
+    json_object_set_new(doc, "status", json_integer(status));
+    json_object_set_new(doc, "detail", str_or_null(detail));
+    json_object_set_new(doc, "instance", str_or_null(r->instance));
+    /* §3.2 extension members: ours, from before problem+json */
     json_object_set_new(doc, "error", json_string(uat_err_name(e)));
     json_object_set_new(doc, "message", json_string(uat_err_message(e)));
     json_object_set_new(doc, "check", str_or_null(check));
-    json_object_set_new(doc, "detail", str_or_null(detail));
-    int status = uat_err_http_status(e);
+    if (ext != NULL) {
+        json_object_update_missing(doc, ext);
+        json_decref(ext);
+    }
     uat_http_json(r, status, doc);
     r->content_type = "application/problem+json";
     r->www_authenticate = status == 401;
     snprintf(r->error, sizeof(r->error), "%s", uat_err_name(e));
 }
 
+void uat_http_error_detail(uat_http_resp *r, uat_err e, const char *check, const char *detail)
+{
+    problem(r, e, check, detail, NULL);
+}
+
 void uat_http_error(uat_http_resp *r, uat_err e)
+{
+    uat_http_error_ext(r, e, NULL);
+}
+
+void uat_http_error_ext(uat_http_resp *r, uat_err e, json_t *ext)
 {
     const uat_error_detail *d = uat_last_error();
     if (d->err != e) {
-        uat_http_error_detail(r, e, NULL, NULL);
+        problem(r, e, NULL, NULL, ext);
         return;
     }
     char detail[300] = "";
@@ -98,7 +121,7 @@ void uat_http_error(uat_http_resp *r, uat_err e)
     } else if (d->field != NULL && d->field[0] != '\0') {
         snprintf(detail, sizeof(detail), "field %s", d->field);
     }
-    uat_http_error_detail(r, e, d->check, detail);
+    problem(r, e, d->check, detail, ext);
 }
 
 uat_err uat_http_body_object(const uat_http_req *rq, json_t **out)
@@ -258,6 +281,7 @@ static void dispatch(uat_svc *s, const uat_http_req *rq, conn *c, uat_http_resp 
 {
     const char *id = "";
     const uat_route *r = route_find(rq->method, rq->path, &id, &c->label, allow, cap);
+    snprintf(rs->instance, sizeof(rs->instance), "%s", rq->path);
     if (r != NULL) {
         allow[0] = '\0';
         r->fn(s, rq, id, rs);

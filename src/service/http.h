@@ -27,6 +27,7 @@ typedef struct uat_http_resp {
     char tee[48];         /* TEE of the evidence for the log, "" when none */
     char set_cookie[128]; /* a Set-Cookie header value, "" for none */
     char location[256];   /* a Location header value, "" for none */
+    char instance[256];   /* the request path, the "instance" of a problem document */
     /* static files (routes_ui.c): NULL / "" keep the defaults (Cache-Control: no-store) */
     const char *cache_control;
     const char *csp; /* a Content-Security-Policy header value */
@@ -37,11 +38,15 @@ typedef struct uat_http_resp {
 void uat_http_json(uat_http_resp *r, int status, json_t *doc);
 void uat_http_text(uat_http_resp *r, int status, const char *content_type, const char *text,
                    size_t n);
-/* Problem JSON {"error","message","check","detail"} with the error table's HTTP status; check and
- * detail come from uat_last_error() when it records e. */
+/* An RFC 9457 problem document (application/problem+json) with the error table's HTTP status:
+ * "type" (UAT_ERR_TYPE_BASE + the error's name), "title" (its sentence), "status", "detail",
+ * "instance" (the request path), and our own members "error", "message", "check" (kept for the
+ * clients that read them). check and detail come from uat_last_error() when it records e. */
 void uat_http_error(uat_http_resp *r, uat_err e);
 /* Same with an explicit check and detail sentence. */
 void uat_http_error_detail(uat_http_resp *r, uat_err e, const char *check, const char *detail);
+/* uat_http_error with extension members (e.g. "explanation"); takes the reference to ext. */
+void uat_http_error_ext(uat_http_resp *r, uat_err e, json_t *ext);
 
 /* The body as one JSON object (duplicate members refused): PARSE_BAD_JSON otherwise. */
 UAT_MUST_USE uat_err uat_http_body_object(const uat_http_req *rq, json_t **out);

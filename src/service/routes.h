@@ -38,6 +38,7 @@ typedef struct uat_attest_in {
     const char *spend_id;    /* the nonce id recorded as used in the store (replay refused) */
     int64_t spend_expires;
     int64_t now;
+    char **explanation; /* when not NULL: set to the verification's explanation (JSON, free()) */
 } uat_attest_in;
 /* Verifies and appraises: VERIFY_POLICY when the result is contraindicated (*ear is then set,
  * for uat_attest_error; the nonce is then spent and the refusal logged). On success the nonce is

@@ -42,10 +42,13 @@ typedef struct attest_job {
     uat_claims *claims;
     uat_ear *ear;
     char *jwt;
+    int explain;       /* ?explain=1 */
+    char *explanation; /* the verification's, JSON */
 } attest_job;
 
 static void job_free(attest_job *j)
 {
+    free(j->explanation);
     free(j->jwt);
     uat_ear_free(j->ear);
     uat_claims_free(j->claims);
@@ -143,7 +146,13 @@ static uat_err verify(uat_svc *s, const uat_attest_in *in, uat_claims **claims)
      * lock */
     pthread_rwlock_rdlock(&s->refvals_lock);
     uat_verifier_set_reference_values(v, s->refvals);
+    uat_verifier_set_explain(v, in->explanation != NULL); /* the thread's verifier: per call */
     uat_err rc = uat_verify(v, in->evidence, in->evidence_len, in->binding, claims);
+    if (in->explanation != NULL) {
+        const char *e = uat_verifier_explanation(v);
+        *in->explanation = e != NULL ? strdup(e) : NULL;
+        uat_verifier_set_explain(v, 0);
+    }
     uat_verifier_set_reference_values(v, NULL);
     pthread_rwlock_unlock(&s->refvals_lock);
     if (rc != UAT_OK) {
@@ -303,7 +312,8 @@ static uat_err run_attest(uat_svc *s, const uat_http_req *rq, attest_job *j)
                         json_string_value(json_object_get(j->body, "policy_id")),
                         j->nonce,
                         j->expires_at,
-                        j->now};
+                        j->now,
+                        j->explain ? &j->explanation : NULL};
     UAT_TRY(uat_attest_evidence(s, &in, &j->claims, &j->ear));
     return uat_attest_sign(s, &in, j->ear, NULL, j->now, &j->jwt);
 }
@@ -316,19 +326,43 @@ void uat_route_attest(uat_svc *s, const uat_http_req *rq, const char *id, uat_ht
     uat_buf_init(&j.evidence, UAT_SVC_MAX_BODY);
     uat_buf_init(&j.runtime, UAT_SVC_MAX_BODY);
     char when[32] = "";
-    uat_err rc = run_attest(s, rq, &j);
+    const char *ex = uat_http_query(rq, "explain");
+    uat_err rc = UAT_OK;
+    if (ex != NULL && strcmp(ex, "1") != 0 && strcmp(ex, "true") != 0 && strcmp(ex, "0") != 0 &&
+        strcmp(ex, "false") != 0) {
+        rc = UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "explain", -1,
+                       "explain is 1, true, 0 or false");
+    }
+    j.explain = ex != NULL && (strcmp(ex, "1") == 0 || strcmp(ex, "true") == 0);
+    rc = rc != UAT_OK ? rc : run_attest(s, rq, &j);
     if (rc == UAT_OK) {
         rc = uat_time_format(j.now + s->cfg->token_ttl, when);
     }
     if (j.claims != NULL) {
         snprintf(rs->tee, sizeof(rs->tee), "%s", uat_claims_tee(j.claims));
     }
-    if (rc != UAT_OK) {
+    /* the explanation: an extension member of the problem document, or a member of the result */
+    json_t *expl = j.explanation != NULL ? json_loads(j.explanation, 0, NULL) : NULL;
+    if (rc != UAT_OK && expl != NULL && !(rc == UAT_ERR_VERIFY_POLICY && j.ear != NULL)) {
+        uat_http_error_ext(rs, rc, json_pack("{s:o}", "explanation", expl));
+    } else if (rc != UAT_OK) {
         uat_attest_error(rs, rc, j.ear);
+        if (expl != NULL) { /* contraindicated: the verification passed; say what it checked */
+            json_t *doc = json_loadb((const char *)rs->body.p, rs->body.len, 0, NULL);
+            json_object_set_new(doc, "explanation", expl);
+            int st = rs->status;
+            uat_http_json(rs, st, doc);
+            rs->content_type = "application/problem+json";
+        }
     } else {
-        uat_http_json(rs, 200,
-                      json_pack("{s:s,s:s,s:s}", "token", j.jwt, "status", uat_ear_status(j.ear),
-                                "expires_at", when));
+        json_t *doc = json_pack("{s:s,s:s,s:s}", "token", j.jwt, "status", uat_ear_status(j.ear),
+                                "expires_at", when);
+        if (doc != NULL && expl != NULL) {
+            json_object_set_new(doc, "explanation", expl);
+        } else {
+            json_decref(expl);
+        }
+        uat_http_json(rs, 200, doc);
     }
     job_free(&j);
 }

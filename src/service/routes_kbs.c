@@ -396,7 +396,7 @@ static uat_err run_attest(uat_svc *s, const uat_http_req *rq, kbs_attest *a)
     snprintf(spend, sizeof(spend), "kbs:%s", a->sid);
     uat_attest_in in = {a->evidence.p, a->evidence.len, bind, (const uint8_t *)nonce,
                         strlen(nonce),  a->jwk,          NULL, spend,
-                        a->expires_at,  a->now};
+                        a->expires_at,  a->now, NULL};
     UAT_TRY(uat_attest_evidence(s, &in, &a->claims, &a->ear));
     const char *want = json_string_value(json_object_get(a->session, "tee"));
     if (strcmp(uat_claims_tee(a->claims), want) != 0) {

@@ -307,7 +307,7 @@ static uat_err attest(uat_svc *s, const uat_http_req *rq, sg_job *j)
     snprintf(spend, sizeof(spend), "secgear:%s", j->sid);
     /* eat_nonce = base64url(challenge bytes) = the challenge text */
     uat_attest_in in = {j->evidence.p, j->evidence.len, bind,  j->chal.p,     j->chal.len,
-                        NULL,          policy,          spend, j->expires_at, j->now};
+                        NULL,          policy,          spend, j->expires_at, j->now, NULL};
     uat_err rc = uat_attest_evidence(s, &in, &j->claims, &j->ear);
     if (rc == UAT_OK || rc == UAT_ERR_VERIFY_POLICY) { /* verified: the challenge is spent */
         uat_err gone = uat_sessions_del(s->sessions, KIND, j->sid);

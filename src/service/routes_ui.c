@@ -182,6 +182,7 @@ static uat_err explorer_verifier(uat_svc *s, uat_verifier **out)
     uat_verifier *v = pthread_getspecific(explorer_key);
     if (v == NULL) {
         UAT_TRY(uat_verifier_new(&v));
+        uat_verifier_set_explain(v, 1); /* the explorer always shows every check */
         uat_err rc = uat_svc_verifier_configure(s->cfg, v);
         if (rc == UAT_OK && pthread_setspecific(explorer_key, v) != 0) {
             rc = UAT_NOMEM(CHECK);
@@ -205,10 +206,12 @@ typedef struct explore {
     uat_claims *claims;
     uat_ear *ear;
     json_t *error;
+    json_t *explanation; /* the verifier's check-by-check trace */
 } explore;
 
 static void explore_free(explore *x)
 {
+    json_decref(x->explanation);
     json_decref(x->error);
     uat_ear_free(x->ear);
     uat_claims_free(x->claims);
@@ -263,10 +266,11 @@ static uat_err explore_parse(const uat_http_req *rq, explore *x)
 }
 
 /* The problem document the error table gives e (as uat_http_error would answer it). */
-static json_t *problem_of(uat_err e)
+static json_t *problem_of(uat_err e, const char *instance)
 {
     uat_http_resp tmp;
     memset(&tmp, 0, sizeof(tmp));
+    snprintf(tmp.instance, sizeof(tmp.instance), "%s", instance);
     uat_buf_init(&tmp.body, 64u * 1024u);
     uat_http_error(&tmp, e);
     json_t *doc = json_loadb((const char *)tmp.body.p, tmp.body.len, 0, NULL);
@@ -340,6 +344,8 @@ static uat_err explore_verify(uat_svc *s, explore *x)
         rc = uat_verify(v, x->bytes.p, x->bytes.len, NULL, &x->claims);
     }
     uat_verifier_set_reference_values(v, NULL);
+    const char *ex = uat_verifier_explanation(v);
+    x->explanation = ex != NULL ? json_loads(ex, JSON_ALLOW_NUL, NULL) : NULL;
     if (rc == UAT_OK) {
         uat_policy *p = NULL;
         uat_appraisal_ctx ctx = {x->at, NULL, 0, NULL};
@@ -369,6 +375,9 @@ static json_t *explore_result(explore *x)
     }
     const char *tee = x->claims != NULL ? uat_claims_tee(x->claims)
                                         : json_string_value(json_object_get(x->decoded, "tee"));
+    if (tee == NULL) { /* not decodable, but the verifier may have got as far as its TEE */
+        tee = json_string_value(json_object_get(x->explanation, "tee"));
+    }
     const char *result = x->ear != NULL ? uat_ear_status(x->ear) : "failed";
     return json_pack("{s:o,s:s,s:s,s:o,s:o,s:o,s:O,s:O,s:o}", "tee",
                      tee != NULL ? json_string(tee) : json_null(), "result", result, "input",
@@ -404,13 +413,14 @@ void uat_route_verify(uat_svc *s, const uat_http_req *rq, const char *id, uat_ht
     }
     rc = explore_verify(s, &x);
     if (rc != UAT_OK) {
-        x.error = problem_of(rc);
+        x.error = problem_of(rc, rq->path);
     }
     if (x.claims != NULL) {
         snprintf(rs->tee, sizeof(rs->tee), "%s", uat_claims_tee(x.claims));
     }
     json_t *out = explore_result(&x);
-    json_object_set_new(out, "explanation", json_null());
+    json_object_set_new(out, "explanation",
+                        x.explanation != NULL ? json_incref(x.explanation) : json_null());
     uat_http_json(rs, 200, out);
     explore_free(&x);
 }

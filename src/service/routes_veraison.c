@@ -159,7 +159,7 @@ static uat_err submit(uat_svc *s, const uat_http_req *rq, const char *id, vrs_jo
     char spend[64];
     snprintf(spend, sizeof(spend), "veraison:%s", id);
     uat_attest_in in = {j->evidence.p, j->evidence.len, bind,     j->nonce.p, j->nonce.len,
-                        NULL,          NULL,            spend,    j->expires_at, j->now};
+                        NULL,          NULL,            spend,    j->expires_at, j->now, NULL};
     UAT_TRY(uat_attest_evidence(s, &in, &j->claims, &j->ear));
     return uat_attest_sign(s, &in, j->ear, NULL, j->now, &j->jwt);
 }

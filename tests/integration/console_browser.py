@@ -122,6 +122,8 @@ def explore(text=None, path=None, at=""):
           claims: Object.fromEntries(q('#claims tr').map((r) => [r.dataset.key, r.cells[1].textContent])),
           decoded: document.getElementById('decoded').textContent,
           chain: q('#chain .cert').map((c) => c.textContent),
+          note: document.getElementById('checks-note').textContent,
+          collateral: q('#collateral li').map((c) => c.dataset.kind),
         };""")
 
 
@@ -133,6 +135,8 @@ def expect_pass(label, tee, status=None, claim=None, **kw):
         fail("%s: result %s, expected %s" % (label, r["result"], status))
     if not any(res == "pass" for _, res in r["checks"]) or any(res == "fail" for _, res in r["checks"]):
         fail("%s: checks %s" % (label, r["checks"]))
+    if len(r["checks"]) < 2 or r["note"]:
+        fail("%s: no check-by-check explanation: %s" % (label, r["checks"]))
     if claim is not None and r["claims"].get(claim[0]) != claim[1]:
         fail("%s: claim %s is %r, expected %r" % (label, claim[0], r["claims"].get(claim[0]), claim[1]))
     if "measurement" not in r["claims"] or not r["decoded"].startswith("{"):
@@ -163,6 +167,11 @@ expect_fail("sim signed by an unknown key", "sim", "VERIFY_", text=read(W + "/si
 S1 = C + "/intel-sgx-dcap/s1-dcapqvl-sgx-v3-processor/quote.bin"
 sgx = expect_pass("sgx s1 (quote file)", "sgx", claim=("tcb.status", "ConfigurationAndSWHardeningNeeded"),
                   path=S1, at="2025-07-01T00:00:00Z")
+if len(sgx["chain"]) < 2 or not sgx["collateral"]:
+    fail("sgx s1: the explanation's chain (%d certificates) or collateral (%s) is not shown" %
+         (len(sgx["chain"]), sgx["collateral"]))
+ok("explorer: sgx s1 shows its PCK chain (%d certificates) and collateral (%s)" %
+   (len(sgx["chain"]), ", ".join(sorted(set(sgx["collateral"])))))
 if args.screenshots:
     d.save_screenshot(os.path.join(args.screenshots, "console-explorer.png"))
 expect_fail("sgx s1 after its collateral expired", "sgx", "VERIFY_EXPIRED", path=S1,

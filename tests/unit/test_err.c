@@ -33,7 +33,7 @@ struct row {
     const char *message;
 };
 
-#define ROW(name, cat, num, http, msg) {UAT_ERR_##name, #name, UAT_CAT_##cat, #cat, num, http, msg},
+#define ROW(name, cat, num, http, msg, remedy) {UAT_ERR_##name, #name, UAT_CAT_##cat, #cat, num, http, msg},
 static const struct row rows[] = {UAT_ERR_TABLE(ROW)};
 #undef ROW
 

@@ -238,6 +238,7 @@ uat_err uat_cca_check_binding(const uat_cca_platform *p, const uat_cca_realm *r,
                          "RAK: the two tokens do not belong together",
                          uat_hash_name(r->rak_hash));
     }
+    uat_step_hex(check, p->challenge.p, p->challenge.len, h, hl);
     return UAT_OK;
 }
 
@@ -246,6 +247,7 @@ uat_err uat_cca_check_lifecycle(const uat_cca_platform *p, const char *check)
     const char *state = uat_cca_lifecycle_name(p->lifecycle);
     /* secured, and the debug states (reported as debug: the appraisal decides) */
     if (strcmp(state, "secured") == 0 || uat_cca_lifecycle_debug(p->lifecycle)) {
+        uat_step(check, state, "secured (or a debug state, reported as debug)");
         return UAT_OK;
     }
     return UAT_FAILF(UAT_ERR_VERIFY_TCB, check, "cca-platform-lifecycle", -1,

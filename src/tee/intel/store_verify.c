@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "core/trace.h"
 #include "tee/intel/store.h"
 
 #define CHECK "intel.collateral"
@@ -52,8 +53,11 @@ static uat_err signing_chain(intel_store *s, intel_signer *sg, uat_time at)
     }
     UAT_ENSURE(strcmp(uat_cert_cn(sg->cert), TCB_SIGNING_CN) == 0, UAT_ERR_VERIFY_COLLATERAL,
                "intel.tcb_signing_chain", "subject", -1);
-    UAT_TRY(uat_x509_store_verify(s->x509, sg->cert, NULL, 0, 1, 2, at,
-                                  "intel.tcb_signing_chain"));
+    uat_trace_cert_source(NULL); /* the TCB signing certificate travels with the collateral */
+    uat_err rc = uat_x509_store_verify(s->x509, sg->cert, NULL, 0, 1, 2, at,
+                                       "intel.tcb_signing_chain");
+    uat_trace_cert_source("evidence");
+    UAT_TRY(rc);
     intel_window nw = {1, INT64_MIN, INT64_MAX};
     cert_window(sg->cert, &nw);
     narrow_by_crls(s, &nw);
@@ -114,6 +118,15 @@ static uat_err verify_item(intel_store *s, uat_span body, const uint8_t sig[64],
     }
     intel_window nw = {0, issue, next};
     UAT_TRY(check_dates(issue, next, at, what));
+    if (UAT_TRACING()) {
+        char a[32] = "?", b[32] = "?", t[32] = "?";
+        (void)(uat_time_format(issue, a) == UAT_OK && uat_time_format(next, b) == UAT_OK &&
+               uat_time_format(at, t) == UAT_OK);
+        uat_stepf(CHECK, "the evaluation time within issueDate .. nextUpdate",
+                  "%s issued %s, next update %s; evaluated at %s", what, a, b, t);
+        uat_trace_collateral(strcmp(what, "tcbInfo") == 0 ? "tcb_info" : "qe_identity",
+                             TCB_SIGNING_CN, issue, next, uat_trace_cur->coll_source);
+    }
     UAT_TRY(verify_pcs_signature(s, body, sig, at, what, &nw));
     nw.ok = 1;
     *w = nw;

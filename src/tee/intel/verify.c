@@ -1,5 +1,6 @@
 /* Intel SGX / TDX DCAP quote verification: PCK chain, QE report, binding, quote signature,
  * collateral, TCB evaluation; then the normalized claims. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "tee/intel/store.h"
@@ -16,6 +17,7 @@ static uat_err check_qe_binding(const uat_intel_quote *q)
     UAT_ENSURE(uat_ct_equal(h, q->qe_report.report_data, 32) &&
                    uat_is_zero(q->qe_report.report_data + 32, 32),
                UAT_ERR_VERIFY_BINDING, "intel.qe_binding", "qe_report.report_data", -1);
+    uat_step_hex("intel.qe_binding", q->qe_report.report_data, 32, h, 32);
     return UAT_OK;
 }
 
@@ -60,6 +62,13 @@ static uat_err evaluate(intel_store *s, const uat_intel_quote *q, const intel_pc
         *valid_until = hi_e;
     }
     UAT_ENSURE(r->status != UAT_TCB_REVOKED, UAT_ERR_VERIFY_REVOKED, "intel.tcb", "tcbStatus", -1);
+    if (UAT_TRACING()) {
+        char *adv = json_dumps(r->advisories, JSON_COMPACT);
+        uat_stepf("intel.tcb", "a TCB level of the TCB info matches; not Revoked",
+                  "platform %s, QE %s, advisories %s", uat_tcb_status_name(r->status),
+                  uat_tcb_status_name(r->qe_status), adv != NULL ? adv : "?");
+        free(adv);
+    }
     return UAT_OK;
 }
 

@@ -300,6 +300,7 @@ static uat_err check_nonce(const uat_itr_report *r, uat_span want)
 {
     uint8_t padded[UAT_ITR_NONCE_LEN] = {0};
     if (want.len == 0) {
+        uat_step_skip("itrustee.nonce", "no evidence nonce given (the report data binding applies)");
         return UAT_OK;
     }
     UAT_ENSURE(want.len <= UAT_ITR_NONCE_LEN, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "nonce", -1);
@@ -308,6 +309,7 @@ static uat_err check_nonce(const uat_itr_report *r, uat_span want)
         return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK, "nonce", r->json ? -1 : 12,
                          "the report's nonce is not the expected nonce");
     }
+    uat_step_hex("itrustee.nonce", r->nonce, UAT_ITR_NONCE_LEN, padded, UAT_ITR_NONCE_LEN);
     return UAT_OK;
 }
 

@@ -71,6 +71,8 @@ static uat_err find_anchor(const sim_anchors *anchors, const uint8_t *key_id, co
     for (size_t i = 0; i < anchors->keys.n; i++) {
         if (uat_ct_equal(anchors->ids[i], key_id, 32)) {
             *out = anchors->keys.keys[i];
+            uat_step_src("sim.key", "key_id matches a configured sim key", "a key of the trust "
+                         "directory", "trust dir");
             return UAT_OK;
         }
     }
@@ -112,6 +114,9 @@ uat_err uat_sim_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *claim
     }
     uat_sim_report r;
     UAT_TRY_GOTO(rc, uat_sim_parse(in, &r), out);
+    uat_stepf("sim.report", "every field of the sim report format with its allowed values",
+              "version %u, svn %u, %s", (unsigned)r.version, (unsigned)r.svn,
+              (r.flags & UAT_SIM_FLAG_DEBUG) ? "debug" : "production");
     UAT_TRY_GOTO(rc, fill_claims(&r, claims), out);
     memcpy(out->report_data, r.report_data, sizeof(r.report_data));
     out->report_data_len = sizeof(r.report_data);

@@ -199,9 +199,15 @@ static uat_err verify_report(uat_span in, const uat_verify_ctx *ctx, snp_store *
     snp_vek *v = NULL;
     UAT_TRY(select_signer(s, &c, in, &r, ctx->at, &v));
     UAT_TRY(uat_snp_check_kind(&v->ext, &r));
+    uat_step("snp.signing_key", r.signing_key == UAT_SNP_KEY_VCEK ? "VCEK" : "VLEK",
+             "the kind of key SIGNING_KEY names");
     UAT_TRY(uat_snp_check_product(&v->ext, &r));
+    uat_step("snp.product", "the report's CPUID family and model", "the product of the certificate");
     UAT_TRY(uat_snp_check_tcb(&v->ext, &r));
+    uat_stepf("snp.tcb", "the TCB SPLs of the VCEK/VLEK certificate, all eight bytes",
+              "REPORTED_TCB %016llx", (unsigned long long)r.reported_tcb);
     UAT_TRY(uat_snp_check_hwid(&v->ext, &r));
+    uat_step_hex("snp.hwid", r.chip_id, sizeof(r.chip_id), NULL, 0);
     UAT_TRY(fill_claims(&r, v, claims));
     memcpy(out->report_data, r.report_data, 64);
     out->report_data_len = 64;

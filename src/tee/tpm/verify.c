@@ -217,6 +217,7 @@ uat_err uat_tpm_check_pcr_digest(const uat_tpm_evidence *ev, const uat_tpm_attes
                          "the quoted pcrDigest",
                          np, uat_hash_name(hash));
     }
+    uat_step_hex("tpm.pcr_digest", digest, hl, a->pcr_digest, hl);
     return no_unquoted_values(ev, a);
 }
 
@@ -523,6 +524,8 @@ static uat_err verify_all(tpm_verified *v, uat_span in, const uat_verify_ctx *ct
     UAT_TRY(uat_tpm_name(&v->ak, name, &name_len));
     uat_hex_encode(name, name_len, v->ak_name_hex);
     UAT_TRY(uat_tpm_ak_trust(ctx, &v->ev, *ak, v->ak_name_hex, &v->ak_trust, &v->valid_until));
+    uat_stepf("tpm.ak_trust", "an AK pinned in the reference values or certified to a trust anchor",
+              "AK Name %s", v->ak_name_hex);
     UAT_TRY(check_logs(v));
     /* the binding: extraData is the report data, compared by the generic check (verifier.c) */
     if (v->att.extra_data_len > UAT_REPORT_DATA_LEN) {
