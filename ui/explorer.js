@@ -64,7 +64,11 @@ EX.renderChain = function (certs, at) {
         (c.serial ? '  serial ' + c.serial : '') + (c.source ? '  from ' + c.source : '') }),
       isNaN(nb) || isNaN(na) ? null : EX.bar(nb, na, at, lo, hi));
     box.append(div);
-    if (i < certs.length - 1) { box.append(UA.el('div', { class: 'arrow', text: '↓ signed by' })); }
+    if (i < certs.length - 1) {
+      const next = certs[i + 1];
+      const signedBy = c.issuer && next.subject && c.issuer === next.subject;
+      box.append(UA.el('div', { class: 'arrow', text: signedBy ? '↓ signed by' : '· another chain' }));
+    }
   });
 };
 
