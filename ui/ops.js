@@ -62,6 +62,7 @@ OPS.loadAttestations = async function () {
     (r.attestations.length > 100 ? ' (the newest 100 are listed, all are charted)' : '') +
     (r.truncated ? '; the scan stopped early: narrow the time range' : '');
   OPS.chart(r.attestations);
+  document.getElementById('att-table').dataset.query = q.toString(); /* what is shown */
 };
 
 /* Stacked bars: verdicts per time bucket, one colour per status. */

@@ -13,7 +13,8 @@ import time
 import urllib.request
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException, WebDriverException
+from selenium.common.exceptions import (StaleElementReferenceException, TimeoutException,
+                                        WebDriverException)
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -57,7 +58,8 @@ except (WebDriverException, OSError) as e:
     shutil.rmtree(profile, ignore_errors=True)
     print("SKIP: Chromium cannot start here: %s" % str(e).splitlines()[0])
     sys.exit(77)
-wait = WebDriverWait(d, 30)
+# a view being redrawn while a condition reads it: read it again
+wait = WebDriverWait(d, 30, ignored_exceptions=(StaleElementReferenceException,))
 requested = []  # every URL our pages asked for, from the performance log
 d.get("about:blank")
 d.get_log("performance")  # the browser's own start-up (its new-tab page) is not ours: dropped
@@ -336,22 +338,32 @@ if not d.find_elements(By.CSS_SELECTOR, "#chart rect.bar-affirming"):
     fail("no affirming bar in the chart")
 ok("operations: the curl attestation appears in the list (sim, affirming) and the chart counts it")
 
+def apply_filters(query):
+    """Apply and wait until the page shows exactly this query; the rows' TEEs and statuses."""
+    js("document.getElementById('att-table').dataset.query = ''")
+    el("#att-apply").click()
+    wait.until(lambda _: js("return document.getElementById('att-table').dataset.query") == query)
+    return js("return Array.from(document.querySelectorAll('#att-table tbody tr'))"
+              ".map((r) => [r.dataset.tee, r.dataset.status])")
+
+
 Select(el("#f-status")).select_by_visible_text("warning")
-el("#att-apply").click()
-wait.until(lambda _: all(r.get_attribute("data-status") == "warning"
-                         for r in d.find_elements(By.CSS_SELECTOR, "#att-table tbody tr")))
-n_warning = len(d.find_elements(By.CSS_SELECTOR, "#att-table tbody tr"))
+rows = apply_filters("limit=1000&status=warning")
+if not rows or any(st != "warning" for _, st in rows):
+    fail("status filter: %s" % rows)
+n_warning = len(rows)
 Select(el("#f-status")).select_by_visible_text("any")
 el("#f-tee").send_keys("tpm")
-el("#att-apply").click()
-wait.until(lambda _: len(d.find_elements(By.CSS_SELECTOR, "#att-table tbody tr")) == 0)
+if apply_filters("limit=1000&tee=tpm") or chart_total() != 0:
+    fail("TEE filter: attestations of a TEE never attested")
 el("#f-tee").clear()
 el("#f-since").send_keys("2099-01-01T00:00:00Z")
-el("#att-apply").click()
-wait.until(lambda _: chart_total() == 0)
+if apply_filters("limit=1000&since=2099-01-01T00%3A00%3A00Z") or chart_total() != 0:
+    fail("time filter: attestations after 2099")
 el("#f-since").clear()
-el("#att-apply").click()
-wait.until(lambda _: chart_total() == before_total + 1)
+rows = apply_filters("limit=1000")
+if len(rows) != before_total + 1 or chart_total() != before_total + 1:
+    fail("no filter: %d rows" % len(rows))
 ok("operations: filters by status (%d warning), TEE and time narrow the list and the chart" % n_warning)
 
 # collateral with its expiry timeline and warning window; resources without secrets
