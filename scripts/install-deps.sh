@@ -17,6 +17,7 @@ PKGS=(
   libtss2-dev swtpm swtpm-tools tpm2-tools
   libxml2-dev libxmlsec1-dev libxmlsec1-openssl
   libpq-dev postgresql haproxy wrk
+  chromium chromium-driver python3-selenium
 )
 
 missing=()

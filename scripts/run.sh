@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `make run`: a quick collect -> verify self-check with the sim TEE, then the attestation service
-# uattestd in the foreground on 127.0.0.1:8080 (docs/service.md), trusting the sim key of its data
-# directory. Environment: UATTEST_DATA_DIR (default <build>/run-data), UATTEST_LISTEN
-# (default 127.0.0.1:8080). Ctrl-C stops the service.
+# uattestd in the foreground on 127.0.0.1:8080 (docs/service.md) with the web console under /ui/
+# (docs/console.md), trusting the sim key of its data directory. Environment: UATTEST_DATA_DIR
+# (default <build>/run-data), UATTEST_LISTEN (default 127.0.0.1:8080). Ctrl-C stops the service.
 set -euo pipefail
 BUILD=${1:-build}
 U="$BUILD/uattest"
@@ -37,6 +37,8 @@ cat <<EOF
 N=\$(curl -s -X POST $url/v1/challenge | sed -E 's/.*"nonce":"([^"]+)".*/\1/')
 $U collect --tee sim --state-dir $sim --nonce "\$N" -O measure=make-run-demo -o /tmp/uattest-ev.json
 curl -s -X POST $url/v1/attest -d "{\"evidence\": \$(cat /tmp/uattest-ev.json), \"nonce\": \"\$N\"}"; echo
+
+== web console: $url/ui/  (explorer; operations at $url/ui/ops.html with the admin token)
 
 == uattestd on $url (data: $data; Ctrl-C stops it; JSON-lines log below)
 EOF

@@ -51,6 +51,9 @@ UAT_API UAT_MUST_USE uat_err uat_appraise(const uat_policy *p, const uat_refvals
                                           uat_ear **out);
 /* "affirming", "warning", "contraindicated" or "none": the overall status (worst submod). */
 UAT_API const char *uat_ear_status(const uat_ear *e);
+/* The name of the result's first submodule (the TEE whose claims were appraised), "" when none.
+ * Borrowed from e. */
+UAT_API const char *uat_ear_tee(const uat_ear *e);
 /* The EAR claims set as JSON text (free()). */
 UAT_API UAT_MUST_USE uat_err uat_ear_to_json(const uat_ear *e, int pretty, char **out);
 UAT_API void uat_ear_free(uat_ear *e);

@@ -24,6 +24,8 @@ typedef struct uat_audit_record {
     int64_t refvals_generation; /* the reference values' generation the appraisal used */
     const char *status;         /* the EAR status */
     const char *token_id;       /* the issued token's id (hex SHA-256 of the JWT), "" when none */
+    const char *tee;            /* the TEE of the evidence; NULL or "" when unknown (records
+                                 * written before the field existed: hashed without it) */
     char prev_hash[UAT_AUDIT_HASH_HEX + 1];
     char record_hash[UAT_AUDIT_HASH_HEX + 1];
 } uat_audit_record;

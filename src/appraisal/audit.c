@@ -22,10 +22,17 @@ static const char genesis[UAT_AUDIT_HASH_HEX + 1] =
 /* Every field but the hashes: what record_hash covers. */
 static json_t *record_fields(const uat_audit_record *r)
 {
-    return json_pack("{s:I,s:I,s:s,s:s,s:I,s:s,s:s}", "id", (json_int_t)r->id, "time",
-                     (json_int_t)r->time, "evidence_sha256", r->evidence_sha256, "policy_id",
-                     r->policy_id, "refvals_generation", (json_int_t)r->refvals_generation,
-                     "status", r->status, "token_id", r->token_id);
+    json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:I,s:s,s:s}", "id", (json_int_t)r->id, "time",
+                          (json_int_t)r->time, "evidence_sha256", r->evidence_sha256, "policy_id",
+                          r->policy_id, "refvals_generation", (json_int_t)r->refvals_generation,
+                          "status", r->status, "token_id", r->token_id);
+    /* "tee" only when known: records of logs written before it existed keep their hashes */
+    if (o != NULL && r->tee != NULL && r->tee[0] != '\0' &&
+        json_object_set_new(o, "tee", json_string(r->tee)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
+    return o;
 }
 
 static uat_err record_hash(const uat_audit_record *r, const char *prev,
@@ -103,6 +110,9 @@ static uat_err check_one(const json_t *o, uat_audit_cursor *cur, int64_t *broken
     r.policy_id = json_string_value(json_object_get(o, "policy_id"));
     r.status = json_string_value(json_object_get(o, "status"));
     r.token_id = json_string_value(json_object_get(o, "token_id"));
+    json_t *tee = json_object_get(o, "tee");
+    r.tee = json_string_value(tee);
+    ok &= tee == NULL || (json_is_string(tee) && r.tee[0] != '\0');
     const char *prev = json_string_value(json_object_get(o, "prev_hash"));
     const char *hash = json_string_value(json_object_get(o, "record_hash"));
     if (!ok || !r.evidence_sha256 || !r.policy_id || !r.status || !r.token_id || !prev || !hash) {

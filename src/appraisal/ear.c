@@ -349,6 +349,12 @@ const char *uat_ear_status(const uat_ear *e)
     return uat_tier_name(tier);
 }
 
+const char *uat_ear_tee(const uat_ear *e)
+{
+    void *it = e != NULL ? json_object_iter(json_object_get(e->doc, "submods")) : NULL;
+    return it != NULL ? json_object_iter_key(it) : "";
+}
+
 uat_err uat_ear_to_json(const uat_ear *e, int pretty, char **out)
 {
     if (pretty) {

@@ -156,7 +156,7 @@ uat_err uat_policy_parse(const char *text, size_t n, uat_policy **out)
         p->decl = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
         rc = p->decl ? check_decl(p->decl)
                      : UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "", (int64_t)jerr.position,
-                                 "line %d: %s", jerr.line, jerr.text);
+                                 "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
         if (rc == UAT_OK && (p->id = strdup(json_string_value(json_object_get(p->decl, "id")))) == NULL) {
             rc = UAT_NOMEM(CHECK);
         }

@@ -131,8 +131,8 @@ uat_err uat_refvals_add_json(uat_refvals *r, const char *text, size_t n)
     json_error_t jerr;
     json_t *j = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr);
     if (j == NULL) {
-        return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "", (int64_t)jerr.position, "line %d: %s",
-                         jerr.line, jerr.text);
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "", (int64_t)jerr.position,
+                         "line %d, column %d: %s", jerr.line, jerr.column, jerr.text);
     }
     uat_err rc = UAT_OK;
     if (json_is_array(j)) {

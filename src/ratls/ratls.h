@@ -68,6 +68,12 @@ UAT_MUST_USE uat_err uat_ratls_ext_build(uint64_t tag, const char *media_type, u
 UAT_MUST_USE uat_err uat_ratls_legacy_binding(const uat_cert *c, const char *oid,
                                               const uint8_t *report_data, size_t n);
 
+/* verify.c: the evidence an RA-TLS certificate carries, for inspection only (nothing is
+ * verified): the CMW record (interoperable CMW form), the tagged evidence, or a legacy extension's
+ * raw quote; *oid names the extension. The span points into the certificate. */
+UAT_MUST_USE uat_err uat_ratls_cert_evidence(const uat_cert *c, const char **oid,
+                                             uat_span *evidence);
+
 /* verify.c: uat_ratls_verify_cert for a certificate already decoded (the TLS peer's leaf). */
 UAT_MUST_USE uat_err uat_ratls_verify_parsed(const uat_cert *c, const uat_ratls_opts *o,
                                              uat_claims **claims, uat_ear **ear);

@@ -342,6 +342,20 @@ uat_err uat_ratls_verify_parsed(const uat_cert *c, const uat_ratls_opts *o, uat_
     return UAT_OK;
 }
 
+uat_err uat_ratls_cert_evidence(const uat_cert *c, const char **oid, uat_span *evidence)
+{
+    uat_span value;
+    UAT_TRY(select_ext(c, 1, oid, &value));
+    if (strcmp(*oid, UAT_RATLS_OID_EVIDENCE) != 0) {
+        *evidence = value; /* legacy: the raw quote */
+        return UAT_OK;
+    }
+    uat_ratls_ext e;
+    UAT_TRY(uat_ratls_ext_parse(value, &e));
+    *evidence = e.form == UAT_RATLS_FORM_CMW ? e.cmw_record : e.evidence;
+    return UAT_OK;
+}
+
 uat_err uat_ratls_verify_cert(const uint8_t *der, size_t n, const uat_ratls_opts *opts,
                               uat_claims **claims, uat_ear **ear)
 {

@@ -6,7 +6,14 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef UAT_UI_INSTALL_DIR
+#define UAT_UI_INSTALL_DIR "/usr/local/share/uattest/ui"
+#endif
 
 static const char *prog = "uattestd";
 
@@ -31,6 +38,8 @@ static void help(void)
            "  --connection-timeout S    idle seconds before a connection is closed (default 30)\n"
            "  --threads N               worker threads (default: the number of cores)\n"
            "  --ready-file FILE         write the bound port to FILE once listening\n"
+           "  --ui-dir DIR              the web console's files, served under /ui/ (default:\n"
+           "                            share/uattest/ui beside or above the executable)\n"
            "  --config FILE             a JSON object with the same keys (data_dir, tls_cert,\n"
            "                            fetch as {\"vendor\": \"url\"}, ...); flags win\n"
            "  --init-admin              create an admin token, print it once and exit (only\n"
@@ -80,6 +89,26 @@ static int add_fetch(uat_svc_config *c, const char *vendor, size_t vlen, const c
     return c->fetch_vendor[c->nfetch - 1] && c->fetch_url[c->nfetch - 1] ? 0 : usage("no memory");
 }
 
+/* The console's files: <exe dir>/share/uattest/ui (the build tree), else
+ * <exe dir>/../share/uattest/ui (an installed sbin/uattestd, wherever the prefix), else the
+ * configured install path. */
+static int set_default_ui_dir(uat_svc_config *c)
+{
+    char exe[PATH_MAX], dir[PATH_MAX + 32];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    static const char *const rel[] = {"/share/uattest/ui", "/../share/uattest/ui"};
+    for (size_t i = 0; slash != NULL && i < sizeof(rel) / sizeof(rel[0]); i++) {
+        struct stat st;
+        *slash = '\0';
+        if ((size_t)snprintf(dir, sizeof(dir), "%s%s", exe, rel[i]) < sizeof(dir) &&
+            stat(dir, &st) == 0 && S_ISDIR(st.st_mode)) {
+            return set_str(&c->ui_dir, dir);
+        }
+    }
+    return set_str(&c->ui_dir, UAT_UI_INSTALL_DIR);
+}
+
 static int set_defaults(uat_svc_config *c)
 {
     memset(c, 0, sizeof(*c));
@@ -92,7 +121,8 @@ static int set_defaults(uat_svc_config *c)
     c->connection_timeout = 30;
     return set_str(&c->listen, "127.0.0.1:8080") ||
            set_str(&c->data_dir, data && data[0] ? data : "/var/lib/uattest") ||
-           set_str(&c->trust, trust && trust[0] ? trust : "/etc/uattest/trust");
+           set_str(&c->trust, trust && trust[0] ? trust : "/etc/uattest/trust") ||
+           set_default_ui_dir(c);
 }
 
 /* ---- the config file ---- */
@@ -121,6 +151,7 @@ static const key_slot keys[] = {
     STR_KEY("tls_cert", tls_cert),
     STR_KEY("tls_key", tls_key),
     STR_KEY("ready_file", ready_file),
+    STR_KEY("ui_dir", ui_dir),
     NUM_KEY("nonce_ttl", nonce_ttl, 1, 86400),
     NUM_KEY("token_ttl", token_ttl, 1, 31 * 86400),
     NUM_KEY("max_connections", max_connections, 1, 1000000),
@@ -202,6 +233,7 @@ enum {
     OPT_TIMEOUT,
     OPT_THREADS,
     OPT_READY,
+    OPT_UI_DIR,
     OPT_CONFIG,
     OPT_INIT_ADMIN,
     OPT_HELP,
@@ -223,6 +255,7 @@ static const struct option opts[] = {
     {"connection-timeout", required_argument, NULL, OPT_TIMEOUT},
     {"threads", required_argument, NULL, OPT_THREADS},
     {"ready-file", required_argument, NULL, OPT_READY},
+    {"ui-dir", required_argument, NULL, OPT_UI_DIR},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"init-admin", no_argument, NULL, OPT_INIT_ADMIN},
     {"help", no_argument, NULL, OPT_HELP},
@@ -242,6 +275,7 @@ static int apply_flag(uat_svc_config *c, int opt, const char *v)
     case OPT_CERT: return set_str(&c->tls_cert, v);
     case OPT_KEY: return set_str(&c->tls_key, v);
     case OPT_READY: return set_str(&c->ready_file, v);
+    case OPT_UI_DIR: return set_str(&c->ui_dir, v);
     case OPT_NONCE_TTL: return set_long(&c->nonce_ttl, v, 1, 86400, "--nonce-ttl");
     case OPT_TOKEN_TTL: return set_long(&c->token_ttl, v, 1, 31 * 86400, "--token-ttl");
     case OPT_MAXCONN: return set_long(&c->max_connections, v, 1, 1000000, "--max-connections");
@@ -299,8 +333,8 @@ int uat_config_parse(int argc, char **argv, uat_svc_config *c)
 
 void uat_config_free(uat_svc_config *c)
 {
-    char **strs[] = {&c->listen,     &c->data_dir, &c->store,   &c->trust,
-                     &c->collateral, &c->tls_cert, &c->tls_key, &c->ready_file};
+    char **strs[] = {&c->listen,   &c->data_dir, &c->store,      &c->trust, &c->collateral,
+                     &c->tls_cert, &c->tls_key,  &c->ready_file, &c->ui_dir};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
         *strs[i] = NULL;

@@ -161,6 +161,13 @@ const char *uat_http_bearer(const uat_http_req *rq, size_t *len)
     return n > 0 ? a : NULL;
 }
 
+const char *uat_http_req_header(const uat_http_req *rq, const char *name)
+{
+    return rq->conn != NULL ? MHD_lookup_connection_value((struct MHD_Connection *)rq->conn,
+                                                          MHD_HEADER_KIND, name)
+                            : NULL;
+}
+
 const char *uat_http_query(const uat_http_req *rq, const char *name)
 {
     return rq->conn != NULL ? MHD_lookup_connection_value((struct MHD_Connection *)rq->conn,
@@ -225,6 +232,14 @@ const uat_route uat_routes[] = {
     {"GET", "/challenge-response/v1/session/", 1, "veraison-session", uat_route_vrs_get},
     {"DELETE", "/challenge-response/v1/session/", 1, "veraison-session", uat_route_vrs_del},
     {"GET", "/challenge", 0, "secgear-challenge", uat_route_sg_challenge},
+    /* the web console and the public JSON it uses (routes_ui.c, docs/console.md) */
+    {"GET", "/", 0, "ui", uat_route_ui_root},
+    {"GET", "/ui", 0, "ui", uat_route_ui_root},
+    {"GET", "/ui/", 0, "ui", uat_route_ui},
+    {"GET", "/ui/", 1, "ui", uat_route_ui},
+    {"POST", "/v1/verify", 0, "verify", uat_route_verify},
+    {"GET", "/v1/attestations", 0, "attestations", uat_route_attestations},
+    {"GET", "/v1/collateral/status", 0, "collateral-status", uat_route_collateral_status},
     {"POST", "/attestation", 0, "secgear-attestation", uat_route_sg_attestation},
 };
 const size_t uat_nroutes = sizeof(uat_routes) / sizeof(uat_routes[0]);
@@ -296,7 +311,14 @@ static enum MHD_Result send_resp(struct MHD_Connection *mc, conn *c, uat_http_re
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
+                            rs->cache_control != NULL ? rs->cache_control : "no-store");
+    if (rs->csp != NULL) {
+        MHD_add_response_header(r, "Content-Security-Policy", rs->csp);
+    }
+    if (rs->etag[0] != '\0') {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, rs->etag);
+    }
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (allow != NULL && allow[0] != '\0') {
         MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);

@@ -28,6 +28,10 @@ typedef struct uat_http_resp {
     char set_cookie[128]; /* a Set-Cookie header value, "" for none */
     char location[256];   /* a Location header value, "" for none */
     char instance[256];   /* the request path, the "instance" of a problem document */
+    /* static files (routes_ui.c): NULL / "" keep the defaults (Cache-Control: no-store) */
+    const char *cache_control;
+    const char *csp; /* a Content-Security-Policy header value */
+    char etag[72];   /* an ETag header value (quoted) */
 } uat_http_resp;
 
 /* A JSON body (compact); takes the reference to doc. */
@@ -49,6 +53,8 @@ UAT_MUST_USE uat_err uat_http_body_object(const uat_http_req *rq, json_t **out);
 /* The token of "Authorization: Bearer <token>" or NULL. */
 const char *uat_http_bearer(const uat_http_req *rq, size_t *len);
 
+/* The value of a request header (case-insensitive name), or NULL. */
+const char *uat_http_req_header(const uat_http_req *rq, const char *name);
 /* The value of a query argument (percent-decoded), or NULL. */
 const char *uat_http_query(const uat_http_req *rq, const char *name);
 /* The value of cookie name in the Cookie header (a view of at most cap-1 bytes copied into out),

@@ -112,4 +112,27 @@ UAT_MUST_USE uat_err uat_resource_jwe(uat_svc *s, const char *token, size_t n, c
 /* routes_resource.c: the secret as a JWE to the key bound in the EAR token. */
 void uat_resource_release(uat_svc *s, const uat_http_req *rq, const char *path, uat_http_resp *rs);
 
+/* routes_ui.c: the web console under /ui/ (static files from cfg->ui_dir, "/" and "/ui" redirect
+ * to /ui/), POST /v1/verify (public: verify and explain evidence without storing anything),
+ * GET /v1/attestations (admin: the audit log, newest first, filtered) and GET
+ * /v1/collateral/status (admin: the collateral the verifier has, with its validity). */
+void uat_route_ui_root(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_ui(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_verify(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_attestations(uat_svc *s, const uat_http_req *rq, const char *id,
+                            uat_http_resp *rs);
+void uat_route_collateral_status(uat_svc *s, const uat_http_req *rq, const char *id,
+                                 uat_http_resp *rs);
+/* routes_ops.c: the audit records that pass f, newest first, at most f->limit of them, appended
+ * to out as {id, time, unix_time, tee, status, policy_id, evidence_sha256, token_id}; *scanned
+ * counts the records read (at most UAT_OPS_MAX_SCAN). */
+#define UAT_OPS_MAX_SCAN 100000u
+typedef struct uat_att_filter {
+    const char *tee, *status; /* NULL: any */
+    int64_t since, until;     /* 0: open */
+    size_t limit;
+} uat_att_filter;
+UAT_MUST_USE uat_err uat_attestations_collect(uat_store *st, const uat_att_filter *f, json_t *out,
+                                              size_t *scanned);
+
 #endif

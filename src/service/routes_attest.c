@@ -229,6 +229,7 @@ static uat_err audit_fill(uat_svc *s, const uat_attest_in *in, const uat_ear *ea
     a->r.refvals_generation = gen;
     a->r.status = uat_ear_status(ear);
     a->r.token_id = a->tok;
+    a->r.tee = uat_ear_tee(ear);
     return UAT_OK;
 }
 
@@ -428,6 +429,9 @@ static uat_err audit_add(void *user, const uat_audit_record *r)
                           "policy_id", r->policy_id, "refvals_generation",
                           (json_int_t)r->refvals_generation, "status", r->status, "token_id",
                           r->token_id, "prev_hash", r->prev_hash, "record_hash", r->record_hash);
+    if (o != NULL && r->tee != NULL && r->tee[0] != '\0') { /* hashed only when present */
+        json_object_set_new(o, "tee", json_string(r->tee));
+    }
     return o != NULL && json_array_append_new(recs, o) == 0 ? UAT_OK : UAT_NOMEM(CHECK);
 }
 

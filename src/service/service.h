@@ -29,6 +29,7 @@ typedef struct uat_svc_config {
     size_t nfetch;
     char *tls_cert, *tls_key; /* PEM files: HTTPS when both are set */
     char *ready_file;         /* written with the bound port once the server listens */
+    char *ui_dir;             /* the web console's static files (docs/console.md) */
     long nonce_ttl, token_ttl;
     long collateral_warning_days; /* claim collateral_expiring within this many days; 0 = off */
     long max_connections, connection_timeout, threads;
@@ -53,6 +54,8 @@ typedef struct uat_svc {
 /* svc.c: the data directory, the deployment key, the store, token keys and reference values. */
 UAT_MUST_USE uat_err uat_svc_open(const uat_svc_config *cfg, uat_svc **out);
 void uat_svc_close(uat_svc *s);
+/* Gives v the trust anchors, collateral and fetch permissions of cfg. */
+UAT_MUST_USE uat_err uat_svc_verifier_configure(const uat_svc_config *cfg, uat_verifier *v);
 /* This thread's verifier, configured from cfg (created on first use). */
 UAT_MUST_USE uat_err uat_svc_verifier(uat_svc *s, uat_verifier **out);
 /* Creates an admin token: its text into out (NUL-terminated), only its SHA-256 into the store. */

@@ -60,6 +60,8 @@ static const char *const migrations[] = {
     " prev_hash TEXT NOT NULL, record_hash TEXT NOT NULL);"
     "CREATE RULE audit_log_no_update AS ON UPDATE TO audit_log DO INSTEAD NOTHING;"
     "CREATE RULE audit_log_no_delete AS ON DELETE TO audit_log DO INSTEAD NOTHING;",
+    /* 4: the TEE of each attestation ('' for records written before) */
+    "ALTER TABLE audit_log ADD COLUMN tee TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -189,11 +191,12 @@ static uat_err with_conn(pg_store *s, pg_call fn, void *args)
 /* ---- statements ---- */
 
 /* Parameters: text, except a body (binary, n bytes). Results come back in binary. */
+#define PG_MAX_PARAMS 10 /* the audit insert's */
 typedef struct pg_params {
     int n;
-    const char *vals[9];
-    int lens[9];
-    int fmts[9];
+    const char *vals[PG_MAX_PARAMS];
+    int lens[PG_MAX_PARAMS];
+    int fmts[PG_MAX_PARAMS];
 } pg_params;
 
 static void param_text(pg_params *p, const char *v)
@@ -650,15 +653,16 @@ static uat_err audit_insert_locked(PGconn *c, uat_audit_record *rec)
     snprintf(id, sizeof(id), "%lld", (long long)rec->id);
     snprintf(t, sizeof(t), "%lld", (long long)rec->time);
     snprintf(g, sizeof(g), "%lld", (long long)rec->refvals_generation);
-    const char *v[9] = {id, t, rec->evidence_sha256, rec->policy_id, g, rec->status,
-                        rec->token_id, rec->prev_hash, rec->record_hash};
-    for (int i = 0; i < 9; i++) {
+    const char *v[10] = {id, t, rec->evidence_sha256, rec->policy_id, g, rec->status,
+                         rec->token_id, rec->prev_hash, rec->record_hash,
+                         rec->tee != NULL ? rec->tee : ""};
+    for (int i = 0; i < 10; i++) {
         param_text(&p, v[i]);
     }
     UAT_TRY(run(c,
                 "INSERT INTO audit_log(id, time, evidence_sha256, policy_id, refvals_generation,"
-                " status, token_id, prev_hash, record_hash)"
-                " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                " status, token_id, prev_hash, record_hash, tee)"
+                " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
                 &p, PGRES_COMMAND_OK, UAT_ERR_IO_WRITE, "audit_log", &r));
     PQclear(r);
     return UAT_OK;
@@ -699,7 +703,7 @@ static uat_err audit_list_on(pg_store *s, PGconn *c, void *args)
     PGresult *r = NULL;
     UAT_TRY(run(c,
                 "SELECT id, time, evidence_sha256, policy_id, refvals_generation, status,"
-                " token_id, prev_hash, record_hash FROM audit_log WHERE id > $1::bigint"
+                " token_id, prev_hash, record_hash, tee FROM audit_log WHERE id > $1::bigint"
                 " ORDER BY id LIMIT $2::bigint",
                 &p, PGRES_TUPLES_OK, UAT_ERR_IO_READ, "audit_log", &r));
     uat_err rc = UAT_OK;
@@ -715,6 +719,7 @@ static uat_err audit_list_on(pg_store *s, PGconn *c, void *args)
         rec.token_id = PQgetvalue(r, i, 6);
         snprintf(rec.prev_hash, sizeof(rec.prev_hash), "%s", PQgetvalue(r, i, 7));
         snprintf(rec.record_hash, sizeof(rec.record_hash), "%s", PQgetvalue(r, i, 8));
+        rec.tee = PQgetvalue(r, i, 9);
         rc = a->fn(a->user, &rec);
     }
     PQclear(r);

@@ -79,6 +79,8 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;"
     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
     " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
+    /* 4: the TEE of each attestation ('' for records written before) */
+    "ALTER TABLE audit_log ADD COLUMN tee TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -201,8 +203,8 @@ static uat_err configure(sq_store *s, const char *path)
                     &s->st[ST_AUDIT_LAST]));
     UAT_TRY(prepare(s->w.db,
                     "INSERT INTO audit_log(id, time, evidence_sha256, policy_id,"
-                    " refvals_generation, status, token_id, prev_hash, record_hash)"
-                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " refvals_generation, status, token_id, prev_hash, record_hash, tee)"
+                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     &s->st[ST_AUDIT]));
     return prepare(s->r->db, "SELECT generation FROM generations WHERE name = ?1",
                    &s->st[ST_GENERATION]);
@@ -366,6 +368,7 @@ static uat_err audit_insert(sq_store *s, uat_audit_record *r, int64_t *last,
     sqlite3_bind_text(st, 7, r->token_id, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 8, r->prev_hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, r->record_hash, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 10, r->tee != NULL ? r->tee : "", -1, SQLITE_STATIC);
     if (step_cached(st) != SQLITE_DONE) {
         return sq_fail(s->w.db, UAT_ERR_IO_WRITE, "audit_log");
     }
@@ -694,7 +697,7 @@ static uat_err audit_list_locked(sqlite3 *db, int64_t after, size_t max, uat_sto
     sqlite3_stmt *st = NULL;
     UAT_TRY(prepare(db,
                     "SELECT id, time, evidence_sha256, policy_id, refvals_generation, status,"
-                    " token_id, prev_hash, record_hash FROM audit_log WHERE id > ?"
+                    " token_id, prev_hash, record_hash, tee FROM audit_log WHERE id > ?"
                     " ORDER BY id LIMIT ?",
                     &st));
     sqlite3_bind_int64(st, 1, after);
@@ -713,6 +716,7 @@ static uat_err audit_list_locked(sqlite3 *db, int64_t after, size_t max, uat_sto
         r.token_id = col_text(st, 6);
         snprintf(r.prev_hash, sizeof(r.prev_hash), "%s", col_text(st, 7));
         snprintf(r.record_hash, sizeof(r.record_hash), "%s", col_text(st, 8));
+        r.tee = col_text(st, 9);
         rc = fn(user, &r);
     }
     if (rc == UAT_OK && step != SQLITE_DONE) {

@@ -210,7 +210,7 @@ void uat_svc_close(uat_svc *s)
     free(s);
 }
 
-static uat_err configure_verifier(const uat_svc_config *cfg, uat_verifier *v)
+uat_err uat_svc_verifier_configure(const uat_svc_config *cfg, uat_verifier *v)
 {
     UAT_TRY(uat_verifier_set_trust_dir(v, cfg->trust));
     if (cfg->collateral != NULL) {
@@ -228,7 +228,7 @@ uat_err uat_svc_verifier(uat_svc *s, uat_verifier **out)
     uat_verifier *v = pthread_getspecific(s->verifier_key);
     if (v == NULL) {
         UAT_TRY(uat_verifier_new(&v));
-        uat_err rc = configure_verifier(s->cfg, v);
+        uat_err rc = uat_svc_verifier_configure(s->cfg, v);
         if (rc == UAT_OK && pthread_setspecific(s->verifier_key, v) != 0) {
             rc = UAT_NOMEM(CHECK);
         }

@@ -30,7 +30,7 @@
 
 #define NOW 1767225600 /* 2026-01-01T00:00:00Z */
 #define THREADS 8
-#define LATEST_SCHEMA 3
+#define LATEST_SCHEMA 4
 
 /* The backend of the group being run (set by the group setup). */
 static struct {
@@ -602,6 +602,7 @@ static void audit_fill(fixture *f, int n)
         r.refvals_generation = i;
         r.status = "affirming";
         r.token_id = i % 3 ? "ab" : "";
+        r.tee = i % 2 ? "sim" : NULL; /* records without a TEE: as written before it was kept */
         assert_ok(uat_store_audit_append(f->s, &r));
         assert_int_equal(r.id, i + 1);
         assert_int_equal(strlen(r.record_hash), 64);
@@ -693,6 +694,28 @@ static void test_audit_edit_detected(void **state)
     int64_t broken = -1;
     assert_err(audit_check(f, &broken), UAT_ERR_VERIFY_AUDIT);
     assert_int_equal(broken, 3);
+}
+
+/* The TEE is covered by the record's hash when present, and listed back as written. */
+static uat_err audit_tees(void *user, const uat_audit_record *r)
+{
+    size_t n = strlen(user);
+    snprintf((char *)user + n, 64 - n, "%s,", r->tee != NULL ? r->tee : "(null)");
+    return UAT_OK;
+}
+
+static void test_audit_tee(void **state)
+{
+    fixture *f = *state;
+    audit_fill(f, 4);
+    char tees[64] = "";
+    assert_ok(uat_store_audit_list(f->s, 0, 10, audit_tees, tees));
+    assert_string_equal(tees, ",sim,,sim,");
+    drop_guards(f);
+    raw_sql(f, "UPDATE audit_log SET tee = 'sgx' WHERE id = 2");
+    int64_t broken = -1;
+    assert_err(audit_check(f, &broken), UAT_ERR_VERIFY_AUDIT);
+    assert_int_equal(broken, 2);
 }
 
 static void test_audit_delete_detected(void **state)
@@ -812,6 +835,7 @@ static void test_spend_with_audit(void **state)
         cmocka_unit_test_setup_teardown(test_audit_append_only, setup, teardown),                  \
         cmocka_unit_test_setup_teardown(test_audit_edit_detected, setup, teardown),                \
         cmocka_unit_test_setup_teardown(test_audit_delete_detected, setup, teardown),              \
+        cmocka_unit_test_setup_teardown(test_audit_tee, setup, teardown),                          \
         cmocka_unit_test_setup_teardown(test_audit_first_removed, setup, teardown),                \
         cmocka_unit_test_setup_teardown(test_spend_with_audit, setup, teardown)
 
