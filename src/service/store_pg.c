@@ -60,6 +60,10 @@ static const char *const migrations[] = {
     " prev_hash TEXT NOT NULL, record_hash TEXT NOT NULL);"
     "CREATE RULE audit_log_no_update AS ON UPDATE TO audit_log DO INSTEAD NOTHING;"
     "CREATE RULE audit_log_no_delete AS ON DELETE TO audit_log DO INSTEAD NOTHING;",
+    /* 4: vendor collateral cached by the PCCS / KDS routes (routes_pccs.c), shared by replicas */
+    "CREATE TABLE collateral(id TEXT COLLATE \"C\" PRIMARY KEY, body BYTEA NOT NULL,"
+    " updated_at BIGINT NOT NULL);"
+    "INSERT INTO generations VALUES ('collateral', 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
