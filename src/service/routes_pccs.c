@@ -37,7 +37,6 @@ typedef struct flight {
     pthread_cond_t done_cv;
     int done, refs;
     uat_err rc;
-    int not_found; /* upstream answered 404 and nothing was cached */
     char *record;  /* the record the leader stored or found (JSON text), NULL on failure */
     struct flight *next;
 } flight;
@@ -91,11 +90,10 @@ static flight *flight_join(struct uat_pccs *p, const char *key, int *leader)
 }
 
 /* The leader's result: wakes the waiters; later askers start from the store again. */
-static void flight_finish(struct uat_pccs *p, flight *f, uat_err rc, int not_found, char *record)
+static void flight_finish(struct uat_pccs *p, flight *f, uat_err rc, char *record)
 {
     pthread_mutex_lock(&p->lock);
     f->rc = rc;
-    f->not_found = not_found;
     f->record = record;
     f->done = 1;
     for (flight **pp = &p->head; *pp != NULL; pp = &(*pp)->next) {
@@ -244,10 +242,14 @@ static int64_t num(const json_t *rec, const char *name)
 }
 
 /* Due for a refresh: within refresh_before of its expiry (of checked + refresh_before when the
- * content carries no window), and not asked upstream within the last retry_after seconds. */
+ * content carries no window), and not asked upstream within the last retry_after seconds. An
+ * upstream 404 is kept for retry_after seconds. */
 static int due(const uat_svc_config *cfg, const json_t *rec, int64_t now)
 {
     int64_t until = num(rec, "valid_until"), checked = num(rec, "checked");
+    if (num(rec, "status") == 404) {
+        return now - checked >= cfg->retry_after;
+    }
     int64_t refresh_at = until != 0 ? until - cfg->refresh_before : checked + cfg->refresh_before;
     return now >= refresh_at && now - checked >= cfg->retry_after;
 }
@@ -280,7 +282,8 @@ static void send_record(const char *text, int stale, uat_http_resp *rs)
     uat_buf body;
     uat_buf_init(&body, MAX_UPSTREAM);
     uat_err rc = b64 != NULL ? uat_b64_decode(b64, strlen(b64), UAT_B64_STD, &body)
-                             : UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, CHECK, "body", -1);
+                 : num(rec, "status") == 404 ? UAT_OK
+                                              : UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, CHECK, "body", -1);
     size_t i;
     json_t *h;
     json_array_foreach(json_object_get(rec, "headers"), i, h) {
@@ -301,7 +304,9 @@ static void send_record(const char *text, int stale, uat_http_resp *rs)
         rc = uat_http_add_header(rs, "Warning", "110 - \"Response is Stale\"");
         rc = rc == UAT_OK ? uat_http_add_header(rs, "X-Uattest-Collateral-Stale", next) : rc;
     }
-    if (rc == UAT_OK) {
+    if (rc == UAT_OK && num(rec, "status") == 404) {
+        uat_http_error_detail(rs, UAT_ERR_USAGE_NOT_FOUND, CHECK, "upstream has no such item");
+    } else if (rc == UAT_OK) {
         const char *ct = json_string_value(json_object_get(rec, "content_type"));
         uat_http_text(rs, 200, content_type_of(ct, uat_buf_span(&body)), (const char *)body.p,
                       body.len);
@@ -312,10 +317,25 @@ static void send_record(const char *text, int stale, uat_http_resp *rs)
     json_decref(rec);
 }
 
-/* Asks upstream (the leader of the key's flight): the new record, or the cached one marked stale
- * (and that mark stored, so replicas serve it stale too), or an error. */
-static uat_err refresh(uat_svc *s, const item *it, const char *cached, int64_t now, int *not_found,
-                       char **out)
+/* The record of an upstream 404, kept for retry_after seconds (served stale when upstream fails). */
+static uat_err record_404(const item *it, const char *url, int64_t now, char **out)
+{
+    json_t *doc = json_pack("{s:s,s:s,s:I,s:I,s:i,s:I,s:b}", "kind", it->kind, "source", url,
+                            "fetched", (json_int_t)now, "checked", (json_int_t)now, "status", 404,
+                            "valid_until", (json_int_t)0, "stale", 0);
+    char *text = doc != NULL ? json_dumps(doc, JSON_COMPACT) : NULL;
+    json_decref(doc);
+    if (text == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    *out = text;
+    return UAT_OK;
+}
+
+/* Asks upstream (the leader of the key's flight): the new record (a 404 one when upstream has no
+ * such item), or the cached one marked stale (and that mark stored, so replicas serve it stale
+ * too), or an error when upstream fails and nothing is cached. */
+static uat_err refresh(uat_svc *s, const item *it, const char *cached, int64_t now, char **out)
 {
     char url[1024];
     int n = snprintf(url, sizeof(url), "%s%s", it->base, it->path);
@@ -326,8 +346,8 @@ static uat_err refresh(uat_svc *s, const item *it, const char *cached, int64_t n
     long status = rc == UAT_OK ? r.status : 0;
     uat_metrics_upstream(s->metrics, it->upstream,
                          status == 200 ? "ok" : status == 404 ? "not_found" : "error");
-    if (status == 200) {
-        rc = record_new(it, url, &r, now, out);
+    if (status == 200 || status == 404) {
+        rc = status == 200 ? record_new(it, url, &r, now, out) : record_404(it, url, now, out);
         rc = rc == UAT_OK ? save(s, it->key, *out, now) : rc;
         if (rc != UAT_OK) {
             free(*out);
@@ -338,12 +358,9 @@ static uat_err refresh(uat_svc *s, const item *it, const char *cached, int64_t n
     }
     uat_http_response_free(&r);
     if (cached == NULL) {
-        *not_found = status == 404;
-        return status == 404 ? UAT_FAILF(UAT_ERR_USAGE_NOT_FOUND, CHECK, "upstream", -1,
-                                         "%s has no %s", it->upstream, it->path)
-                             : UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, "upstream", -1,
-                                         "%s upstream answered %ld and nothing is cached",
-                                         it->upstream, status);
+        return UAT_FAILF(UAT_ERR_IO_NETWORK, CHECK, "upstream", -1,
+                         "%s upstream %s and nothing is cached", it->upstream,
+                         status == 0 ? "cannot be reached" : "answered with an error");
     }
     json_t *rec = json_loads(cached, JSON_REJECT_DUPLICATES, NULL);
     char *text = NULL;
@@ -370,14 +387,13 @@ static void lead(uat_svc *s, const item *it, flight *f, int64_t now)
     int is_due = rec == NULL || due(s->cfg, rec, now);
     json_decref(rec);
     if (!is_due) {
-        flight_finish(s->pccs, f, UAT_OK, 0, cached);
+        flight_finish(s->pccs, f, UAT_OK, cached);
         return;
     }
     char *text = NULL;
-    int not_found = 0;
-    uat_err rc = refresh(s, it, cached, now, &not_found, &text);
+    uat_err rc = refresh(s, it, cached, now, &text);
     free(cached);
-    flight_finish(s->pccs, f, rc, not_found, text);
+    flight_finish(s->pccs, f, rc, text);
 }
 
 static void serve(uat_svc *s, const item *it, uat_http_resp *rs)
@@ -414,9 +430,9 @@ static void serve(uat_svc *s, const item *it, uat_http_resp *rs)
     if (f->record != NULL) {
         send_record(f->record, 0, rs);
     } else {
-        uat_http_error_detail(rs, f->not_found ? UAT_ERR_USAGE_NOT_FOUND : f->rc, CHECK,
-                              f->not_found ? "upstream has no such item"
-                                           : "upstream failed and nothing is cached");
+        uat_http_error_detail(rs, f->rc, CHECK,
+                              f->rc == UAT_ERR_IO_NETWORK ? "upstream failed and nothing is cached"
+                                                          : "the cache could not be updated");
     }
     flight_leave(s->pccs, f);
 }
