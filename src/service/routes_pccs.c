@@ -317,7 +317,8 @@ static void send_record(const char *text, int stale, uat_http_resp *rs)
     json_decref(rec);
 }
 
-/* The record of an upstream 404, kept for retry_after seconds (served stale when upstream fails). */
+/* The record of an upstream 404, kept for retry_after seconds (served stale when upstream
+ * fails). */
 static uat_err record_404(const item *it, const char *url, int64_t now, char **out)
 {
     json_t *doc = json_pack("{s:s,s:s,s:I,s:I,s:i,s:I,s:b}", "kind", it->kind, "source", url,
@@ -584,7 +585,8 @@ static uat_err amd_item(uat_svc *s, const uat_http_req *rq, const char *id, item
     it->base = s->cfg->upstream_amd;
     const char *slash = strchr(id, '/');
     size_t pl = slash != NULL ? (size_t)(slash - id) : 0;
-    if (pl == 0 || pl > 16 || strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != pl) {
+    if (pl == 0 || pl > 16 ||
+        strspn(id, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz") != pl) {
         return bad("product", "the path is /vcek/v1/{product}/{hwid|cert_chain|crl}");
     }
     const char *rest = slash + 1;
