@@ -136,8 +136,10 @@ echo "ok - /metrics: seconds to the earliest expiry per kind (sgx_tcb $secs), up
 # ---- stale while error: upstream gone; a replica sharing the store retries at once ----
 kill "${up_pid[s1]}" "${up_pid[n1]}"
 wait "${up_pid[s1]}" "${up_pid[n1]}" 2>/dev/null || true
-start replica --data-dir "$work/d1" --collateral-retry-after 0 \
-    --collateral-upstream "intel=$(upurl s1)" --collateral-upstream "amd=$(upurl n1)"
+printf '{"collateral.upstream.intel": "%s", "collateral.upstream.amd": "%s",
+  "collateral.retry_after": 0, "collateral.refresh_before": 3600}\n' "$(upurl s1)" "$(upurl n1)" \
+    >"$work/replica.json"
+start replica --data-dir "$work/d1" --config "$work/replica.json"
 R=$(url http replica)
 [ "$(get "$R$tcb" stale)" = 200 ] && cmp -s "$work/stale" "$S1/tcb_info.json" || fail "stale tcb"
 [ "$(header stale Warning)" = '110 - "Response is Stale"' ] || fail "no Warning 110: $(cat "$work/stale.h")"
@@ -159,3 +161,13 @@ expect "$(req GET "$R/metrics")" 200 "" "replica metrics"
 grep -q '^uattest_collateral_upstream_requests_total{upstream="intel",outcome="error"} [1-9]' \
     "$work/body" || fail "no upstream error counter"
 echo "ok - upstream gone: the cached copy with Warning: 110 and X-Uattest-Collateral-Stale: $next"
+
+# ---- configuration refused ----
+echo '{"collateral.retry_after": -1}' >"$work/bad.json"
+set +e
+"$UATTESTD" --data-dir "$work/d3" --config "$work/bad.json" 2>"$work/bad.err"; code=$?
+"$UATTESTD" --data-dir "$work/d3" --collateral-upstream nvidia=http://x 2>>"$work/bad.err"; code2=$?
+set -e
+[ "$code" -ne 0 ] && grep -q 'collateral.retry_after' "$work/bad.err" || fail "bad retry_after: $code"
+[ "$code2" -ne 0 ] && grep -q 'intel=URL or amd=URL' "$work/bad.err" || fail "bad upstream: $code2"
+echo "ok - a negative collateral.retry_after and an unknown upstream vendor are refused at start"
