@@ -80,8 +80,8 @@ static const char *const migrations[] = {
     "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
     " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
     /* 4: vendor collateral cached by the PCCS / KDS routes (routes_pccs.c), shared by replicas */
-    "CREATE TABLE collateral(id TEXT PRIMARY KEY, body TEXT NOT NULL, updated_at INTEGER NOT NULL);"
-    "INSERT INTO generations VALUES ('collateral', 0);",
+    ("CREATE TABLE collateral(id TEXT PRIMARY KEY, body TEXT NOT NULL,"
+     " updated_at INTEGER NOT NULL); INSERT INTO generations VALUES ('collateral', 0);"),
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -171,3 +171,11 @@ set -e
 [ "$code" -ne 0 ] && grep -q 'collateral.retry_after' "$work/bad.err" || fail "bad retry_after: $code"
 [ "$code2" -ne 0 ] && grep -q 'intel=URL or amd=URL' "$work/bad.err" || fail "bad upstream: $code2"
 echo "ok - a negative collateral.retry_after and an unknown upstream vendor are refused at start"
+
+# ---- clean stop: in the sanitizer build a leak or UB report would be in the service logs ----
+for n in pccs pccs_t1 replica; do
+    kill -TERM "${svc_pid[$n]}"
+    wait "${svc_pid[$n]}" || fail "$n did not stop cleanly"
+done
+! grep -E 'Sanitizer|runtime error' "$work"/pccs*.log "$work"/replica.log || fail "sanitizer report"
+echo "ok - every uattestd stopped cleanly, no sanitizer report"
