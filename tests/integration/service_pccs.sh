@@ -115,6 +115,11 @@ expect "$(req GET "$P/vcek/v1/Milan/$(printf 'ab%.0s' $(seq 64))?blSPL=3&teeSPL=
     400 USAGE_INVALID_ARGUMENT "bad SPL"
 expect "$(req GET "$P/sgx/certification/v4/tcb?fmspc=000000000000")" 404 USAGE_NOT_FOUND "unknown fmspc"
 expect "$(req POST "$P$tcb")" 405 USAGE_METHOD "POST to a PCCS route"
+pck="/sgx/certification/v4/pckcert?qeid=$(printf '0%.0s' $(seq 32))&cpusvn=$(printf '1%.0s' $(seq 32))"
+expect "$(req GET "$P$pck&pcesvn=000d&pceid=0000")" 404 USAGE_NOT_FOUND "a PCK cert upstream lacks"
+grep -q '^/sgx/certification/v4/pckcert?cpusvn=1\{32\}&pcesvn=000d&pceid=0000&qeid=0\{32\}$' \
+    "$work/s1.up.log" || fail "pckcert query not passed upstream in PCCS order"
+expect "$(req GET "$P$pck&pcesvn=13&pceid=0000")" 400 USAGE_INVALID_ARGUMENT "bad pcesvn"
 echo "ok - bad queries: USAGE_INVALID_ARGUMENT; what upstream lacks: USAGE_NOT_FOUND"
 
 # ---- metrics ----
