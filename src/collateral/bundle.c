@@ -201,7 +201,7 @@ static void narrow(uat_time a, uat_time b, uat_time *from, uat_time *until)
 /* The window in which a collateral file is valid, told from its content: certificates (every
  * one of the file), CRLs (thisUpdate..nextUpdate) and signed JSON collateral whose top member
  * carries issueDate and nextUpdate (Intel PCS shapes). 0 when the file says nothing. */
-static void file_validity(uat_span b, uat_time *from, uat_time *until)
+void uat_collateral_validity(uat_span b, uat_time *from, uat_time *until)
 {
     uat_der_list l = {NULL, 0, 0};
     *from = *until = 0;
@@ -273,7 +273,7 @@ static uat_err file_entry(const char *root, const char *rel, const json_t *prev,
     free(kind);
     uat_time from = 0, until = 0;
     if (rc == UAT_OK) {
-        file_validity(uat_buf_span(&b), &from, &until);
+        uat_collateral_validity(uat_buf_span(&b), &from, &until);
     }
     if (rc == UAT_OK && from != 0) {
         rc = set_time(f, "valid_from", from);

@@ -30,6 +30,13 @@ static void help(void)
            "                            $UATTEST_TRUST_DIR or /etc/uattest/trust)\n"
            "  --collateral DIR          collateral, one folder per TEE\n"
            "  --fetch VENDOR=URL        allow fetching missing collateral (repeatable)\n"
+           "  --collateral-upstream VENDOR=URL\n"
+           "                            refresh the PCCS (intel) / KDS (amd) caching routes\n"
+           "                            from this base URL (repeatable)\n"
+           "  --collateral-refresh-before S  refresh cached collateral S seconds before it\n"
+           "                            expires (default 86400)\n"
+           "  --collateral-retry-after S     ask upstream about one due item at most once in\n"
+           "                            S seconds (default 300)\n"
            "  --tls-cert FILE           serve HTTPS with this PEM certificate (chain)\n"
            "  --tls-key FILE            and this PEM private key\n"
            "  --nonce-ttl SECONDS       challenge lifetime (default 300)\n"
@@ -119,6 +126,8 @@ static int set_defaults(uat_svc_config *c)
     c->collateral_warning_days = 14;
     c->max_connections = 1024;
     c->connection_timeout = 30;
+    c->refresh_before = 86400;
+    c->retry_after = 300;
     return set_str(&c->listen, "127.0.0.1:8080") ||
            set_str(&c->data_dir, data && data[0] ? data : "/var/lib/uattest") ||
            set_str(&c->trust, trust && trust[0] ? trust : "/etc/uattest/trust") ||
@@ -158,6 +167,10 @@ static const key_slot keys[] = {
     NUM_KEY("connection_timeout", connection_timeout, 1, 3600),
     NUM_KEY("threads", threads, 0, 1024),
     NUM_KEY("collateral_warning_days", collateral_warning_days, 0, 3650),
+    STR_KEY("collateral.upstream.intel", upstream_intel),
+    STR_KEY("collateral.upstream.amd", upstream_amd),
+    NUM_KEY("collateral.refresh_before", refresh_before, 0, 365 * 86400),
+    NUM_KEY("collateral.retry_after", retry_after, 0, 86400),
 };
 
 static int config_key(uat_svc_config *c, const char *k, json_t *v)
@@ -236,6 +249,9 @@ enum {
     OPT_UI_DIR,
     OPT_CONFIG,
     OPT_INIT_ADMIN,
+    OPT_UPSTREAM,
+    OPT_REFRESH,
+    OPT_RETRY,
     OPT_HELP,
     OPT_VERSION,
 };
@@ -258,10 +274,25 @@ static const struct option opts[] = {
     {"ui-dir", required_argument, NULL, OPT_UI_DIR},
     {"config", required_argument, NULL, OPT_CONFIG},
     {"init-admin", no_argument, NULL, OPT_INIT_ADMIN},
+    {"collateral-upstream", required_argument, NULL, OPT_UPSTREAM},
+    {"collateral-refresh-before", required_argument, NULL, OPT_REFRESH},
+    {"collateral-retry-after", required_argument, NULL, OPT_RETRY},
     {"help", no_argument, NULL, OPT_HELP},
     {"version", no_argument, NULL, OPT_VERSION},
     {NULL, 0, NULL, 0},
 };
+
+/* --collateral-upstream intel=URL | amd=URL */
+static int set_upstream(uat_svc_config *c, const char *v)
+{
+    if (strncmp(v, "intel=", 6) == 0 && v[6] != '\0') {
+        return set_str(&c->upstream_intel, v + 6);
+    }
+    if (strncmp(v, "amd=", 4) == 0 && v[4] != '\0') {
+        return set_str(&c->upstream_amd, v + 4);
+    }
+    return usage("--collateral-upstream takes intel=URL or amd=URL");
+}
 
 static int apply_flag(uat_svc_config *c, int opt, const char *v)
 {
@@ -283,6 +314,10 @@ static int apply_flag(uat_svc_config *c, int opt, const char *v)
     case OPT_THREADS: return set_long(&c->threads, v, 0, 1024, "--threads");
     case OPT_INIT_ADMIN: c->init_admin = 1; return 0;
     case OPT_CONFIG: return 0; /* read in the first pass */
+    case OPT_UPSTREAM: return set_upstream(c, v);
+    case OPT_REFRESH:
+        return set_long(&c->refresh_before, v, 0, 365 * 86400, "--collateral-refresh-before");
+    case OPT_RETRY: return set_long(&c->retry_after, v, 0, 86400, "--collateral-retry-after");
     case OPT_FETCH:
         eq = strchr(v, '=');
         return eq ? add_fetch(c, v, (size_t)(eq - v), eq + 1) : usage("--fetch takes VENDOR=URL");
@@ -334,7 +369,8 @@ int uat_config_parse(int argc, char **argv, uat_svc_config *c)
 void uat_config_free(uat_svc_config *c)
 {
     char **strs[] = {&c->listen,   &c->data_dir, &c->store,      &c->trust, &c->collateral,
-                     &c->tls_cert, &c->tls_key,  &c->ready_file, &c->ui_dir};
+                     &c->tls_cert, &c->tls_key,  &c->ready_file, &c->ui_dir,
+                     &c->upstream_intel, &c->upstream_amd};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
         *strs[i] = NULL;

@@ -66,6 +66,26 @@ void uat_http_json(uat_http_resp *r, int status, json_t *doc)
     free(text);
 }
 
+uat_err uat_http_add_header(uat_http_resp *r, const char *name, const char *value)
+{
+    UAT_ENSURE(r->nheaders < UAT_HTTP_MAX_HEADERS, UAT_ERR_RESOURCE_LIMIT, CHECK, "headers", -1);
+    size_t nl = strlen(name);
+    UAT_ENSURE(nl > 0 && strspn(name, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+                                      "0123456789-") == nl,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "header name", -1);
+    UAT_ENSURE(strpbrk(value, "\r\n") == NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
+               "header value", -1);
+    char *n = strdup(name), *v = strdup(value);
+    if (n == NULL || v == NULL) {
+        free(n);
+        free(v);
+        return UAT_NOMEM(CHECK);
+    }
+    r->header_name[r->nheaders] = n;
+    r->header_value[r->nheaders++] = v;
+    return UAT_OK;
+}
+
 static json_t *str_or_null(const char *s)
 {
     return s != NULL && s[0] != '\0' ? json_string(s) : json_null();
@@ -241,6 +261,16 @@ const uat_route uat_routes[] = {
     {"GET", "/v1/attestations", 0, "attestations", uat_route_attestations},
     {"GET", "/v1/collateral/status", 0, "collateral-status", uat_route_collateral_status},
     {"POST", "/attestation", 0, "secgear-attestation", uat_route_sg_attestation},
+    /* the Intel PCCS v4 and AMD KDS collateral caches (routes_pccs.c, docs/operations.md) */
+    {"GET", "/sgx/certification/v4/pckcrl", 0, "pccs", uat_route_pccs},
+    {"GET", "/sgx/certification/v4/pckcert", 0, "pccs", uat_route_pccs},
+    {"GET", "/sgx/certification/v4/tcb", 0, "pccs", uat_route_pccs},
+    {"GET", "/sgx/certification/v4/qe/identity", 0, "pccs", uat_route_pccs},
+    {"GET", "/sgx/certification/v4/qve/identity", 0, "pccs", uat_route_pccs},
+    {"GET", "/sgx/certification/v4/rootcacrl", 0, "pccs", uat_route_pccs},
+    {"GET", "/tdx/certification/v4/tcb", 0, "pccs", uat_route_pccs},
+    {"GET", "/tdx/certification/v4/qe/identity", 0, "pccs", uat_route_pccs},
+    {"GET", "/vcek/v1/", 1, "kds", uat_route_kds},
 };
 const size_t uat_nroutes = sizeof(uat_routes) / sizeof(uat_routes[0]);
 
@@ -332,6 +362,9 @@ static enum MHD_Result send_resp(struct MHD_Connection *mc, conn *c, uat_http_re
     if (rs->www_authenticate) {
         MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"uattest\"");
     }
+    for (size_t i = 0; i < rs->nheaders; i++) {
+        MHD_add_response_header(r, rs->header_name[i], rs->header_value[i]);
+    }
     c->status = rs->status;
     snprintf(c->error, sizeof(c->error), "%s", rs->error);
     snprintf(c->tee, sizeof(c->tee), "%s", rs->tee);
@@ -348,6 +381,16 @@ static void resp_init(uat_http_resp *rs)
     uat_buf_init(&rs->body, MAX_RESPONSE);
 }
 
+static void resp_free(uat_http_resp *rs)
+{
+    uat_buf_free(&rs->body);
+    for (size_t i = 0; i < rs->nheaders; i++) {
+        free(rs->header_name[i]);
+        free(rs->header_value[i]);
+    }
+    rs->nheaders = 0;
+}
+
 static enum MHD_Result reply_too_large(struct MHD_Connection *mc, conn *c)
 {
     uat_http_resp rs;
@@ -356,7 +399,7 @@ static enum MHD_Result reply_too_large(struct MHD_Connection *mc, conn *c)
     snprintf(detail, sizeof(detail), "the body is larger than %u bytes", UAT_SVC_MAX_BODY);
     uat_http_error_detail(&rs, UAT_ERR_RESOURCE_LIMIT, "http.body", detail);
     enum MHD_Result ret = send_resp(mc, c, &rs, NULL);
-    uat_buf_free(&rs.body);
+    resp_free(&rs);
     return ret;
 }
 
@@ -385,7 +428,7 @@ static enum MHD_Result handle(uat_http *h, struct MHD_Connection *mc, conn *c, c
     char allow[64] = "";
     dispatch(h->svc, &rq, c, &rs, allow, sizeof(allow));
     enum MHD_Result ret = send_resp(mc, c, &rs, allow);
-    uat_buf_free(&rs.body);
+    resp_free(&rs);
     return ret;
 }
 

@@ -7,6 +7,8 @@
 
 #include "service/service.h"
 
+#define UAT_HTTP_MAX_HEADERS 8u /* extra headers of one response */
+
 typedef struct uat_http_req {
     const char *method;
     const char *path; /* percent-decoded, without the query */
@@ -32,7 +34,15 @@ typedef struct uat_http_resp {
     const char *cache_control;
     const char *csp; /* a Content-Security-Policy header value */
     char etag[72];   /* an ETag header value (quoted) */
+    /* further response headers (uat_http_add_header), owned, sent in order */
+    char *header_name[UAT_HTTP_MAX_HEADERS], *header_value[UAT_HTTP_MAX_HEADERS];
+    size_t nheaders;
 } uat_http_resp;
+
+/* Adds a response header (copied): RESOURCE_LIMIT past UAT_HTTP_MAX_HEADERS. The name must be a
+ * token and the value free of CR and LF (USAGE_INVALID_ARGUMENT): upstream text passes through
+ * here unchanged only when it is safe to. */
+UAT_MUST_USE uat_err uat_http_add_header(uat_http_resp *r, const char *name, const char *value);
 
 /* A JSON body (compact); takes the reference to doc. */
 void uat_http_json(uat_http_resp *r, int status, json_t *doc);

@@ -31,6 +31,11 @@ typedef struct ver_series {
     uint64_t count;
 } ver_series;
 
+typedef struct up_series {
+    char upstream[LABEL_MAX], outcome[LABEL_MAX];
+    uint64_t count;
+} up_series;
+
 struct uat_metrics {
     pthread_mutex_t lock;
     req_series req[UAT_METRICS_MAX_SERIES];
@@ -39,6 +44,8 @@ struct uat_metrics {
     size_t ndur;
     ver_series ver[UAT_METRICS_MAX_SERIES];
     size_t nver;
+    up_series up[UAT_METRICS_MAX_SERIES];
+    size_t nup;
 };
 
 uat_err uat_metrics_new(uat_metrics **out)
@@ -155,6 +162,27 @@ void uat_metrics_verification(uat_metrics *m, const char *tee, const char *outco
     pthread_mutex_unlock(&m->lock);
 }
 
+void uat_metrics_upstream(uat_metrics *m, const char *upstream, const char *outcome)
+{
+    up_series key;
+    label(key.upstream, upstream);
+    label(key.outcome, outcome);
+    pthread_mutex_lock(&m->lock);
+    size_t i = 0;
+    while (i < m->nup && (strcmp(m->up[i].upstream, key.upstream) != 0 ||
+                          strcmp(m->up[i].outcome, key.outcome) != 0)) {
+        i++;
+    }
+    if (i == m->nup && m->nup < UAT_METRICS_MAX_SERIES) {
+        key.count = 0;
+        m->up[m->nup++] = key;
+    }
+    if (i < m->nup) {
+        m->up[i].count++;
+    }
+    pthread_mutex_unlock(&m->lock);
+}
+
 static uat_err line(uat_buf *out, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static uat_err line(uat_buf *out, const char *fmt, ...)
 {
@@ -214,6 +242,20 @@ static uat_err render_verifications(const uat_metrics *m, uat_buf *out)
     return UAT_OK;
 }
 
+static uat_err render_upstream(const uat_metrics *m, uat_buf *out)
+{
+    UAT_TRY(line(out, "# HELP uattest_collateral_upstream_requests_total Requests the collateral "
+                      "caches sent upstream, by upstream and outcome.\n"
+                      "# TYPE uattest_collateral_upstream_requests_total counter\n"));
+    for (size_t i = 0; i < m->nup; i++) {
+        UAT_TRY(line(out,
+                     "uattest_collateral_upstream_requests_total{upstream=\"%s\",outcome=\"%s\"} "
+                     "%llu\n",
+                     m->up[i].upstream, m->up[i].outcome, (unsigned long long)m->up[i].count));
+    }
+    return UAT_OK;
+}
+
 uat_err uat_metrics_render(uat_metrics *m, uat_buf *out)
 {
     pthread_mutex_lock(&m->lock);
@@ -223,6 +265,9 @@ uat_err uat_metrics_render(uat_metrics *m, uat_buf *out)
     }
     if (rc == UAT_OK) {
         rc = render_verifications(m, out);
+    }
+    if (rc == UAT_OK) {
+        rc = render_upstream(m, out);
     }
     pthread_mutex_unlock(&m->lock);
     return rc;

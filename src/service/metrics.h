@@ -17,6 +17,9 @@ void uat_metrics_request(uat_metrics *m, const char *route, int code, double sec
  * category the error category ("OK" on success). */
 void uat_metrics_verification(uat_metrics *m, const char *tee, const char *outcome,
                               const char *category);
+/* uattest_collateral_upstream_requests_total{upstream,outcome}: requests the collateral caches
+ * sent upstream (routes_pccs.c); outcome "ok", "not_found" or "error". */
+void uat_metrics_upstream(uat_metrics *m, const char *upstream, const char *outcome);
 /* The exposition text, appended to out. */
 UAT_MUST_USE uat_err uat_metrics_render(uat_metrics *m, uat_buf *out);
 

@@ -77,6 +77,15 @@ void uat_route_sg_challenge(uat_svc *s, const uat_http_req *rq, const char *id, 
 void uat_route_sg_attestation(uat_svc *s, const uat_http_req *rq, const char *id,
                               uat_http_resp *rs);
 
+/* routes_pccs.c: Intel PCCS v4 and AMD KDS routes answered from the store's collateral cache,
+ * refreshed from upstream (docs/operations.md "uattestd as a PCCS / KDS cache"). */
+void uat_route_pccs(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_kds(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+UAT_MUST_USE uat_err uat_pccs_new(struct uat_pccs **out);
+void uat_pccs_free(struct uat_pccs *p);
+/* uattest_collateral_expiry_seconds{kind} of the cached collateral, appended to out. */
+UAT_MUST_USE uat_err uat_pccs_metrics(uat_svc *s, int64_t now, uat_buf *out);
+
 /* routes_admin.c: reference values, policies, resources (admin token required) */
 void uat_route_refvals_list(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
 void uat_route_refvals_put(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);

@@ -411,6 +411,9 @@ void uat_route_metrics(uat_svc *s, const uat_http_req *rq, const char *id, uat_h
     uat_buf text;
     uat_buf_init(&text, 4u * 1024u * 1024u);
     uat_err rc = uat_metrics_render(s->metrics, &text);
+    if (rc == UAT_OK) {
+        rc = uat_pccs_metrics(s, uat_time_now(), &text);
+    }
     if (rc != UAT_OK) {
         uat_http_error(rs, rc);
     } else {

@@ -33,6 +33,11 @@ typedef struct uat_svc_config {
     long nonce_ttl, token_ttl;
     long collateral_warning_days; /* claim collateral_expiring within this many days; 0 = off */
     long max_connections, connection_timeout, threads;
+    /* the PCCS / KDS collateral caches (routes_pccs.c): upstream base URLs (NULL: serve only
+     * what the store holds), refresh this long before an item's expiry, and ask upstream about
+     * one item at most once per retry_after seconds while it is due */
+    char *upstream_intel, *upstream_amd;
+    long refresh_before, retry_after;
     int init_admin;
 } uat_svc_config;
 
@@ -49,6 +54,7 @@ typedef struct uat_svc {
     pthread_key_t verifier_key; /* one uat_verifier per worker thread (its caches are not shared) */
     uat_metrics *metrics;
     uat_sessions *sessions; /* KBS and Veraison sessions (session.h) */
+    struct uat_pccs *pccs;  /* the collateral caches' in-flight refreshes (routes_pccs.c) */
 } uat_svc;
 
 /* svc.c: the data directory, the deployment key, the store, token keys and reference values. */

@@ -14,7 +14,8 @@ struct uat_store {
 static const uat_store_ops *const backends[] = {&uat_store_sqlite_ops, &uat_store_pg_ops};
 
 static const char *const table_names[UAT_STORE_NTABLES] = {"reference_values", "policies",
-                                                           "resources", "admin_tokens"};
+                                                           "resources", "admin_tokens",
+                                                           "collateral"};
 
 const char *uat_store_table_name(enum uat_store_table t)
 {

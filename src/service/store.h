@@ -21,7 +21,8 @@ enum uat_store_table {
     UAT_STORE_POLICIES = 1,
     UAT_STORE_RESOURCES = 2,
     UAT_STORE_ADMIN_TOKENS = 3, /* id: lower-case hex SHA-256 of the token; body: metadata */
-    UAT_STORE_NTABLES = 4,
+    UAT_STORE_COLLATERAL = 4,   /* id: "<upstream>:<vendor path and query>"; body: routes_pccs.c */
+    UAT_STORE_NTABLES = 5,
 };
 
 /* Called once per object of a list, in id order; a non-OK return stops the list with that error.

@@ -62,6 +62,10 @@ static const char *const migrations[] = {
     "CREATE RULE audit_log_no_delete AS ON DELETE TO audit_log DO INSTEAD NOTHING;",
     /* 4: the TEE of each attestation ('' for records written before) */
     "ALTER TABLE audit_log ADD COLUMN tee TEXT NOT NULL DEFAULT '';",
+    /* 5: vendor collateral cached by the PCCS / KDS routes (routes_pccs.c), shared by replicas */
+    "CREATE TABLE collateral(id TEXT COLLATE \"C\" PRIMARY KEY, body BYTEA NOT NULL,"
+    " updated_at BIGINT NOT NULL);"
+    "INSERT INTO generations VALUES ('collateral', 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

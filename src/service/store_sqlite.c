@@ -81,6 +81,9 @@ static const char *const migrations[] = {
     " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;",
     /* 4: the TEE of each attestation ('' for records written before) */
     "ALTER TABLE audit_log ADD COLUMN tee TEXT NOT NULL DEFAULT '';",
+    /* 5: vendor collateral cached by the PCCS / KDS routes (routes_pccs.c), shared by replicas */
+    ("CREATE TABLE collateral(id TEXT PRIMARY KEY, body TEXT NOT NULL,"
+     " updated_at INTEGER NOT NULL); INSERT INTO generations VALUES ('collateral', 0);"),
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -13,6 +13,7 @@
 #include "core/limits.h"
 #include "crypto/crypto.h"
 #include "service/log.h"
+#include "service/routes.h"
 #include "service/service.h"
 
 #define CHECK "service"
@@ -156,6 +157,7 @@ static uat_err svc_init(uat_svc *s)
     UAT_TRY(open_keys(s));
     UAT_TRY(uat_metrics_new(&s->metrics));
     UAT_TRY(uat_sessions_new(&s->sessions));
+    UAT_TRY(uat_pccs_new(&s->pccs));
     int64_t g = 0; /* read first: a write during the load makes the next sync reload */
     UAT_TRY(uat_store_generation(s->store, UAT_STORE_REFVALS, &g));
     UAT_TRY(uat_svc_reload_refvals(s));
@@ -201,6 +203,7 @@ void uat_svc_close(uat_svc *s)
     uat_refvals_free(s->refvals);
     uat_metrics_free(s->metrics);
     uat_sessions_free(s->sessions);
+    uat_pccs_free(s->pccs);
     uat_token_keys_free(s->keys);
     uat_store_close(s->store);
     uat_wipe(s->nonce_key, sizeof(s->nonce_key));

@@ -6,7 +6,12 @@ usage: kds_server.py VCEK_DER CHAIN_PEM PORT_FILE LOG_FILE [CRL_DER]"""
 import http.server
 import os
 import sys
+import time
 import urllib.parse
+
+# seconds to wait after logging a request and before answering it (SERVER_DELAY), so that
+# concurrent clients of a cache in front of this server overlap with its one upstream request
+DELAY = float(os.environ.get("SERVER_DELAY", "0"))
 
 vcek, chain, port_file, log_file = sys.argv[1:5]
 crl = sys.argv[5] if len(sys.argv) > 5 else None
@@ -16,6 +21,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         with open(log_file, "a") as log:
             log.write(self.path + "\n")
+        time.sleep(DELAY)
         u = urllib.parse.urlparse(self.path)
         q = urllib.parse.parse_qs(u.query)
         if u.path == "/vcek/v1/Milan/cert_chain":

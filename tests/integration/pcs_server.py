@@ -6,7 +6,12 @@ import http.server
 import json
 import os
 import sys
+import time
 import urllib.parse
+
+# seconds to wait after logging a request and before answering it (SERVER_DELAY), so that
+# concurrent clients of a cache in front of this server overlap with its one upstream request
+DELAY = float(os.environ.get("SERVER_DELAY", "0"))
 
 sample, pck_ca, port_file, log_file = sys.argv[1:5]
 
@@ -34,6 +39,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         q = urllib.parse.parse_qs(u.query)
         with open(log_file, "a") as log:
             log.write(self.path + "\n")
+        time.sleep(DELAY)
         tcb = json.loads(read("tcb_info.json"))["tcbInfo"]
         kind = tcb.get("id", "SGX").lower()
         if u.path == "/sgx/certification/v4/rootcacrl":

@@ -30,7 +30,7 @@
 
 #define NOW 1767225600 /* 2026-01-01T00:00:00Z */
 #define THREADS 8
-#define LATEST_SCHEMA 4
+#define LATEST_SCHEMA 5
 
 /* The backend of the group being run (set by the group setup). */
 static struct {
@@ -545,6 +545,7 @@ static void test_migrates_old_schema(void **state)
     f->s = NULL;
     raw_sql(f, "DROP TABLE generations");
     raw_sql(f, "DROP TABLE audit_log");
+    raw_sql(f, "DROP TABLE collateral");
     raw_sql(f, "UPDATE schema_version SET version = 1");
     assert_ok(uat_store_open(f->uri, &f->s));
     assert_int_equal(uat_store_schema_version(f->s), LATEST_SCHEMA);
