@@ -9,11 +9,14 @@
  * name, to the TEE in the table below; nothing here verifies anything. */
 #include "evidence/jinzhao.h"
 
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/limits.h"
 #include "crypto/crypto.h"
 #include "evidence/claims_int.h"
+#include "uattest/jinzhao.h"
 
 #define CHECK "jinzhao"
 
@@ -23,21 +26,74 @@ enum jz_payload {
     JZ_UNSUPPORTED, /* a payload uattest does not take yet (docs/compat.md) */
 };
 
+/* The members of one proto3 message in field-number order (the order protobuf's JSON printer
+ * writes them; COMPAT.md D §2.1), with their JSON types: a string, an int64 (a number or a
+ * decimal string on input, a decimal string on output) or a nested message carried as JSON text
+ * in a string. */
+enum jz_kind { JZ_STR, JZ_INT64, JZ_MSG };
+struct jz_field {
+    const char *name;
+    enum jz_kind kind;
+    const struct jz_field *msg; /* JZ_MSG: the embedded message's fields */
+};
+
+/* SgxQlQveCollateral (COMPAT.md D §2.4, A ual/proto/attestation.proto: version = 1 ... tee_type = 20) */
+static const struct jz_field jz_collateral[] = {
+    {"version", JZ_INT64, NULL},
+    {"pck_crl_issuer_chain", JZ_STR, NULL},
+    {"root_ca_crl", JZ_STR, NULL},
+    {"pck_crl", JZ_STR, NULL},
+    {"tcb_info_issuer_chain", JZ_STR, NULL},
+    {"tcb_info", JZ_STR, NULL},
+    {"qe_identity_issuer_chain", JZ_STR, NULL},
+    {"qe_identity", JZ_STR, NULL},
+    {"tee_type", JZ_INT64, NULL},
+    {NULL, JZ_STR, NULL},
+};
+/* HygonCsvCertChain */
+static const struct jz_field jz_csv_chain[] = {
+    {"b64_hsk_cert", JZ_STR, NULL},
+    {"b64_cek_cert", JZ_STR, NULL},
+    {NULL, JZ_STR, NULL},
+};
+/* DcapReport and IntelTdxReport */
+static const struct jz_field jz_dcap_report[] = {
+    {"b64_quote", JZ_STR, NULL},
+    {"json_collateral", JZ_MSG, jz_collateral},
+    {NULL, JZ_STR, NULL},
+};
+/* HyperEnclaveReport; EpidReport (BackgroundCheck) has the same one member */
+static const struct jz_field jz_quote_only[] = {
+    {"b64_quote", JZ_STR, NULL},
+    {NULL, JZ_STR, NULL},
+};
+static const struct jz_field jz_kunpeng_report[] = {
+    {"b64_quote", JZ_STR, NULL},
+    {"int64_version", JZ_INT64, NULL},
+    {NULL, JZ_STR, NULL},
+};
+static const struct jz_field jz_csv_report[] = {
+    {"b64_quote", JZ_STR, NULL},
+    {"str_chip_id", JZ_STR, NULL},
+    {"json_cert_chain", JZ_MSG, jz_csv_chain},
+    {NULL, JZ_STR, NULL},
+};
+
 /* str_tee_platform (COMPAT.md D §2.2, A ual/common/attestation.cpp) -> registry TEE, and the
- * members of its json_report message (§2.4). docs/compat.md carries the same table. */
+ * message of its json_report (§2.4). docs/compat.md carries the same table. */
 static const struct {
     const char *platform;
     const char *tee;
     enum jz_payload payload;
     int binds_key; /* report data [32,64) = SHA-256(pem_public_key) (COMPAT.md D §2.3) */
-    const char *const members[4];
+    const struct jz_field *fields;
 } jz_platforms[] = {
-    {"SGX_DCAP", "sgx", JZ_QUOTE, 1, {"b64_quote", "json_collateral", NULL}},
-    {"TDX", "tdx", JZ_QUOTE, 1, {"b64_quote", "json_collateral", NULL}},
-    {"HyperEnclave", "hyperenclave", JZ_QUOTE, 1, {"b64_quote", NULL}},
-    {"Kunpeng", "itrustee", JZ_KUNPENG, 0, {"b64_quote", "int64_version", NULL}},
-    {"CSV", "csv", JZ_UNSUPPORTED, 1, {"b64_quote", "str_chip_id", "json_cert_chain", NULL}},
-    {"SGX_EPID", "sgx-epid", JZ_UNSUPPORTED, 1, {"b64_quote", NULL}},
+    {"SGX_DCAP", "sgx", JZ_QUOTE, 1, jz_dcap_report},
+    {"TDX", "tdx", JZ_QUOTE, 1, jz_dcap_report},
+    {"HyperEnclave", "hyperenclave", JZ_QUOTE, 1, jz_quote_only},
+    {"Kunpeng", "itrustee", JZ_KUNPENG, 0, jz_kunpeng_report},
+    {"CSV", "csv", JZ_UNSUPPORTED, 1, jz_csv_report},
+    {"SGX_EPID", "sgx-epid", JZ_UNSUPPORTED, 1, jz_quote_only},
 };
 
 static size_t skip_ws(uat_span in)
@@ -118,20 +174,43 @@ static uat_err optional_int64(const json_t *o, const char *name)
     return UAT_OK;
 }
 
+/* Object o has only the members of message f, each of its type; embedded messages recursively
+ * (two levels at most: json_report, then json_collateral or json_cert_chain). */
+static uat_err check_msg(const json_t *o, const struct jz_field *f, const char *where)
+{
+    const char *key;
+    json_t *v;
+    json_object_foreach ((json_t *)o, key, v) {
+        size_t i = 0;
+        while (f[i].name != NULL && strcmp(f[i].name, key) != 0) {
+            i++;
+        }
+        if (f[i].name == NULL) {
+            return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, where, -1,
+                             "%s has no member \"%.64s\" in jinzhao's message", where, key);
+        }
+        if (f[i].kind == JZ_STR) {
+            UAT_TRY(optional_string(o, key));
+        } else if (f[i].kind == JZ_INT64) {
+            UAT_TRY(optional_int64(o, key));
+        } else {
+            json_t *c = NULL;
+            UAT_TRY(embedded_object(o, key, &c));
+            uat_err rc = check_msg(c, f[i].msg, f[i].name);
+            json_decref(c);
+            UAT_TRY(rc);
+        }
+    }
+    return UAT_OK;
+}
+
 /* json_report of one platform: members checked, embedded messages parsed, quote decoded. */
 static uat_err payload(const json_t *report, size_t k, uat_buf *inner)
 {
     json_t *p = NULL;
     UAT_TRY(embedded_object(report, "json_report", &p));
-    uat_err rc = uat_json_only_members(p, jz_platforms[k].members, CHECK, "json_report");
-    rc = rc == UAT_OK ? optional_string(p, "str_chip_id") : rc;
-    rc = rc == UAT_OK ? optional_int64(p, "int64_version") : rc;
-    const char *nested[] = {"json_collateral", "json_cert_chain"};
-    for (size_t i = 0; rc == UAT_OK && i < 2; i++) {
-        json_t *c = NULL;
-        rc = json_object_get(p, nested[i]) != NULL ? embedded_object(p, nested[i], &c) : UAT_OK;
-        json_decref(c); /* collateral: shape-checked, not used (docs/compat.md) */
-    }
+    /* collateral and certificate chains: shape-checked, not used (docs/compat.md) */
+    uat_err rc = check_msg(p, jz_platforms[k].fields, "json_report");
     const json_t *q = json_object_get(p, "b64_quote");
     if (rc == UAT_OK && !json_is_string(q)) {
         rc = UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "json_report.b64_quote", -1,
@@ -261,5 +340,252 @@ uat_err uat_jinzhao_check_key(uat_span in, const char *tee, const char *report_d
         }
     }
     json_decref(doc);
+    return rc;
+}
+
+/* ---- writing jinzhao JSON as jinzhao writes it (COMPAT.md D §2.1, §7.3) ----
+ * protobuf's JSON printer (3.21, A ual/include/attestation/common/protobuf.h: default options):
+ * compact, fields in field-number order, empty strings and zero int64s omitted, int64 as a
+ * decimal string, nested messages here as JSON text in a string. Its string escaping (protobuf
+ * util/internal/json_escaping.cc) [inferred from protobuf's source as recalled, documented in
+ * docs/compat.md]: '"' and '\\' with a backslash, \b \f \n \r \t, other control characters, 0x7f,
+ * '<' and '>' as \u00xx (lower-case hex), the invisible or line-breaking code points below as
+ * \uxxxx, everything else (including '/', and UTF-8 text) as is. */
+static int jz_escape_cp(uint32_t cp)
+{
+    return cp == 0xad || (cp >= 0x600 && cp <= 0x603) || cp == 0x6dd || cp == 0x70f ||
+           cp == 0x17b4 || cp == 0x17b5 || (cp >= 0x200b && cp <= 0x200f) ||
+           (cp >= 0x2028 && cp <= 0x202e) || (cp >= 0x2060 && cp <= 0x2064) ||
+           (cp >= 0x206a && cp <= 0x206f) || cp == 0xfeff || (cp >= 0xfff9 && cp <= 0xfffb);
+}
+
+static uat_err put_u16_escape(uat_buf *b, uint32_t u)
+{
+    static const char hex[] = "0123456789abcdef";
+    char e[6] = {'\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15],
+                 hex[u & 15]};
+    return uat_buf_append(b, e, sizeof(e));
+}
+
+/* s is valid UTF-8 (jansson checked it, or uattest wrote it). */
+static uat_err put_string(uat_buf *b, const char *s, size_t n)
+{
+    UAT_TRY(uat_buf_append(b, "\"", 1));
+    for (size_t i = 0; i < n; i++) {
+        uint8_t c = (uint8_t)s[i];
+        const char *short_esc = c == '"'    ? "\\\""
+                                : c == '\\' ? "\\\\"
+                                : c == '\b' ? "\\b"
+                                : c == '\f' ? "\\f"
+                                : c == '\n' ? "\\n"
+                                : c == '\r' ? "\\r"
+                                : c == '\t' ? "\\t"
+                                            : NULL;
+        if (short_esc != NULL) {
+            UAT_TRY(uat_buf_append_str(b, short_esc));
+        } else if (c < 0x20 || c == 0x7f || c == '<' || c == '>') {
+            UAT_TRY(put_u16_escape(b, c));
+        } else if (c < 0x80) {
+            UAT_TRY(uat_buf_append(b, &s[i], 1));
+        } else {
+            size_t len = c >= 0xf0 ? 4 : c >= 0xe0 ? 3 : 2;
+            if (len > n - i) {
+                len = n - i;
+            }
+            uint32_t cp = c & (len == 4 ? 0x07u : len == 3 ? 0x0fu : 0x1fu);
+            for (size_t k = 1; k < len; k++) {
+                cp = (cp << 6) | ((uint8_t)s[i + k] & 0x3fu);
+            }
+            if (len <= 3 && jz_escape_cp(cp)) {
+                UAT_TRY(put_u16_escape(b, cp));
+            } else {
+                UAT_TRY(uat_buf_append(b, &s[i], len));
+            }
+            i += len - 1;
+        }
+    }
+    return uat_buf_append(b, "\"", 1);
+}
+
+static uat_err put_key(uat_buf *b, int *first, const char *name)
+{
+    if (!*first) {
+        UAT_TRY(uat_buf_append(b, ",", 1));
+    }
+    *first = 0;
+    UAT_TRY(put_string(b, name, strlen(name)));
+    return uat_buf_append(b, ":", 1);
+}
+
+/* Message f from object o (already checked by check_msg). */
+static uat_err emit_msg(uat_buf *b, const json_t *o, const struct jz_field *f)
+{
+    int first = 1;
+    UAT_TRY(uat_buf_append(b, "{", 1));
+    for (size_t i = 0; f[i].name != NULL; i++) {
+        const json_t *v = json_object_get(o, f[i].name);
+        if (v == NULL) {
+            continue;
+        }
+        if (f[i].kind == JZ_STR) {
+            if (json_string_length(v) > 0) {
+                UAT_TRY(put_key(b, &first, f[i].name));
+                UAT_TRY(put_string(b, json_string_value(v), json_string_length(v)));
+            }
+        } else if (f[i].kind == JZ_INT64) {
+            long long x = json_is_integer(v) ? (long long)json_integer_value(v)
+                                             : strtoll(json_string_value(v), NULL, 10);
+            if (x != 0) {
+                char num[32];
+                int m = snprintf(num, sizeof(num), "\"%lld\"", x);
+                UAT_TRY(put_key(b, &first, f[i].name));
+                UAT_TRY(uat_buf_append(b, num, (size_t)m));
+            }
+        } else {
+            json_t *c = NULL;
+            uat_buf t;
+            uat_buf_init(&t, UAT_MAX_CMW_TEXT_BYTES);
+            uat_err rc = embedded_object(o, f[i].name, &c);
+            rc = rc == UAT_OK ? emit_msg(&t, c, f[i].msg) : rc;
+            rc = rc == UAT_OK ? put_key(b, &first, f[i].name) : rc;
+            rc = rc == UAT_OK ? put_string(b, (const char *)t.p, t.len) : rc;
+            json_decref(c);
+            uat_buf_free(&t);
+            UAT_TRY(rc);
+        }
+    }
+    return uat_buf_append(b, "}", 1);
+}
+
+static size_t platform_index(const char *platform)
+{
+    size_t k = 0, n = sizeof(jz_platforms) / sizeof(jz_platforms[0]);
+    while (k < n && (platform == NULL || strcmp(platform, jz_platforms[k].platform) != 0)) {
+        k++;
+    }
+    return k;
+}
+
+/* UnifiedAttestationReport r (already checked by report()). */
+static uat_err emit_report(uat_buf *b, const json_t *r)
+{
+    size_t k = platform_index(json_string_value(json_object_get(r, "str_tee_platform")));
+    UAT_ENSURE(k < sizeof(jz_platforms) / sizeof(jz_platforms[0]), UAT_ERR_UNSUPPORTED_TEE, CHECK,
+               "str_tee_platform", -1);
+    const struct jz_field fields[] = {
+        {"str_report_version", JZ_STR, NULL},
+        {"str_report_type", JZ_STR, NULL},
+        {"str_tee_platform", JZ_STR, NULL},
+        {"json_report", JZ_MSG, jz_platforms[k].fields},
+        {"json_nested_reports", JZ_STR, NULL},
+        {NULL, JZ_STR, NULL},
+    };
+    return emit_msg(b, r, fields);
+}
+
+/* A report or AuthReport document as jinzhao writes it, NUL-terminated in *out. */
+static uat_err emit_doc(const json_t *doc, char **out)
+{
+    uat_buf b;
+    uat_buf_init(&b, UAT_MAX_CMW_TEXT_BYTES);
+    uat_err rc;
+    const json_t *r = json_object_get(doc, "report");
+    if (r != NULL) {
+        /* UnifiedAttestationAuthReport {report (1), pem_public_key (2)} */
+        const json_t *pem = json_object_get(doc, "pem_public_key");
+        rc = uat_buf_append_str(&b, "{\"report\":");
+        rc = rc == UAT_OK ? emit_report(&b, r) : rc;
+        if (rc == UAT_OK && json_string_length(pem) > 0) {
+            rc = uat_buf_append_str(&b, ",\"pem_public_key\":");
+            rc = rc == UAT_OK ? put_string(&b, json_string_value(pem), json_string_length(pem)) : rc;
+        }
+        rc = rc == UAT_OK ? uat_buf_append(&b, "}", 1) : rc;
+    } else {
+        rc = emit_report(&b, doc);
+    }
+    rc = rc == UAT_OK ? uat_buf_terminate(&b) : rc;
+    if (rc != UAT_OK) {
+        uat_buf_free(&b);
+        return rc;
+    }
+    size_t n;
+    uat_buf_take(&b, (uint8_t **)out, &n);
+    return UAT_OK;
+}
+
+uat_err uat_jinzhao_rewrite(const uint8_t *p, size_t n, char **json_out)
+{
+    UAT_ENSURE(p != NULL && json_out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
+    const uat_tee_ops *ops = NULL;
+    uat_buf inner;
+    uat_buf_init(&inner, UAT_MAX_CMW_TEXT_BYTES);
+    uat_err rc = uat_jinzhao_unwrap(uat_span_of(p, n), &ops, &inner); /* every check of verify */
+    uat_buf_free(&inner);
+    UAT_TRY(rc);
+    json_t *doc = json_loadb((const char *)p, n, JSON_REJECT_DUPLICATES, NULL);
+    rc = doc != NULL ? emit_doc(doc, json_out) : UAT_NOMEM(CHECK);
+    json_decref(doc);
+    return rc;
+}
+
+uat_err uat_jinzhao_from_cmw(const uat_cmw *evidence, const char *report_type,
+                             const char *pem_public_key, char **json_out)
+{
+    UAT_ENSURE(evidence != NULL && json_out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
+    if (report_type == NULL) {
+        report_type = "BackgroundCheck";
+    }
+    if (uat_cmw_kind(evidence) != UAT_CMW_RECORD) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "evidence", -1,
+                         "a jinzhao report carries one platform's evidence, not a collection");
+    }
+    const uat_tee_ops *ops = uat_registry_by_media_type(uat_cmw_media_type(evidence));
+    size_t k = 0, n = sizeof(jz_platforms) / sizeof(jz_platforms[0]);
+    while (ops != NULL && k < n && strcmp(jz_platforms[k].tee, ops->name) != 0) {
+        k++;
+    }
+    if (ops == NULL || k == n) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_TEE, CHECK, "tee", -1,
+                         "jinzhao-attest defines no platform for %s evidence",
+                         ops != NULL ? ops->name : "this");
+    }
+    if (jz_platforms[k].payload == JZ_UNSUPPORTED) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "tee", -1,
+                         "jinzhao %s reports are not written yet", jz_platforms[k].platform);
+    }
+    /* Passport = evidence + collateral (COMPAT.md D §2.4); only the platforms whose Passport
+     * payload is the BackgroundCheck one can be written without collateral */
+    int passport = strcmp(report_type, "Passport") == 0;
+    UAT_ENSURE(passport || strcmp(report_type, "BackgroundCheck") == 0, UAT_ERR_USAGE_INVALID_ARGUMENT,
+               CHECK, "report_type", -1);
+    if (passport && jz_platforms[k].fields == jz_dcap_report) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "report_type", -1,
+                         "a jinzhao %s Passport report needs collateral: write BackgroundCheck",
+                         jz_platforms[k].platform);
+    }
+    const uint8_t *v;
+    size_t vn;
+    uat_cmw_value(evidence, &v, &vn);
+    uat_buf b64;
+    uat_buf_init(&b64, UAT_MAX_CMW_TEXT_BYTES);
+    uat_err rc = uat_b64_encode(v, vn, UAT_B64_STD, &b64);
+    json_t *payload = NULL, *doc = NULL;
+    char *text = NULL;
+    if (rc == UAT_OK) {
+        payload = json_pack("{s:s%}", "b64_quote", (const char *)b64.p, b64.len);
+        text = payload != NULL ? json_dumps(payload, JSON_COMPACT) : NULL;
+        json_t *r = text != NULL ? json_pack("{s:s,s:s,s:s,s:s}", "str_report_version", "1.0",
+                                             "str_report_type", report_type, "str_tee_platform",
+                                             jz_platforms[k].platform, "json_report", text)
+                                 : NULL;
+        doc = r == NULL || pem_public_key == NULL
+                  ? r
+                  : json_pack("{s:o,s:s}", "report", r, "pem_public_key", pem_public_key);
+        rc = doc != NULL ? emit_doc(doc, json_out) : UAT_NOMEM(CHECK);
+    }
+    free(text);
+    json_decref(payload);
+    json_decref(doc);
+    uat_buf_free(&b64);
     return rc;
 }
