@@ -589,3 +589,321 @@ uat_err uat_jinzhao_from_cmw(const uat_cmw *evidence, const char *report_type,
     uat_buf_free(&b64);
     return rc;
 }
+
+/* ---- UnifiedAttestationAttributes and UnifiedAttestationPolicy (COMPAT.md D §3) ---- */
+
+/* UnifiedAttestationAttributes in field-number order (§3.1) */
+static const struct jz_field jz_attributes[] = {
+    {"str_tee_platform", JZ_STR, NULL},      {"hex_platform_hw_version", JZ_STR, NULL},
+    {"hex_platform_sw_version", JZ_STR, NULL}, {"hex_secure_flags", JZ_STR, NULL},
+    {"hex_platform_measurement", JZ_STR, NULL}, {"hex_boot_measurement", JZ_STR, NULL},
+    {"str_tee_name", JZ_STR, NULL},          {"str_tee_identity", JZ_STR, NULL},
+    {"hex_ta_measurement", JZ_STR, NULL},    {"hex_ta_dyn_measurement", JZ_STR, NULL},
+    {"hex_signer", JZ_STR, NULL},            {"hex_prod_id", JZ_STR, NULL},
+    {"str_min_isvsvn", JZ_STR, NULL},        {"bool_debug_disabled", JZ_STR, NULL},
+    {"hex_user_data", JZ_STR, NULL},         {"hex_hash_or_pem_pubkey", JZ_STR, NULL},
+    {"hex_nonce", JZ_STR, NULL},             {"hex_spid", JZ_STR, NULL},
+    {"str_verified_time", JZ_STR, NULL},     {NULL, JZ_STR, NULL},
+};
+
+/* Upper-case hex (jinzhao's Dec2Hex, §2.1) of the concatenated claim strings into o[name];
+ * tee-claim names when tee_claims, else top-level claims. Missing claims: nothing set. */
+static uat_err set_hex(json_t *o, const char *name, const uat_claims *c, int tee_claims,
+                       const char *const *claims, size_t from, size_t len)
+{
+    uat_buf b;
+    uat_buf_init(&b, 4096);
+    uat_err rc = UAT_OK;
+    for (size_t i = 0; rc == UAT_OK && claims[i] != NULL; i++) {
+        const char *v = tee_claims ? uat_claims_tee_field(c, claims[i])
+                                   : uat_claims_get_string(c, claims[i]);
+        if (v == NULL) {
+            uat_buf_free(&b);
+            return UAT_OK;
+        }
+        rc = uat_buf_append_str(&b, v);
+    }
+    if (rc == UAT_OK && b.len > from) {
+        size_t n = len != 0 && len < b.len - from ? len : b.len - from;
+        for (size_t i = 0; i < n; i++) {
+            char ch = (char)b.p[from + i];
+            b.p[from + i] = (uint8_t)(ch >= 'a' && ch <= 'f' ? ch - 'a' + 'A' : ch);
+        }
+        rc = json_object_set_new(o, name, json_stringn((const char *)b.p + from, n)) == 0
+                 ? UAT_OK
+                 : UAT_NOMEM(CHECK);
+    }
+    uat_buf_free(&b);
+    return rc;
+}
+
+static uat_err set_dec(json_t *o, const char *name, const uat_claims *c, const char *claim)
+{
+    int64_t v;
+    if (uat_claims_get_int(c, claim, &v) != UAT_OK) {
+        uat_error_clear();
+        return UAT_OK;
+    }
+    char s[32];
+    snprintf(s, sizeof(s), "%lld", (long long)v);
+    return json_object_set_new(o, name, json_string(s)) == 0 ? UAT_OK : UAT_NOMEM(CHECK);
+}
+
+/* The attributes jinzhao's verifier fills for a platform (§3.1), from verified claims. */
+static uat_err attributes(const uat_claims *c, json_t **out)
+{
+    const char *tee = uat_claims_tee(c);
+    size_t k = 0, n = sizeof(jz_platforms) / sizeof(jz_platforms[0]);
+    while (tee != NULL && k < n && strcmp(jz_platforms[k].tee, tee) != 0) {
+        k++;
+    }
+    if (tee == NULL || k == n) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_TEE, CHECK, "tee", -1,
+                         "jinzhao-attest defines no platform for %s evidence",
+                         tee != NULL ? tee : "this");
+    }
+    json_t *o = json_object();
+    UAT_ENSURE(o != NULL, UAT_ERR_RESOURCE_NO_MEMORY, CHECK, "", -1);
+    json_object_set_new(o, "str_tee_platform", json_string(jz_platforms[k].platform));
+    static const char *const meas[] = {"measurement", NULL}, *const signer[] = {"signer", NULL},
+                             *const rd[] = {"report_data", NULL};
+    static const char *const tdx_platform[] = {"mr_seam",  "mr_signer_seam", "mr_td",
+                                               "mr_config_id", "mr_owner", "mr_owner_config",
+                                               NULL};
+    static const char *const tdx_boot[] = {"rtmr0", "rtmr1", NULL},
+                             *const tdx_ta[] = {"rtmr2", "rtmr3", NULL};
+    uat_err rc = UAT_OK;
+    int is_tdx = strcmp(jz_platforms[k].platform, "TDX") == 0;
+    int is_kunpeng = jz_platforms[k].payload == JZ_KUNPENG;
+    if (is_tdx) {
+        rc = set_hex(o, "hex_platform_measurement", c, 1, tdx_platform, 0, 0);
+        rc = rc == UAT_OK ? set_hex(o, "hex_boot_measurement", c, 1, tdx_boot, 0, 0) : rc;
+        rc = rc == UAT_OK ? set_hex(o, "hex_ta_measurement", c, 1, tdx_ta, 0, 0) : rc;
+    } else {
+        rc = set_hex(o, "hex_ta_measurement", c, 0, meas, 0, 0);
+        rc = rc == UAT_OK ? set_hex(o, "hex_signer", c, 0, signer, 0, 0) : rc;
+        rc = rc == UAT_OK ? set_dec(o, "hex_prod_id", c, "product_id") : rc;
+        rc = rc == UAT_OK ? set_dec(o, "str_min_isvsvn", c, "svn") : rc;
+    }
+    int debug = 0;
+    if (rc == UAT_OK && uat_claims_get_bool(c, "debug", &debug) == UAT_OK && !is_kunpeng) {
+        json_object_set_new(o, "bool_debug_disabled", json_string(debug ? "false" : "true"));
+    }
+    uat_error_clear();
+    if (rc == UAT_OK && is_kunpeng) {
+        rc = set_hex(o, "hex_nonce", c, 0, rd, 0, 0);
+    } else if (rc == UAT_OK) {
+        rc = set_hex(o, "hex_user_data", c, 0, rd, 0, 64);
+        rc = rc == UAT_OK ? set_hex(o, "hex_hash_or_pem_pubkey", c, 0, rd, 64, 64) : rc;
+    }
+    if (rc != UAT_OK) {
+        json_decref(o);
+        return rc;
+    }
+    *out = o;
+    return UAT_OK;
+}
+
+uat_err uat_jinzhao_attributes(const uat_claims *claims, char **json_out)
+{
+    UAT_ENSURE(claims != NULL && json_out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
+    json_t *o = NULL;
+    UAT_TRY(attributes(claims, &o));
+    uat_buf b;
+    uat_buf_init(&b, UAT_MAX_CMW_TEXT_BYTES);
+    uat_err rc = emit_msg(&b, o, jz_attributes);
+    rc = rc == UAT_OK ? uat_buf_terminate(&b) : rc;
+    json_decref(o);
+    if (rc != UAT_OK) {
+        uat_buf_free(&b);
+        return rc;
+    }
+    size_t n;
+    uat_buf_take(&b, (uint8_t **)json_out, &n);
+    return UAT_OK;
+}
+
+static int jz_bool(const char *s)
+{
+    return strcmp(s, "true") == 0 || strcmp(s, "1") == 0;
+}
+
+static uat_err jz_int(const char *s, const char *field, long long *out)
+{
+    char *end = NULL;
+    long long v = strtoll(s, &end, 10);
+    if (s[0] == '\0' || end == NULL || *end != '\0') {
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_VALUE, CHECK, field, -1, "%s is not a decimal number",
+                         field);
+    }
+    *out = v;
+    return UAT_OK;
+}
+
+/* One expected field against the actual attributes (jinzhao's comparators, §3.2; hex compared
+ * ignoring case, as TrustFlow does, because jinzhao writes upper case and policies are often
+ * lower case). UAT_OK when it matches. */
+static uat_err match_field(const char *name, const char *want, const json_t *attrs)
+{
+    const char *have = json_string_value(json_object_get(attrs, name));
+    have = have != NULL ? have : "";
+    size_t wl = strlen(want), hl = strlen(have);
+    int ok;
+    if (strcmp(name, "str_min_isvsvn") == 0 || strcmp(name, "str_verified_time") == 0) {
+        long long w, h;
+        UAT_TRY(jz_int(want, name, &w));
+        ok = hl > 0 && jz_int(have, name, &h) == UAT_OK && h >= w;
+        uat_error_clear();
+    } else if (strcmp(name, "bool_debug_disabled") == 0) {
+        ok = jz_bool(want) == jz_bool(have);
+    } else if (strcmp(name, "hex_user_data") == 0 || strcmp(name, "hex_nonce") == 0) {
+        ok = wl <= hl && strncasecmp(want, have, wl) == 0;
+    } else if (strcmp(name, "hex_hash_or_pem_pubkey") == 0) {
+        uint8_t h[32];
+        char hex[65];
+        uat_span part = uat_span_of(want, wl);
+        ok = strcasecmp(want, have) == 0;
+        if (!ok) {
+            UAT_TRY(uat_hash(UAT_HASH_SHA256, &part, 1, h));
+            uat_hex_encode(h, sizeof(h), hex);
+            ok = strcasecmp(hex, have) == 0;
+        }
+    } else if (strncmp(name, "hex_", 4) == 0) {
+        ok = strcasecmp(want, have) == 0;
+    } else {
+        ok = strcmp(want, have) == 0;
+    }
+    if (!ok) {
+        return UAT_FAILF(UAT_ERR_VERIFY_POLICY, CHECK, name, -1,
+                         "%s is \"%.80s\", the jinzhao policy wants \"%.80s\"", name, have, want);
+    }
+    return UAT_OK;
+}
+
+static uat_err match_entry(const json_t *entry, const json_t *attrs)
+{
+    UAT_ENSURE(json_is_object(entry), UAT_ERR_PARSE_BAD_JSON, CHECK, "main_attributes", -1);
+    UAT_TRY(check_msg(entry, jz_attributes, "main_attributes"));
+    for (size_t i = 0; jz_attributes[i].name != NULL; i++) {
+        const char *want = json_string_value(json_object_get(entry, jz_attributes[i].name));
+        if (want != NULL && want[0] != '\0') { /* an empty field is a wildcard */
+            UAT_TRY(match_field(jz_attributes[i].name, want, attrs));
+        }
+    }
+    return UAT_OK;
+}
+
+/* UnifiedAttestationPolicy (§3.2): pem_public_key, main_attributes[], nested_policies */
+uat_err uat_jinzhao_policy_check(const uat_claims *claims, const char *policy, size_t n)
+{
+    UAT_ENSURE(claims != NULL && policy != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
+    UAT_ENSURE(n <= UAT_MAX_CMW_TEXT_BYTES, UAT_ERR_RESOURCE_LIMIT, CHECK, "policy", -1);
+    json_error_t jerr;
+    json_t *p = json_loadb(policy, n, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(p)) {
+        json_decref(p);
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "policy", jerr.position,
+                         "a jinzhao policy is a JSON object");
+    }
+    static const char *const names[] = {"pem_public_key", "main_attributes", "nested_policies",
+                                        NULL};
+    json_t *attrs = NULL;
+    const json_t *main = json_object_get(p, "main_attributes");
+    const json_t *nested = json_object_get(p, "nested_policies");
+    const char *pem = json_string_value(json_object_get(p, "pem_public_key"));
+    uat_err rc = uat_json_only_members(p, names, CHECK, "policy");
+    rc = rc == UAT_OK ? optional_string(p, "pem_public_key") : rc;
+    if (rc == UAT_OK && main != NULL && !json_is_array(main)) {
+        rc = UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, CHECK, "main_attributes", -1);
+    }
+    if (rc == UAT_OK && nested != NULL && !(json_is_object(nested) && json_object_size(nested) == 0)) {
+        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "nested_policies", -1,
+                       "nested (group) policies are not accepted yet");
+    }
+    rc = rc == UAT_OK ? attributes(claims, &attrs) : rc;
+    if (rc == UAT_OK && pem != NULL && pem[0] != '\0') {
+        rc = match_field("hex_hash_or_pem_pubkey", pem, attrs);
+    }
+    if (rc == UAT_OK && json_array_size(main) == 0) {
+        rc = UAT_FAILF(UAT_ERR_VERIFY_POLICY, CHECK, "main_attributes", -1,
+                       "the jinzhao policy has no main_attributes entry (jinzhao: "
+                       "RULE_ENTRY_EMPTY)");
+    }
+    /* OR over the entries; on failure the last entry's error (as jinzhao reports it) */
+    for (size_t i = 0; rc == UAT_OK && i < json_array_size(main); i++) {
+        rc = match_entry(json_array_get(main, i), attrs);
+        if (rc == UAT_OK) {
+            break;
+        }
+        if (uat_err_category(rc) == UAT_CAT_VERIFY && i + 1 < json_array_size(main)) {
+            rc = UAT_OK;
+            continue;
+        }
+    }
+    json_decref(attrs);
+    json_decref(p);
+    return rc;
+}
+
+/* hex (at most 32 bytes, even length) into rd[0,32), zero-padded */
+static uat_err first_half(const char *hex, const char *field, uint8_t rd[64])
+{
+    size_t l = strlen(hex);
+    UAT_ENSURE(l <= 64, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, field, -1);
+    if (l % 2 != 0 || uat_hex_decode_fixed(hex, l, rd, l / 2) != UAT_OK) {
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_ENCODING, CHECK, field, -1,
+                         "%s is not hex of at most 32 bytes", field);
+    }
+    return UAT_OK;
+}
+
+/* UnifiedAttestationReportParams (COMPAT.md D §2.3) and the report-data layout jinzhao's
+ * PrepareReportData builds. */
+uat_err uat_jinzhao_report_data(const char *hex_nonce, const char *params, size_t n,
+                                uint8_t report_data[64], char **pem_out)
+{
+    UAT_ENSURE(report_data != NULL && pem_out != NULL && (params != NULL || n == 0),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
+    UAT_ENSURE(n <= UAT_MAX_CMW_TEXT_BYTES, UAT_ERR_RESOURCE_LIMIT, CHECK, "params", -1);
+    static const struct jz_field fields[] = {
+        {"str_report_identity", JZ_STR, NULL}, {"hex_user_data", JZ_STR, NULL},
+        {"json_nested_reports", JZ_STR, NULL}, {"pem_public_key", JZ_STR, NULL},
+        {"hex_spid", JZ_STR, NULL},            {NULL, JZ_STR, NULL},
+    };
+    *pem_out = NULL;
+    memset(report_data, 0, 64);
+    json_error_t jerr;
+    json_t *p = n == 0 ? json_object() : json_loadb(params, n, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(p)) {
+        json_decref(p);
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "params", n == 0 ? -1 : jerr.position,
+                         "report params are a JSON object (UnifiedAttestationReportParams)");
+    }
+    uat_err rc = check_msg(p, fields, "params");
+    const char *user = json_string_value(json_object_get(p, "hex_user_data"));
+    const char *nested = json_string_value(json_object_get(p, "json_nested_reports"));
+    const char *pem = json_string_value(json_object_get(p, "pem_public_key"));
+    int has_nonce = hex_nonce != NULL && hex_nonce[0] != '\0';
+    int has_user = user != NULL && user[0] != '\0';
+    if (rc == UAT_OK && nested != NULL && nested[0] != '\0') {
+        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "json_nested_reports", -1,
+                       "nested (group) reports are not written yet");
+    }
+    if (rc == UAT_OK && has_nonce && has_user) {
+        rc = UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "hex_user_data", -1,
+                       "give a nonce or hex_user_data, not both (jinzhao: "
+                       "HAVE_BOTH_NONCE_AND_USER_DATA)");
+    }
+    if (rc == UAT_OK && (has_nonce || has_user)) {
+        rc = first_half(has_nonce ? hex_nonce : user, has_nonce ? "report_hex_nonce" : "hex_user_data",
+                        report_data);
+    }
+    if (rc == UAT_OK && pem != NULL && pem[0] != '\0') {
+        uat_span part = uat_span_of(pem, strlen(pem));
+        rc = uat_hash(UAT_HASH_SHA256, &part, 1, report_data + 32);
+        *pem_out = rc == UAT_OK ? uat_strndup(pem, strlen(pem)) : NULL;
+        rc = rc == UAT_OK && *pem_out == NULL ? UAT_NOMEM(CHECK) : rc;
+    }
+    json_decref(p);
+    return rc;
+}
