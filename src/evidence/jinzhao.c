@@ -907,3 +907,151 @@ uat_err uat_jinzhao_report_data(const char *hex_nonce, const char *params, size_
     json_decref(p);
     return rc;
 }
+
+/* ---- jinzhao policy -> reference value documents (docs/compat.md, docs/appraisal.md) ---- */
+
+/* the hex of one field split into tee_claims of 48-byte registers (TDX, COMPAT.md D §3.1) */
+static uat_err split_regs(json_t *values, const char *field, const char *hex,
+                          const char *const *regs, size_t nregs)
+{
+    if (strlen(hex) != nregs * 96) {
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_VALUE, CHECK, field, -1,
+                         "%s is %zu hex chars, jinzhao's TDX %s is %zu", field, strlen(hex), field,
+                         nregs * 96);
+    }
+    for (size_t i = 0; i < nregs; i++) {
+        char path[64];
+        snprintf(path, sizeof(path), "tee_claims.%s", regs[i]);
+        json_t *l = json_pack("[s%]", hex + i * 96, (size_t)96);
+        UAT_ENSURE(l != NULL && json_object_set_new(values, path, l) == 0,
+                   UAT_ERR_RESOURCE_NO_MEMORY, CHECK, field, -1);
+    }
+    return UAT_OK;
+}
+
+static uat_err hex_value(json_t *values, const char *path, const char *field, const char *hex)
+{
+    for (const char *c = hex; *c != '\0'; c++) {
+        if (!((*c >= '0' && *c <= '9') || (*c >= 'a' && *c <= 'f') || (*c >= 'A' && *c <= 'F'))) {
+            return UAT_FAILF(UAT_ERR_PARSE_BAD_ENCODING, CHECK, field, -1, "%s is not hex", field);
+        }
+    }
+    UAT_ENSURE(json_object_set_new(values, path, json_pack("[s]", hex)) == 0,
+               UAT_ERR_RESOURCE_NO_MEMORY, CHECK, field, -1);
+    return UAT_OK;
+}
+
+/* One main_attributes entry as one reference value document. */
+static uat_err policy_entry(const json_t *e, size_t idx, json_t *docs)
+{
+    UAT_ENSURE(json_is_object(e), UAT_ERR_PARSE_BAD_JSON, CHECK, "main_attributes", -1);
+    UAT_TRY(check_msg(e, jz_attributes, "main_attributes"));
+    const char *platform = json_string_value(json_object_get(e, "str_tee_platform"));
+    size_t k = platform_index(platform);
+    if (k == sizeof(jz_platforms) / sizeof(jz_platforms[0])) {
+        return UAT_FAILF(platform == NULL || platform[0] == '\0' ? UAT_ERR_PARSE_BAD_VALUE
+                                                                 : UAT_ERR_UNSUPPORTED_TEE,
+                         CHECK, "str_tee_platform", -1,
+                         "each main_attributes entry must name its jinzhao platform "
+                         "(str_tee_platform) to become reference values");
+    }
+    int tdx = strcmp(platform, "TDX") == 0, kunpeng = jz_platforms[k].payload == JZ_KUNPENG;
+    json_t *d = json_object(), *v = json_object();
+    char id[48];
+    snprintf(id, sizeof(id), "jinzhao:main_attributes[%zu]", idx);
+    UAT_ENSURE(d != NULL && v != NULL && json_object_set_new(d, "id", json_string(id)) == 0 &&
+                   json_object_set_new(d, "tee", json_string(jz_platforms[k].tee)) == 0 &&
+                   json_object_set_new(d, "values", v) == 0,
+               UAT_ERR_RESOURCE_NO_MEMORY, CHECK, "", -1);
+    uat_err rc = UAT_OK;
+    static const char *const tdx_platform[] = {"mr_seam",      "mr_signer_seam", "mr_td",
+                                               "mr_config_id", "mr_owner",       "mr_owner_config"};
+    static const char *const tdx_boot[] = {"rtmr0", "rtmr1"}, *const tdx_ta[] = {"rtmr2", "rtmr3"};
+    for (size_t i = 1; rc == UAT_OK && jz_attributes[i].name != NULL; i++) {
+        const char *f = jz_attributes[i].name;
+        const char *s = json_string_value(json_object_get(e, f));
+        if (s == NULL || s[0] == '\0') {
+            continue; /* jinzhao: an empty field matches anything */
+        }
+        if (tdx && strcmp(f, "hex_platform_measurement") == 0) {
+            rc = split_regs(v, f, s, tdx_platform, 6);
+        } else if (tdx && strcmp(f, "hex_boot_measurement") == 0) {
+            rc = split_regs(v, f, s, tdx_boot, 2);
+        } else if (tdx && strcmp(f, "hex_ta_measurement") == 0) {
+            rc = split_regs(v, f, s, tdx_ta, 2);
+        } else if (!tdx && strcmp(f, "hex_ta_measurement") == 0) {
+            rc = hex_value(v, "measurement", f, s);
+        } else if (kunpeng && strcmp(f, "hex_ta_dyn_measurement") == 0) {
+            rc = hex_value(v, "tee_claims.ta_mem", f, s);
+        } else if (!tdx && !kunpeng && strcmp(f, "hex_signer") == 0) {
+            rc = hex_value(v, "signer", f, s);
+        } else if (!tdx && !kunpeng &&
+                   (strcmp(f, "hex_prod_id") == 0 || strcmp(f, "str_min_isvsvn") == 0)) {
+            long long n;
+            rc = jz_int(s, f, &n);
+            json_t *c = strcmp(f, "hex_prod_id") == 0 ? json_pack("[I]", (json_int_t)n)
+                                                       : json_pack("{s:I}", "min", (json_int_t)n);
+            if (rc == UAT_OK && json_object_set_new(v, f[0] == 'h' ? "product_id" : "svn", c) != 0) {
+                rc = UAT_NOMEM(CHECK);
+            } else if (rc != UAT_OK) {
+                json_decref(c);
+            }
+        } else if (!kunpeng && strcmp(f, "bool_debug_disabled") == 0) {
+            if (!jz_bool(s)) { /* jinzhao compares equal: this entry wants a debuggable TEE */
+                rc = json_object_set_new(v, "debug", json_pack("[b]", 1)) == 0 &&
+                             json_object_set_new(d, "debug_insecure", json_true()) == 0
+                         ? UAT_OK
+                         : UAT_NOMEM(CHECK);
+            }
+        } else {
+            rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, f, -1,
+                           "%s of %s is not a reference value (a per-attestation binding, or a "
+                           "value uattest's claims do not carry): give it to the verifier "
+                           "(--report-data, the AuthReport key) or drop it",
+                           f, platform);
+        }
+    }
+    if (rc == UAT_OK && json_array_append_new(docs, d) != 0) {
+        return UAT_NOMEM(CHECK);
+    }
+    if (rc != UAT_OK) {
+        json_decref(d);
+    }
+    return rc;
+}
+
+uat_err uat_jinzhao_policy_refvals(uat_span text, json_t *docs)
+{
+    json_error_t jerr;
+    json_t *p = json_loadb((const char *)text.p, text.len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(p)) {
+        json_decref(p);
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "policy", jerr.position,
+                         "a jinzhao policy is a JSON object (UnifiedAttestationPolicy)");
+    }
+    static const char *const names[] = {"pem_public_key", "main_attributes", "nested_policies",
+                                        NULL};
+    const json_t *main = json_object_get(p, "main_attributes");
+    const json_t *nested = json_object_get(p, "nested_policies");
+    uat_err rc = uat_json_only_members(p, names, CHECK, "policy");
+    rc = rc == UAT_OK ? optional_string(p, "pem_public_key") : rc;
+    if (rc == UAT_OK && json_string_length(json_object_get(p, "pem_public_key")) > 0) {
+        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "pem_public_key", -1,
+                       "pem_public_key is a binding, not a reference value: verify the "
+                       "AuthReport that carries it");
+    }
+    if (rc == UAT_OK && nested != NULL && !(json_is_object(nested) && json_object_size(nested) == 0)) {
+        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "nested_policies", -1,
+                       "nested (group) policies are not imported yet");
+    }
+    if (rc == UAT_OK && (!json_is_array(main) || json_array_size(main) == 0)) {
+        rc = UAT_FAILF(UAT_ERR_PARSE_BAD_VALUE, CHECK, "main_attributes", -1,
+                       "the jinzhao policy has no main_attributes entry (jinzhao: "
+                       "RULE_ENTRY_EMPTY)");
+    }
+    for (size_t i = 0; rc == UAT_OK && i < json_array_size(main); i++) {
+        rc = policy_entry(json_array_get(main, i), i, docs);
+    }
+    json_decref(p);
+    return rc;
+}
