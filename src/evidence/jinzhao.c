@@ -686,10 +686,13 @@ static uat_err attributes(const uat_claims *c, json_t **out)
         rc = rc == UAT_OK ? set_dec(o, "str_min_isvsvn", c, "svn") : rc;
     }
     int debug = 0;
-    if (rc == UAT_OK && uat_claims_get_bool(c, "debug", &debug) == UAT_OK && !is_kunpeng) {
-        json_object_set_new(o, "bool_debug_disabled", json_string(debug ? "false" : "true"));
+    if (rc == UAT_OK && !is_kunpeng) {
+        if (uat_claims_get_bool(c, "debug", &debug) == UAT_OK) {
+            json_object_set_new(o, "bool_debug_disabled", json_string(debug ? "false" : "true"));
+        } else {
+            uat_error_clear(); /* no debug claim: the attribute is left out */
+        }
     }
-    uat_error_clear();
     if (rc == UAT_OK && is_kunpeng) {
         rc = set_hex(o, "hex_nonce", c, 0, rd, 0, 0);
     } else if (rc == UAT_OK) {
