@@ -11,6 +11,7 @@
 #include "uattest/composite.h"
 #include "uattest/err.h"
 #include "uattest/evidence.h"
+#include "uattest/jinzhao.h"
 #include "uattest/ratls.h"
 #include "uattest/token.h"
 #include "uattest/verifier.h"

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/limits.h"
+#include "evidence/jinzhao.h"
 #include "evidence/registry.h"
 #include "uattest/appraisal.h"
 
@@ -11,6 +12,10 @@
 
 static uat_err convert(const char *format, uat_span text, json_t *docs)
 {
+    if (strcmp(format, "jinzhao") == 0) {
+        /* jinzhao policies span TEEs (one entry per platform): not one TEE's format */
+        return uat_jinzhao_policy_refvals(text, docs);
+    }
     for (size_t i = 0; i < uat_registry_count(); i++) {
         const uat_tee_ops *ops = uat_registry_at(i);
         if (ops->refvals_import == NULL) {

@@ -24,7 +24,9 @@ static void collect_help(void)
            "  -O, --opt KEY=VALUE  a TEE-specific attester option (repeatable; docs/tees.md)\n"
            "  --state-dir DIR      where attesters keep keys (default $UATTEST_STATE_DIR,\n"
            "                       ~/.local/share/uattest, or /var/lib/uattest as root)\n"
-           "  --format json|cbor   CMW serialization (default json)\n"
+           "  --format json|cbor|jinzhao\n"
+           "                       CMW serialization (default json), or a jinzhao-attest\n"
+           "                       UnifiedAttestationReport (BackgroundCheck; docs/compat.md)\n"
            "  -o, --out FILE       output file (default stdout)\n",
            prog, prog);
 }
@@ -67,11 +69,12 @@ int cmd_collect(int argc, char **argv)
     if (optind != argc) {
         return usage_error("collect", "unexpected argument");
     }
-    enum uat_cmw_format fmt = strcmp(format, "json") == 0   ? UAT_CMW_JSON
-                              : strcmp(format, "cbor") == 0 ? UAT_CMW_CBOR
-                                                            : 0;
+    int jinzhao = strcmp(format, "jinzhao") == 0;
+    enum uat_cmw_format fmt = strcmp(format, "json") == 0 || jinzhao ? UAT_CMW_JSON
+                              : strcmp(format, "cbor") == 0          ? UAT_CMW_CBOR
+                                                                     : 0;
     if (fmt == 0) {
-        return usage_error("collect", "--format is json or cbor");
+        return usage_error("collect", "--format is json, cbor or jinzhao");
     }
     uint8_t rd[64];
     int have = 0;
@@ -98,7 +101,12 @@ int cmd_collect(int argc, char **argv)
     }
     uint8_t *bytes = NULL;
     size_t n = 0;
-    if (e == UAT_OK) {
+    if (e == UAT_OK && jinzhao) {
+        char *text = NULL;
+        e = uat_jinzhao_from_cmw(cmw, NULL, NULL, &text);
+        bytes = (uint8_t *)text;
+        n = text != NULL ? strlen(text) : 0;
+    } else if (e == UAT_OK) {
         e = uat_cmw_serialize(cmw, fmt, &bytes, &n);
     }
     uat_cmw_free(cmw);
@@ -106,7 +114,7 @@ int cmd_collect(int argc, char **argv)
     if (e != UAT_OK) {
         return fail("collect", e);
     }
-    if (fmt == UAT_CMW_JSON) {
+    if (fmt == UAT_CMW_JSON && !jinzhao) {
         bytes[n++] = '\n'; /* serialize leaves room for a terminator */
     }
     rc = write_output(out, bytes, n);

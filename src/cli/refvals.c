@@ -11,7 +11,8 @@ static void refvals_help(void)
     printf("usage: %s refvals import --format FORMAT [-o OUT] FILE|-\n"
            "Converts reference values kept in another system's format into uattest reference\n"
            "value documents (a JSON array for 'verify --reference-values').\n"
-           "formats: kunpengsecl (baseline files: 'UUID image-hash memory-hash' per line)\n",
+           "formats: kunpengsecl (baseline files: 'UUID image-hash memory-hash' per line)\n"
+           "         jinzhao (UnifiedAttestationPolicy JSON, docs/compat.md)\n",
            prog);
 }
 

@@ -28,4 +28,10 @@ UAT_MUST_USE uat_err uat_jinzhao_unwrap(uat_span in, const uat_tee_ops **ops, ua
 UAT_MUST_USE uat_err uat_jinzhao_check_key(uat_span in, const char *tee,
                                            const char *report_data_hex);
 
+/* A jinzhao UnifiedAttestationPolicy (COMPAT.md D §3.2) as reference value documents appended to
+ * docs (docs/appraisal.md), one per main_attributes entry, for `refvals import --format jinzhao`
+ * (src/appraisal/import.c). Each entry must name its platform; fields that are bindings or that
+ * uattest's claims do not carry are UNSUPPORTED_FEATURE naming the field (docs/compat.md). */
+UAT_MUST_USE uat_err uat_jinzhao_policy_refvals(uat_span text, json_t *docs);
+
 #endif

@@ -1,9 +1,12 @@
 /* libFuzzer target: jinzhao-attest report JSON (src/evidence/jinzhao.c), unwrapped to the platform
- * evidence without verification, and the resolve layer that detects it. */
+ * evidence without verification, written back as jinzhao writes it, imported as a jinzhao
+ * policy, and the resolve layer that detects it. */
 #include <stdlib.h>
+#include <string.h>
 
 #include "evidence/jinzhao.h"
 #include "evidence/resolve.h"
+#include "uattest/jinzhao.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -20,6 +23,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     }
     uat_buf_free(&inner);
+    /* writing back is a fixed point: what uattest writes, it reads and writes identically */
+    char *once = NULL, *twice = NULL;
+    if (uat_jinzhao_rewrite(data, size, &once) == UAT_OK) {
+        if (uat_jinzhao_rewrite((const uint8_t *)once, strlen(once), &twice) != UAT_OK ||
+            strcmp(once, twice) != 0) {
+            abort();
+        }
+    }
+    free(once);
+    free(twice);
+    /* the same bytes as a jinzhao policy to import */
+    json_t *docs = json_array();
+    if (docs != NULL && uat_jinzhao_policy_refvals(in, docs) == UAT_OK && json_array_size(docs) == 0) {
+        abort();
+    }
+    json_decref(docs);
     if (uat_jinzhao_sniff(in) && size > 0) {
         uat_cmw *c = NULL;
         if (uat_resolve_input(data, size, &c) == UAT_OK) {
