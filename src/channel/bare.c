@@ -66,16 +66,16 @@ static uat_err make_evidence(uat_channel *ch)
     uint8_t rd[UAT_REPORT_DATA_LEN];
     UAT_TRY(uat_chan_bare_binding(ch->role, ch->peer.nonce, ch->th, b->own_q, rd));
     uat_cmw *cmw = NULL;
-    UAT_TRY(uat_attester_collect(b->att, rd, &cmw));
-    uint8_t *bytes = NULL;
-    size_t n = 0;
-    uat_err rc = uat_cmw_serialize(cmw, UAT_CMW_CBOR, &bytes, &n);
-    uat_cmw_free(cmw);
     uat_buf proof;
     uat_buf_init(&proof, UAT_MAX_EVIDENCE_BYTES);
-    if (rc == UAT_OK && b->tee_key != NULL) {
-        rc = uat_attester_kx_prove(b->att, b->tee_key, rd, &proof);
+    uat_err rc = b->tee_key != NULL ? uat_attester_kx_prove(b->att, b->tee_key, rd, &cmw, &proof)
+                                    : uat_attester_collect(b->att, rd, &cmw);
+    uint8_t *bytes = NULL;
+    size_t n = 0;
+    if (rc == UAT_OK) {
+        rc = uat_cmw_serialize(cmw, UAT_CMW_CBOR, &bytes, &n);
     }
+    uat_cmw_free(cmw);
     if (rc == UAT_OK) {
         rc = uat_chan_bare_ev_build(ch->own_mech, b->own_q, uat_span_of(bytes, n),
                                     uat_buf_span(&proof), &ch->own_ev);

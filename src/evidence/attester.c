@@ -258,12 +258,20 @@ uat_err uat_attester_kx_create(uat_attester *a, void **key, uint8_t pub[UAT_KX_P
 }
 
 uat_err uat_attester_kx_prove(uat_attester *a, void *key, const uint8_t *report_data,
-                              uat_buf *proof)
+                              uat_cmw **evidence, uat_buf *proof)
 {
-    UAT_ENSURE(uat_attester_has_kx(a) && key != NULL && report_data != NULL && proof != NULL,
+    UAT_ENSURE(uat_attester_has_kx(a) && key != NULL && report_data != NULL && evidence != NULL &&
+                   proof != NULL,
                UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.kx", "", -1);
     uat_attest_ctx ctx = KX_CTX(a);
-    return a->ops->kx_prove(&ctx, key, report_data, proof);
+    uat_buf ev;
+    uat_buf_init(&ev, UAT_MAX_EVIDENCE_BYTES);
+    uat_err rc = a->ops->kx_prove(&ctx, key, report_data, &ev, proof);
+    if (rc == UAT_OK) {
+        rc = uat_cmw_record_new(a->ops->media_type, ev.p, ev.len, UAT_CMW_IND_EVIDENCE, evidence);
+    }
+    uat_buf_free(&ev);
+    return rc;
 }
 
 uat_err uat_attester_kx_agree(uat_attester *a, void *key, const uint8_t peer[UAT_KX_POINT_LEN],

@@ -7,6 +7,7 @@
 #include "core/buf.h"
 #include "core/codec.h"
 #include "evidence/claims_int.h"
+#include "uattest/evidence.h"
 
 #define UAT_KX_POINT_LEN 65u /* an uncompressed P-256 point */
 
@@ -107,10 +108,11 @@ typedef struct uat_tee_ops {
      * binds it through the report data alone. pub / peer: uncompressed points (0x04 || x || y).
      * kx_create: a fresh key; *key is the TEE's handle, freed by kx_free. */
     uat_err (*kx_create)(const uat_attest_ctx *ctx, void **key, uint8_t pub[UAT_KX_POINT_LEN]);
-    /* The key's proof bound to report_data (TPM: TPM2_Certify by the AK that quotes, with
-     * report_data as qualifying data), in the TEE's own format. */
+    /* The TEE's evidence carrying report_data (as collect; made on the key's own connection to
+     * the device) and the key's proof bound to report_data (TPM: TPM2_Quote, and TPM2_Certify of
+     * the key by the same AK, both with report_data as qualifying data), in the TEE's format. */
     uat_err (*kx_prove)(const uat_attest_ctx *ctx, void *key, const uint8_t *report_data,
-                        uat_buf *proof);
+                        uat_buf *evidence, uat_buf *proof);
     /* Z, the shared x coordinate (32 bytes), computed inside the TEE (TPM: TPM2_ECDH_ZGen). */
     uat_err (*kx_agree)(void *key, const uint8_t peer[UAT_KX_POINT_LEN], uint8_t z[32]);
     void (*kx_free)(void *key);
@@ -128,7 +130,8 @@ int uat_attester_has_kx(const struct uat_attester *a);
 UAT_MUST_USE uat_err uat_attester_kx_create(struct uat_attester *a, void **key,
                                             uint8_t pub[UAT_KX_POINT_LEN]);
 UAT_MUST_USE uat_err uat_attester_kx_prove(struct uat_attester *a, void *key,
-                                           const uint8_t *report_data, uat_buf *proof);
+                                           const uint8_t *report_data, uat_cmw **evidence,
+                                           uat_buf *proof);
 UAT_MUST_USE uat_err uat_attester_kx_agree(struct uat_attester *a, void *key,
                                            const uint8_t peer[UAT_KX_POINT_LEN], uint8_t z[32]);
 void uat_attester_kx_free(struct uat_attester *a, void *key);
