@@ -570,6 +570,10 @@ const uat_ear *uat_channel_peer_ear(const uat_channel *ch)
 
 void uat_channel_close(uat_channel *ch)
 {
+    if (ch != NULL && ch->bare != NULL) {
+        uat_err sent = uat_chan_bare_shutdown(ch); /* bare mode's close_notify */
+        (void)sent; /* best effort: the peer may be gone */
+    }
     if (ch != NULL) {
         channel_free(ch);
     }
