@@ -10,9 +10,12 @@
 #     (VERIFY_POLICY), a TLS-mode peer (no common framing: refused, never accepted);
 #  5. evidence replayed from an earlier run, and a relay proxy that splices two sessions
 #     (channel_relay.py): VERIFY_BINDING channel.binding.
-# usage: channel_bare.sh UATTEST
+#  6. real SGX and TDX quotes from the corpus presented as fresh evidence (a proxy rewrites the
+#     connecting side's offer and evidence): VERIFY_BINDING channel.binding.
+# usage: channel_bare.sh UATTEST CORPUS_DIR
 set -uo pipefail
-U=${1:?usage: channel_bare.sh UATTEST}
+U=${1:?usage: channel_bare.sh UATTEST CORPUS_DIR}
+C=${2:?usage: channel_bare.sh UATTEST CORPUS_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/tpm_lib.sh"
 tpm_setup
@@ -179,4 +182,23 @@ for attack in record replay relay; do
     fi
     expect_refused "r$attack" "c$attack" VERIFY_BINDING channel.binding
     echo "ok - $attack: VERIFY_BINDING (channel.binding) on the listener, IO_PEER_ALERT on the peer"
+done
+
+# 6. real SGX and TDX quotes (../shared/corpus, verified at their pinned time with their collateral)
+#    presented as fresh evidence: they verify, but their report data is not this run's
+for q in "sgx intel-sgx-dcap/s1-dcapqvl-sgx-v3-processor intel-sgx-dcap/trust 2025-07-01T00:00:00Z" \
+    "tdx intel-tdx/t1-dcapqvl-tdx-v4-uptodate intel-tdx/trust 2025-07-01T00:00:00Z"; do
+    read -r mech dir trust at <<<"$q"
+    listen "q$mech" "${B[@]}" "${SIM2[@]}" --trust "$C/$trust" --collateral "$C/$dir" --at "$at" --echo
+    rm -f "$W/relay.port"
+    python3 "$HERE/channel_relay.py" quote "$port" "$W/relay.port" "$C/$dir/quote.bin" "$mech" \
+        >"$W/proxy-q$mech.out" 2>&1 &
+    ppid=$!
+    pids+=("$ppid")
+    for _ in $(seq 100); do [ -s "$W/relay.port" ] && break; sleep 0.05; done
+    CPORT=$(cat "$W/relay.port") connect "cq$mech" "${B[@]}" "${SIM[@]}" --trust "$W/S2/trust" \
+        --message hello-bare
+    wait "$ppid"
+    expect_refused "q$mech" "cq$mech" VERIFY_BINDING channel.binding
+    echo "ok - a real $mech quote presented as fresh evidence: VERIFY_BINDING (channel.binding)"
 done

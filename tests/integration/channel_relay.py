@@ -7,7 +7,11 @@ messages (type: 1 byte, length: 4 bytes big-endian, body) from the connecting si
   relay   splices two sessions: the listener gets an offer with another nonce (a session of the
           proxy's own), the connecting side the listener's offer, then evidence from one session
           goes into the other.
-usage: channel_relay.py record|replay|relay PORT PORTFILE CAPTURE"""
+  quote   presents a real quote as fresh evidence: the connecting side's offer says it attests
+          with mechanism MECH only, and its evidence message carries the quote in QUOTE_FILE
+          (with the connecting side's own key): the quote's report data cannot match this run.
+usage: channel_relay.py record|replay|relay PORT PORTFILE CAPTURE
+       channel_relay.py quote PORT PORTFILE QUOTE_FILE MECH"""
 import os
 import socket
 import sys
@@ -42,6 +46,40 @@ def pipe(src, dst):
             pass
 
 
+def head(major, n):
+    if n < 24:
+        return bytes([major << 5 | n])
+    if n < 256:
+        return bytes([major << 5 | 24, n])
+    if n < 65536:
+        return bytes([major << 5 | 25]) + n.to_bytes(2, "big")
+    return bytes([major << 5 | 26]) + n.to_bytes(4, "big")
+
+
+def quote_offer(body, mech):
+    """[1, attest, verify, nonce] with attest = [mech]: the rest kept as it was."""
+    i = 2  # 0x84 0x01
+    n = body[i] & 0x1F
+    i += 1
+    for _ in range(n):  # short text strings (mechanism names are at most 32 bytes)
+        ln = body[i] & 0x1F
+        i += 1
+        if ln == 24:
+            ln = body[i]
+            i += 1
+        i += ln
+    m = mech.encode()
+    return body[:2] + head(4, 1) + head(3, len(m)) + m + body[i:]
+
+
+def quote_evidence(body, quote, mech):
+    """[mech, key, cmw, proof]: the key kept, the quote as the evidence, no proof."""
+    key = body[body.index(b"\x58\x41\x04") + 2:][:65]
+    m = mech.encode()
+    return (head(4, 4) + head(3, len(m)) + m + head(2, 65) + key + head(2, len(quote)) + quote +
+            head(2, 0))
+
+
 def main():
     mode, port, portfile, capture = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     ls = socket.socket()
@@ -63,6 +101,12 @@ def main():
             break
         if hdr[0] == OFFER and mode == "relay":
             body = body[:-32] + os.urandom(32)  # the proxy's own session with the listener
+        if mode == "quote" and hdr[0] in (OFFER, EVIDENCE):
+            with open(capture, "rb") as f:
+                quote = f.read()
+            body = (quote_offer(body, sys.argv[5]) if hdr[0] == OFFER
+                    else quote_evidence(body, quote, sys.argv[5]))
+            hdr = hdr[:1] + len(body).to_bytes(4, "big")
         if hdr[0] == EVIDENCE and mode == "record":
             with open(capture, "wb") as f:
                 f.write(hdr + body)
