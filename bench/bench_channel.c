@@ -4,6 +4,8 @@
  *             accepting the decoded leaf), then close
  *   channel = uat_channel_connect / uat_channel_accept sim <-> sim: the same TLS 1.3 handshake,
  *             offers, evidence both ways (collect + verify each way), key confirmation
+ *   bare    = the same in bare mode (no TLS: software ECDH P-256 keys bound into the evidence,
+ *             HKDF-SHA-256, key confirmation both ways)
  * plus the breakdown of one sim evidence generation and one verification. Goal: <= 1.5x plain. */
 #include <pthread.h>
 #include <stdio.h>
@@ -165,21 +167,30 @@ int main(int argc, char **argv)
     struct side csrv = {0, 1, NULL, channel_cfg(b, vs)}, ccli = {0, 1, NULL, channel_cfg(a, vc)};
     plain_ctx(1, &psrv.tls);
     plain_ctx(0, &pcli.tls);
-    double plain = 0, chan = 0;
+    struct side bsrv = {0, 1, NULL, channel_cfg(b, vs)}, bcli = {0, 1, NULL, channel_cfg(a, vc)};
+    check(uat_channel_cfg_set_mode(bsrv.cfg, UAT_CHANNEL_MODE_BARE), "bare");
+    check(uat_channel_cfg_set_mode(bcli.cfg, UAT_CHANNEL_MODE_BARE), "bare");
+    double plain = 0, chan = 0, bare = 0;
     for (int round = 0; round < 3; round++) { /* interleaved rounds: the same machine state */
         plain += per_run(&psrv, &pcli, n / 3);
         chan += per_run(&csrv, &ccli, n / 3);
+        bare += per_run(&bsrv, &bcli, n / 3);
     }
     plain /= 3;
     chan /= 3;
+    bare /= 3;
     double gen = 0, ver = 0;
     breakdown(a, vc, n, &gen, &ver);
     printf("mutual handshake wall time  plain TLS 1.3 %7.1f us | channel sim<->sim %7.1f us "
            "= %.2fx plain (goal <= 1.5x)\n",
            plain * 1e6, chan * 1e6, chan / plain);
+    printf("bare mode sim<->sim %7.1f us = %.2fx plain TLS 1.3, %.2fx TLS mode\n", bare * 1e6,
+           bare / plain, bare / chan);
     printf("breakdown per side: sim evidence generation %6.1f us, verification %6.1f us; "
            "TLS + messages + binding %6.1f us per run\n",
            gen * 1e6, ver * 1e6, (chan - 2 * (gen + ver)) * 1e6);
+    uat_channel_cfg_free(bsrv.cfg);
+    uat_channel_cfg_free(bcli.cfg);
     uat_channel_cfg_free(csrv.cfg);
     uat_channel_cfg_free(ccli.cfg);
     uat_tls_ctx_free(psrv.tls);

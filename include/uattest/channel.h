@@ -40,6 +40,16 @@ UAT_API void uat_channel_cfg_set_verifier(uat_channel_cfg *c, uat_verifier *v);
 UAT_API void uat_channel_cfg_set_appraisal(uat_channel_cfg *c, const uat_refvals *refvals,
                                            const uat_policy *policy);
 
+/* How the run is carried (docs/channel.md): TLS 1.3 (the default), or bare: over the stream
+ * itself, with ECDH P-256 keys bound into the evidence (a key the TEE holds when it can, else
+ * one made in software and bound through the report data), HKDF-SHA-256 over Z and the
+ * transcript, and AES-256-GCM records with sequence numbers. Both ends must use the same mode. */
+enum uat_channel_mode {
+    UAT_CHANNEL_MODE_TLS = 0,
+    UAT_CHANNEL_MODE_BARE = 1,
+};
+UAT_API UAT_MUST_USE uat_err uat_channel_cfg_set_mode(uat_channel_cfg *c, int mode);
+
 typedef struct uat_channel uat_channel;
 /* Runs the whole protocol on a connected blocking stream socket (the caller owns fd; ignore
  * SIGPIPE): TLS 1.3 handshake, offers, evidence both ways, key confirmation. On failure the peer

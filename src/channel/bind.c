@@ -60,3 +60,22 @@ uat_err uat_chan_transcript_full(const uint8_t th[UAT_CHAN_HASH_SIZE], uat_span 
                          uat_span_of(hs, sizeof(hs))};
     return uat_hash(UAT_HASH_SHA256, parts, 4, out);
 }
+
+static const char bare_label[] = "uattest-channel/1 bare evidence";
+
+uat_err uat_chan_bare_binding(char role, const uint8_t peer_nonce[UAT_CHANNEL_NONCE_SIZE],
+                              const uint8_t th[UAT_CHAN_HASH_SIZE],
+                              const uint8_t key[UAT_CHAN_POINT_SIZE],
+                              uint8_t rd[UAT_REPORT_DATA_LEN])
+{
+    UAT_ENSURE(role == 'c' || role == 's', UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.binding",
+               "role", -1);
+    uint8_t r = (uint8_t)role;
+    /* a label of its own: evidence made for TLS mode never verifies in bare mode, nor back */
+    uat_span parts[5] = {uat_span_of(bare_label, sizeof(bare_label) - 1), uat_span_of(&r, 1),
+                         uat_span_of(peer_nonce, UAT_CHANNEL_NONCE_SIZE),
+                         uat_span_of(th, UAT_CHAN_HASH_SIZE),
+                         uat_span_of(key, UAT_CHAN_POINT_SIZE)};
+    memset(rd, 0, UAT_REPORT_DATA_LEN);
+    return uat_hash(UAT_HASH_SHA256, parts, 5, rd);
+}

@@ -162,3 +162,11 @@ uat_attester *uat_chan_attester(const uat_channel_cfg *c, const char *mech)
     }
     return NULL;
 }
+
+uat_err uat_channel_cfg_set_mode(uat_channel_cfg *c, int mode)
+{
+    UAT_ENSURE(c != NULL && (mode == UAT_CHANNEL_MODE_TLS || mode == UAT_CHANNEL_MODE_BARE),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.mode", "mode", -1);
+    c->mode = mode;
+    return UAT_OK;
+}

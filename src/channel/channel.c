@@ -7,29 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <errno.h>
 #include <unistd.h>
 
 #include "channel/channel_cfg.h"
 
 #define FINISHED_LABEL "EXPORTER-uattest-channel-finished"
 
-struct uat_channel {
-    const uat_channel_cfg *cfg;
-    uat_tls_conn *tls;
-    int fd;     /* the connected socket */
-    int own_fd; /* the socket connect_host opened, else -1 */
-    char role;  /* 'c' (TLS client) or 's' */
-    int have_peer_key;
-    uint8_t peer_spki_hash[UAT_CHAN_HASH_SIZE];
-    uat_chan_offer own, peer;
-    uat_buf own_offer, peer_offer, own_ev, peer_ev; /* bodies as this side sent / received them */
-    uint8_t th[UAT_CHAN_HASH_SIZE];       /* offers */
-    uint8_t exporter[UAT_CHAN_HASH_SIZE]; /* TLS exporter, context TH */
-    uint8_t th_full[UAT_CHAN_HASH_SIZE];  /* offers and both evidence messages */
-    uat_chan_mech own_mech, peer_mech;
-    uat_claims *claims;
-    uat_ear *ear;
-};
 
 static const char *type_name(uint8_t t)
 {
@@ -38,6 +22,7 @@ static const char *type_name(uint8_t t)
     case UAT_CHAN_EVIDENCE: return "evidence";
     case UAT_CHAN_FINISHED: return "finished";
     case UAT_CHAN_ALERT: return "alert";
+    case UAT_CHAN_RECORD: return "record";
     default: return "unknown";
     }
 }
@@ -48,6 +33,7 @@ static size_t type_max(uint8_t t)
     case UAT_CHAN_OFFER: return UAT_CHAN_MAX_OFFER;
     case UAT_CHAN_EVIDENCE: return UAT_CHAN_MAX_EVIDENCE;
     case UAT_CHAN_FINISHED: return UAT_CHAN_MAX_FINISHED;
+    case UAT_CHAN_RECORD: return UAT_CHAN_MAX_RECORD;
     default: return UAT_CHAN_MAX_ALERT;
     }
 }
@@ -67,7 +53,49 @@ uat_err uat_chan_record_peer_key(void *user, const uat_cert *leaf)
     return rc;
 }
 
-static uat_err recv_msg(uat_channel *ch, uint8_t expect, uat_buf *body);
+
+/* The stream under the messages: TLS in TLS mode, the bare file descriptor in bare mode. */
+static uat_err io_write(uat_channel *ch, const uint8_t *p, size_t n)
+{
+    if (ch->tls != NULL) {
+        return uat_tls_write(ch->tls, p, n);
+    }
+    while (n > 0) {
+        ssize_t k = send(ch->fd, p, n, MSG_NOSIGNAL);
+        if (k < 0 && errno == ENOTSOCK) {
+            k = write(ch->fd, p, n); /* a pipe: the caller ignores SIGPIPE */
+        }
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k <= 0) {
+            return UAT_FAILF(UAT_ERR_IO_NETWORK, "channel.stream", "write", -1,
+                             "cannot write to the peer: %s", k < 0 ? strerror(errno) : "closed");
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return UAT_OK;
+}
+
+static uat_err io_read(uat_channel *ch, uint8_t *p, size_t n, size_t *got)
+{
+    if (ch->tls != NULL) {
+        return uat_tls_read(ch->tls, p, n, got);
+    }
+    for (;;) {
+        ssize_t k = read(ch->fd, p, n);
+        if (k < 0 && errno == EINTR) {
+            continue;
+        }
+        if (k < 0 && errno != ECONNRESET) {
+            return UAT_FAILF(UAT_ERR_IO_NETWORK, "channel.stream", "read", -1,
+                             "cannot read from the peer: %s", strerror(errno));
+        }
+        *got = k < 0 ? 0 : (size_t)k; /* a reset is a close: the message is then truncated */
+        return UAT_OK;
+    }
+}
 
 /* The peer failed and closed while this side was still sending: its alert may be waiting. */
 static uat_err alert_after_failed_write(uat_channel *ch, uat_err rc)
@@ -79,7 +107,7 @@ static uat_err alert_after_failed_write(uat_channel *ch, uat_err rc)
     snprintf(message, sizeof(message), "%s", saved.message);
     uat_buf b;
     uat_buf_init(&b, UAT_CHAN_MAX_ALERT);
-    uat_err got = recv_msg(ch, UAT_CHAN_ALERT, &b);
+    uat_err got = uat_chan_recv(ch, UAT_CHAN_ALERT, &b);
     uat_buf_free(&b);
     if (got == UAT_ERR_IO_PEER_ALERT) {
         return got;
@@ -87,7 +115,7 @@ static uat_err alert_after_failed_write(uat_channel *ch, uat_err rc)
     return UAT_FAILF(rc, check, field, saved.offset, "%s", message);
 }
 
-static uat_err send_msg(uat_channel *ch, uint8_t type, uat_span body)
+uat_err uat_chan_send(uat_channel *ch, uint8_t type, uat_span body)
 {
     uat_buf wire, copy;
     uat_buf_init(&wire, UAT_CHAN_HEADER_SIZE + UAT_CHAN_MAX_EVIDENCE);
@@ -104,7 +132,7 @@ static uat_err send_msg(uat_channel *ch, uint8_t type, uat_span body)
     UAT_TRY_GOTO(rc, uat_buf_put_u8(&wire, type), out);
     UAT_TRY_GOTO(rc, uat_buf_put_u32be(&wire, (uint32_t)body.len), out);
     UAT_TRY_GOTO(rc, uat_buf_append(&wire, body.p, body.len), out);
-    rc = uat_tls_write(ch->tls, wire.p, wire.len);
+    rc = io_write(ch, wire.p, wire.len);
     if (rc == UAT_ERR_IO_NETWORK && type != UAT_CHAN_ALERT) {
         rc = alert_after_failed_write(ch, rc);
     }
@@ -115,12 +143,12 @@ out:
 }
 
 /* Reads n bytes; *got < n only when the peer closed the connection. */
-static uat_err read_exact(uat_channel *ch, uint8_t *p, size_t n, size_t *got)
+uat_err uat_chan_read_exact(uat_channel *ch, uint8_t *p, size_t n, size_t *got)
 {
     *got = 0;
     while (*got < n) {
         size_t k = 0;
-        UAT_TRY(uat_tls_read(ch->tls, p + *got, n - *got, &k));
+        UAT_TRY(io_read(ch, p + *got, n - *got, &k));
         if (k == 0) {
             return UAT_OK;
         }
@@ -139,11 +167,15 @@ static uat_err peer_alert(uat_span body)
 }
 
 /* One message of the expected type (an alert from the peer ends the run with IO_PEER_ALERT). */
-static uat_err recv_msg(uat_channel *ch, uint8_t expect, uat_buf *body)
+uat_err uat_chan_recv(uat_channel *ch, uint8_t expect, uat_buf *body)
 {
     uint8_t hdr[UAT_CHAN_HEADER_SIZE];
     size_t got = 0;
-    UAT_TRY(read_exact(ch, hdr, sizeof(hdr), &got));
+    UAT_TRY(uat_chan_read_exact(ch, hdr, sizeof(hdr), &got));
+    if (got == 0 && expect == UAT_CHAN_RECORD) {
+        return UAT_FAILF(UAT_ERR_PARSE_TRUNCATED, "channel.record", "close", 0,
+                         "the peer's stream ended without its close record: truncated");
+    }
     if (got == 0) {
         return UAT_FAILF(UAT_ERR_IO_NETWORK, "channel.message", type_name(expect), 0,
                          "the peer closed the channel before its %s message", type_name(expect));
@@ -162,7 +194,7 @@ static uat_err recv_msg(uat_channel *ch, uint8_t expect, uat_buf *body)
     }
     UAT_ENSURE(len <= type_max(type), UAT_ERR_PARSE_BAD_LENGTH, "channel.message", "length", 1);
     UAT_TRY(uat_buf_reserve(body, len));
-    UAT_TRY(read_exact(ch, body->p + body->len, len, &got));
+    UAT_TRY(uat_chan_read_exact(ch, body->p + body->len, len, &got));
     UAT_ENSURE(got == len, UAT_ERR_PARSE_TRUNCATED, "channel.message", type_name(type),
                (int64_t)(UAT_CHAN_HEADER_SIZE + got));
     body->len += len;
@@ -182,14 +214,14 @@ static uat_err exchange_offers(uat_channel *ch)
     UAT_TRY(uat_chan_own_offer(ch->cfg, &ch->own));
     UAT_TRY(uat_chan_offer_build(&ch->own, &ch->own_offer));
     if (ch->role == 'c') {
-        UAT_TRY(send_msg(ch, UAT_CHAN_OFFER, uat_buf_span(&ch->own_offer)));
-        UAT_TRY(recv_msg(ch, UAT_CHAN_OFFER, &ch->peer_offer));
+        UAT_TRY(uat_chan_send(ch, UAT_CHAN_OFFER, uat_buf_span(&ch->own_offer)));
+        UAT_TRY(uat_chan_recv(ch, UAT_CHAN_OFFER, &ch->peer_offer));
         UAT_TRY(uat_chan_offer_parse(uat_buf_span(&ch->peer_offer), &ch->peer));
     } else {
         /* a malformed offer is refused before this side says anything about itself */
-        UAT_TRY(recv_msg(ch, UAT_CHAN_OFFER, &ch->peer_offer));
+        UAT_TRY(uat_chan_recv(ch, UAT_CHAN_OFFER, &ch->peer_offer));
         UAT_TRY(uat_chan_offer_parse(uat_buf_span(&ch->peer_offer), &ch->peer));
-        UAT_TRY(send_msg(ch, UAT_CHAN_OFFER, uat_buf_span(&ch->own_offer)));
+        UAT_TRY(uat_chan_send(ch, UAT_CHAN_OFFER, uat_buf_span(&ch->own_offer)));
     }
     /* an offer reflected back carries this side's own nonce */
     UAT_ENSURE(!uat_ct_equal(ch->peer.nonce, ch->own.nonce, UAT_CHANNEL_NONCE_SIZE),
@@ -197,6 +229,9 @@ static uat_err exchange_offers(uat_channel *ch)
     uat_span c = uat_buf_span(ch->role == 'c' ? &ch->own_offer : &ch->peer_offer);
     uat_span s = uat_buf_span(ch->role == 'c' ? &ch->peer_offer : &ch->own_offer);
     UAT_TRY(uat_chan_transcript(c, s, ch->th));
+    if (ch->tls == NULL) {
+        return UAT_OK; /* bare mode: no TLS session to bind */
+    }
     /* spec: RFC 8446 §7.5: the exporter, with the offers' hash as its context */
     return uat_tls_export(ch->tls, UAT_CHANNEL_EXPORTER_LABEL, uat_span_of(ch->th, sizeof(ch->th)),
                           ch->exporter, sizeof(ch->exporter));
@@ -241,7 +276,7 @@ static uat_err make_evidence(uat_channel *ch)
     return rc;
 }
 
-static uat_err appraise(uat_channel *ch)
+uat_err uat_chan_appraise(uat_channel *ch)
 {
     const uat_channel_cfg *cfg = ch->cfg;
     if (cfg->policy == NULL) {
@@ -295,7 +330,7 @@ static uat_err verify_peer(uat_channel *ch)
                          "the peer's evidence is from '%s', not the negotiated '%s'",
                          tee ? tee : "?", ch->peer_mech);
     }
-    return appraise(ch);
+    return uat_chan_appraise(ch);
 }
 
 static uat_err finished_mac(uat_channel *ch, uint8_t mac[UAT_CHAN_HASH_SIZE])
@@ -317,19 +352,19 @@ static uat_err exchange_evidence(uat_channel *ch)
     uat_err rc;
     if (ch->role == 'c') {
         UAT_TRY_GOTO(rc, make_evidence(ch), out);
-        UAT_TRY_GOTO(rc, send_msg(ch, UAT_CHAN_EVIDENCE, uat_buf_span(&ch->own_ev)), out);
-        UAT_TRY_GOTO(rc, recv_msg(ch, UAT_CHAN_EVIDENCE, &ch->peer_ev), out);
+        UAT_TRY_GOTO(rc, uat_chan_send(ch, UAT_CHAN_EVIDENCE, uat_buf_span(&ch->own_ev)), out);
+        UAT_TRY_GOTO(rc, uat_chan_recv(ch, UAT_CHAN_EVIDENCE, &ch->peer_ev), out);
         UAT_TRY_GOTO(rc, verify_peer(ch), out);
         UAT_TRY_GOTO(rc, finished_mac(ch, mac), out);
         UAT_TRY_GOTO(rc, uat_chan_finished_build(mac, &fin), out);
-        rc = send_msg(ch, UAT_CHAN_FINISHED, uat_buf_span(&fin));
+        rc = uat_chan_send(ch, UAT_CHAN_FINISHED, uat_buf_span(&fin));
     } else {
-        UAT_TRY_GOTO(rc, recv_msg(ch, UAT_CHAN_EVIDENCE, &ch->peer_ev), out);
+        UAT_TRY_GOTO(rc, uat_chan_recv(ch, UAT_CHAN_EVIDENCE, &ch->peer_ev), out);
         UAT_TRY_GOTO(rc, verify_peer(ch), out);
         UAT_TRY_GOTO(rc, make_evidence(ch), out);
-        UAT_TRY_GOTO(rc, send_msg(ch, UAT_CHAN_EVIDENCE, uat_buf_span(&ch->own_ev)), out);
+        UAT_TRY_GOTO(rc, uat_chan_send(ch, UAT_CHAN_EVIDENCE, uat_buf_span(&ch->own_ev)), out);
         UAT_TRY_GOTO(rc, finished_mac(ch, mac), out);
-        UAT_TRY_GOTO(rc, recv_msg(ch, UAT_CHAN_FINISHED, &fin), out);
+        UAT_TRY_GOTO(rc, uat_chan_recv(ch, UAT_CHAN_FINISHED, &fin), out);
         UAT_TRY_GOTO(rc, uat_chan_finished_parse(uat_buf_span(&fin), got), out);
         UAT_ENSURE_GOTO(rc, uat_ct_equal(mac, got, sizeof(mac)), UAT_ERR_VERIFY_BINDING,
                         "channel.finished", "verify_data", -1, out);
@@ -343,7 +378,8 @@ out:
 /* Tells the peer which check failed here (best effort), keeping this side's error detail. */
 static uat_err fail_run(uat_channel *ch, uat_err rc)
 {
-    if (rc == UAT_ERR_IO_PEER_ALERT || rc == UAT_ERR_IO_NETWORK || ch->tls == NULL) {
+    if (rc == UAT_ERR_IO_PEER_ALERT || rc == UAT_ERR_IO_NETWORK ||
+        (ch->tls == NULL && ch->cfg->mode != UAT_CHANNEL_MODE_BARE)) {
         return rc;
     }
     const uat_error_detail *d = uat_last_error();
@@ -355,7 +391,7 @@ static uat_err fail_run(uat_channel *ch, uat_err rc)
     uat_buf_init(&a, UAT_CHAN_MAX_ALERT);
     uat_err sent = uat_chan_alert_build(rc, check, &a);
     if (sent == UAT_OK) {
-        sent = send_msg(ch, UAT_CHAN_ALERT, uat_buf_span(&a));
+        sent = uat_chan_send(ch, UAT_CHAN_ALERT, uat_buf_span(&a));
     }
     uat_buf_free(&a);
     if (sent != UAT_OK) {
@@ -367,6 +403,7 @@ static uat_err fail_run(uat_channel *ch, uat_err rc)
 static void channel_free(uat_channel *ch)
 {
     uat_tls_close(ch->tls);
+    uat_chan_bare_free(ch);
     uat_claims_free(ch->claims);
     uat_ear_free(ch->ear);
     uat_buf_free(&ch->own_offer);
@@ -398,12 +435,14 @@ static uat_err start(const uat_channel_cfg *cfg, int fd, char role, int own_fd, 
     uat_buf_init(&ch->peer_offer, UAT_CHAN_MAX_OFFER);
     uat_buf_init(&ch->own_ev, UAT_CHAN_MAX_EVIDENCE);
     uat_buf_init(&ch->peer_ev, UAT_CHAN_MAX_EVIDENCE);
-    uat_err rc = role == 'c' ? uat_tls_connect(cfg->client, fd, ch, &ch->tls)
-                             : uat_tls_accept(cfg->server, fd, ch, &ch->tls);
+    int bare = cfg->mode == UAT_CHANNEL_MODE_BARE;
+    uat_err rc = bare        ? UAT_OK
+                 : role == 'c' ? uat_tls_connect(cfg->client, fd, ch, &ch->tls)
+                               : uat_tls_accept(cfg->server, fd, ch, &ch->tls);
     if (rc == UAT_OK) {
         rc = exchange_offers(ch);
         rc = rc == UAT_OK ? negotiate(ch) : rc;
-        rc = rc == UAT_OK ? exchange_evidence(ch) : rc;
+        rc = rc != UAT_OK ? rc : bare ? uat_chan_bare_run(ch) : exchange_evidence(ch);
         rc = rc == UAT_OK ? UAT_OK : fail_run(ch, rc);
     }
     if (rc != UAT_OK) {
@@ -461,18 +500,27 @@ uat_err uat_channel_connect_host(const uat_channel_cfg *cfg, const char *host, c
 uat_err uat_channel_read(uat_channel *ch, void *buf, size_t cap, size_t *n)
 {
     UAT_ENSURE(ch != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.read", "", -1);
+    if (ch->bare != NULL) {
+        return uat_chan_bare_read(ch, buf, cap, n);
+    }
     return uat_tls_read(ch->tls, buf, cap, n);
 }
 
 uat_err uat_channel_write(uat_channel *ch, const void *buf, size_t n)
 {
     UAT_ENSURE(ch != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.write", "", -1);
+    if (ch->bare != NULL) {
+        return uat_chan_bare_write(ch, buf, n);
+    }
     return uat_tls_write(ch->tls, buf, n);
 }
 
 uat_err uat_channel_shutdown_write(uat_channel *ch)
 {
     UAT_ENSURE(ch != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.shutdown", "", -1);
+    if (ch->bare != NULL) {
+        return uat_chan_bare_shutdown(ch);
+    }
     return uat_tls_shutdown_write(ch->tls);
 }
 
@@ -483,6 +531,9 @@ int uat_channel_fd(const uat_channel *ch)
 
 size_t uat_channel_pending(const uat_channel *ch)
 {
+    if (ch != NULL && ch->bare != NULL) {
+        return uat_chan_bare_pending(ch);
+    }
     return ch != NULL ? uat_tls_pending(ch->tls) : 0;
 }
 
@@ -491,6 +542,9 @@ uat_err uat_channel_export_key(uat_channel *ch, const char *label, uint8_t *out,
     UAT_ENSURE(ch != NULL && label != NULL && strcmp(label, UAT_CHANNEL_EXPORTER_LABEL) != 0 &&
                    strcmp(label, FINISHED_LABEL) != 0,
                UAT_ERR_USAGE_INVALID_ARGUMENT, "channel.export", "label", -1);
+    if (ch->bare != NULL) {
+        return uat_chan_bare_export(ch, label, out, n);
+    }
     return uat_tls_export(ch->tls, label, uat_span_of(ch->th_full, sizeof(ch->th_full)), out, n);
 }
 
@@ -516,6 +570,10 @@ const uat_ear *uat_channel_peer_ear(const uat_channel *ch)
 
 void uat_channel_close(uat_channel *ch)
 {
+    if (ch != NULL && ch->bare != NULL) {
+        uat_err sent = uat_chan_bare_shutdown(ch); /* bare mode's close_notify */
+        (void)sent; /* best effort: the peer may be gone */
+    }
     if (ch != NULL) {
         channel_free(ch);
     }

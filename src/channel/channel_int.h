@@ -14,12 +14,17 @@ enum uat_chan_type {
     UAT_CHAN_EVIDENCE = 2,
     UAT_CHAN_FINISHED = 3,
     UAT_CHAN_ALERT = 4,
+    UAT_CHAN_RECORD = 5, /* bare mode's application data */
 };
 #define UAT_CHAN_HEADER_SIZE 5u
 #define UAT_CHAN_MAX_OFFER 2048u
 #define UAT_CHAN_MAX_EVIDENCE (UAT_MAX_EVIDENCE_BYTES + 4096u) /* evidence + its CMW envelope */
 #define UAT_CHAN_MAX_FINISHED 64u
 #define UAT_CHAN_MAX_ALERT 256u
+#define UAT_CHAN_MAX_PLAINTEXT 16384u /* application bytes in one bare-mode record */
+#define UAT_CHAN_RECORD_OVERHEAD 25u  /* sequence (8) + inner type (1) + GCM tag (16) */
+#define UAT_CHAN_MAX_RECORD (UAT_CHAN_MAX_PLAINTEXT + UAT_CHAN_RECORD_OVERHEAD)
+#define UAT_CHAN_POINT_SIZE 65u /* an uncompressed P-256 point */
 #define UAT_CHAN_MAX_CHECK_LEN 64u /* the check named in an alert */
 #define UAT_CHAN_HASH_SIZE 32u     /* SHA-256 everywhere in the channel */
 
@@ -46,6 +51,16 @@ const char *uat_chan_select(const uat_chan_offer *attesting, const uat_chan_offe
 /* evidence = [mechanism: tstr, cmw: bstr] (cmw: the CMW in CBOR; a view into body). */
 UAT_MUST_USE uat_err uat_chan_evidence_parse(uat_span body, uat_chan_mech mech, uat_span *cmw);
 UAT_MUST_USE uat_err uat_chan_evidence_build(const char *mech, uat_span cmw, uat_buf *out);
+/* Bare mode: evidence = [mechanism: tstr, key: bstr .size 65 (0x04 || x || y), cmw: bstr,
+ * proof: bstr (the TEE's proof that it holds the key; empty for a key made in software)]. */
+typedef struct uat_chan_bare_ev {
+    uat_chan_mech mech;
+    uint8_t key[UAT_CHAN_POINT_SIZE];
+    uat_span cmw, proof; /* views into the body */
+} uat_chan_bare_ev;
+UAT_MUST_USE uat_err uat_chan_bare_ev_parse(uat_span body, uat_chan_bare_ev *out);
+UAT_MUST_USE uat_err uat_chan_bare_ev_build(const char *mech, const uint8_t key[UAT_CHAN_POINT_SIZE],
+                                            uat_span cmw, uat_span proof, uat_buf *out);
 /* finished = bstr .size 32 (the key confirmation). */
 UAT_MUST_USE uat_err uat_chan_finished_parse(uat_span body, uint8_t mac[UAT_CHAN_HASH_SIZE]);
 UAT_MUST_USE uat_err uat_chan_finished_build(const uint8_t mac[UAT_CHAN_HASH_SIZE], uat_buf *out);
@@ -67,6 +82,13 @@ UAT_MUST_USE uat_err uat_chan_binding(char role, const uint8_t peer_nonce[UAT_CH
                                       const uint8_t exporter[UAT_CHAN_HASH_SIZE],
                                       const uint8_t spki_hash[UAT_CHAN_HASH_SIZE],
                                       uint8_t rd[UAT_REPORT_DATA_LEN]);
+/* Bare mode's report data: rd[0:32] = SHA-256("uattest-channel/1 bare evidence" || role
+ * || peer_nonce || TH || key), rd[32:64] = 0; key: the endpoint's ECDH point (65 bytes). */
+UAT_MUST_USE uat_err uat_chan_bare_binding(char role,
+                                           const uint8_t peer_nonce[UAT_CHANNEL_NONCE_SIZE],
+                                           const uint8_t th[UAT_CHAN_HASH_SIZE],
+                                           const uint8_t key[UAT_CHAN_POINT_SIZE],
+                                           uint8_t rd[UAT_REPORT_DATA_LEN]);
 /* The full transcript: TH and both evidence messages as they travelled (client's first). */
 UAT_MUST_USE uat_err uat_chan_transcript_full(const uint8_t th[UAT_CHAN_HASH_SIZE],
                                               uat_span evidence_c, uat_span evidence_s,

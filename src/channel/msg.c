@@ -219,3 +219,47 @@ uat_err uat_chan_alert_build(uat_err err, const char *check, uat_buf *out)
     UAT_TRY(uat_cbor_put_head(out, UAT_CBOR_UINT, (uint64_t)err));
     return uat_cbor_put_string(out, UAT_CBOR_TSTR, c, n);
 }
+
+uat_err uat_chan_bare_ev_parse(uat_span body, uat_chan_bare_ev *out)
+{
+    UAT_ENSURE(out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK_EVIDENCE, "", -1);
+    uat_reader r;
+    uat_rd_init(&r, body, CHECK_EVIDENCE);
+    uint64_t n = 0;
+    UAT_TRY(uat_cbor_expect(&r, UAT_CBOR_ARRAY, "evidence", &n));
+    UAT_ENSURE(n == 4, UAT_ERR_PARSE_BAD_CBOR, CHECK_EVIDENCE, "evidence", 0);
+    uat_span m, key, ev, proof;
+    int64_t at = uat_rd_pos(&r);
+    UAT_TRY(uat_cbor_string(&r, UAT_CBOR_TSTR, UAT_CHANNEL_MAX_MECHANISM_LEN, "mechanism", &m));
+    UAT_ENSURE(uat_chan_mech_valid((const char *)m.p, m.len), UAT_ERR_PARSE_BAD_VALUE,
+               CHECK_EVIDENCE, "mechanism", at);
+    at = uat_rd_pos(&r);
+    UAT_TRY(uat_cbor_string(&r, UAT_CBOR_BSTR, UAT_CHAN_POINT_SIZE, "key", &key));
+    /* spec: SEC 1 v2 §2.3.3: an uncompressed point is 0x04 || x || y */
+    UAT_ENSURE(key.len == UAT_CHAN_POINT_SIZE && key.p[0] == 0x04, UAT_ERR_PARSE_BAD_VALUE,
+               CHECK_EVIDENCE, "key", at);
+    at = uat_rd_pos(&r);
+    UAT_TRY(uat_cbor_string(&r, UAT_CBOR_BSTR, UAT_MAX_EVIDENCE_BYTES + 4096u, "cmw", &ev));
+    UAT_ENSURE(ev.len > 0, UAT_ERR_PARSE_BAD_LENGTH, CHECK_EVIDENCE, "cmw", at);
+    UAT_TRY(uat_cbor_string(&r, UAT_CBOR_BSTR, UAT_MAX_EVIDENCE_BYTES, "proof", &proof));
+    UAT_TRY(uat_rd_end(&r));
+    memcpy(out->mech, m.p, m.len);
+    out->mech[m.len] = '\0';
+    memcpy(out->key, key.p, key.len);
+    out->cmw = ev;
+    out->proof = proof;
+    return UAT_OK;
+}
+
+uat_err uat_chan_bare_ev_build(const char *mech, const uint8_t key[UAT_CHAN_POINT_SIZE],
+                               uat_span cmw, uat_span proof, uat_buf *out)
+{
+    UAT_ENSURE(mech != NULL && uat_chan_mech_valid(mech, strlen(mech)) && key != NULL &&
+                   cmw.len > 0,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK_EVIDENCE, "", -1);
+    UAT_TRY(uat_cbor_put_head(out, UAT_CBOR_ARRAY, 4));
+    UAT_TRY(uat_cbor_put_string(out, UAT_CBOR_TSTR, mech, strlen(mech)));
+    UAT_TRY(uat_cbor_put_string(out, UAT_CBOR_BSTR, key, UAT_CHAN_POINT_SIZE));
+    UAT_TRY(uat_cbor_put_string(out, UAT_CBOR_BSTR, cmw.p, cmw.len));
+    return uat_cbor_put_string(out, UAT_CBOR_BSTR, proof.p, proof.len);
+}

@@ -21,7 +21,7 @@
 
 struct chan_opts {
     const char *state, *trust, *collateral, *at, *policy, *refvals, *listen, *port_file, *message;
-    const char *root;
+    const char *root, *mode;
     const char *attest[MAX_ATTEST], *accept[16], *kv[16];
     size_t nattest, naccept, nkv;
     int echo, quiet;
@@ -41,12 +41,13 @@ static void channel_help(void)
            "       %s channel connect HOST PORT [options] [--message TEXT]\n"
            "options: [--attest TEE]... [--accept TEE]... [--trust DIR] [--collateral DIR]\n"
            "         [--at TIME] [--reference-values P] [--policy FILE] [--state-dir DIR]\n"
-           "         [--root DIR] [-O [TEE:]KEY=VALUE]... [--quiet]\n"
+           "         [--root DIR] [-O [TEE:]KEY=VALUE]... [--mode tls|bare] [--quiet]\n"
            "Both ends send an offer (the TEEs they attest with, in --attest order; the TEEs they\n"
            "accept, in --accept order, default every TEE this build verifies), attest with the\n"
            "selected mechanism inside TLS 1.3 (evidence bound to both nonces, both offers and the\n"
            "TLS session), verify the peer with --trust and appraise it with --reference-values /\n"
-           "--policy. Then: --echo (listen) echoes, --message sends TEXT and expects it back, and\n"
+           "--policy. --mode bare (both ends) runs without TLS: ECDH keys bound into the evidence\n"
+           "(made inside the TEE when it holds keys), AES-256-GCM records. Then: --echo (listen) echoes, --message sends TEXT and expects it back, and\n"
            "without either stdin goes to the peer and the peer's data to stdout.\n"
            "--attest defaults to the TEE detected under --root (default /). -O KEY=VALUE goes to\n"
            "every attester, -O TEE:KEY=VALUE to that TEE's attester only (e.g. -O tpm:tcti=...).\n",
@@ -73,7 +74,7 @@ static int parse(int argc, char **argv, struct chan_opts *o)
         {"port-file", required_argument, NULL, 'p'},  {"message", required_argument, NULL, 'm'},
         {"echo", no_argument, NULL, 'e'},             {"quiet", no_argument, NULL, 'q'},
         {"opt", required_argument, NULL, 'O'},        {"help", no_argument, NULL, 'h'},
-        {"root", required_argument, NULL, 'r'},
+        {"root", required_argument, NULL, 'r'},       {"mode", required_argument, NULL, 'M'},
         {NULL, 0, NULL, 0},
     };
     int c, rc = 0;
@@ -89,6 +90,7 @@ static int parse(int argc, char **argv, struct chan_opts *o)
         case 'V': o->refvals = optarg; break;
         case 's': o->state = optarg; break;
         case 'r': o->root = optarg; break;
+        case 'M': o->mode = optarg; break;
         case 'l': o->listen = optarg; break;
         case 'p': o->port_file = optarg; break;
         case 'm': o->message = optarg; break;
@@ -184,7 +186,14 @@ static int endpoint_new(const struct chan_opts *o, struct endpoint *ep)
     if (o->at != NULL && uat_time_from_rfc3339(o->at, &at) != UAT_OK) {
         return usage_error("channel", "--at takes an RFC 3339 time");
     }
+    int mode = UAT_CHANNEL_MODE_TLS;
+    if (o->mode != NULL && strcmp(o->mode, "bare") == 0) {
+        mode = UAT_CHANNEL_MODE_BARE;
+    } else if (o->mode != NULL && strcmp(o->mode, "tls") != 0) {
+        return usage_error("channel", "--mode takes tls or bare");
+    }
     uat_err e = uat_channel_cfg_new(&ep->cfg);
+    e = e == UAT_OK ? uat_channel_cfg_set_mode(ep->cfg, mode) : e;
     e = e == UAT_OK ? cli_verifier_new(o->trust, o->collateral, &ep->v) : e;
     for (size_t i = 0; e == UAT_OK && i < o->naccept; i++) {
         e = uat_channel_cfg_add_accept(ep->cfg, o->accept[i]);

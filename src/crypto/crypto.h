@@ -227,6 +227,11 @@ size_t uat_tls_pending(const uat_tls_conn *c);
 UAT_MUST_USE uat_err uat_hmac(enum uat_hash_alg alg, uat_span key, const uat_span *parts,
                               size_t nparts, uint8_t *out);
 
+/* HKDF (RFC 5869) with HMAC-SHA-256: extract with salt (empty: 32 zero bytes) over ikm, then
+ * expand with info to n bytes (n <= 255 * 32). */
+UAT_MUST_USE uat_err uat_hkdf_sha256(uat_span salt, uat_span ikm, uat_span info, uint8_t *out,
+                                     size_t n);
+
 /* sm2.c: SM2 signatures (GB/T 32918.2) with SM3 and the signer's distinguishing ID (at least one
  * byte), as Hygon CSV certificates and reports use them. x, y, r, s are 32 bytes big-endian.
  * VERIFY_SIGNATURE (recording check) when the signature does not verify; CRYPTO_BAD_KEY when

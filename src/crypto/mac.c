@@ -49,3 +49,31 @@ done:
     EVP_MAC_free(mac);
     return rc;
 }
+
+/* spec: RFC 5869 §2.2 (extract: PRK = HMAC(salt, IKM)) and §2.3 (expand: T(i) = HMAC(PRK,
+ * T(i-1) || info || i)) */
+uat_err uat_hkdf_sha256(uat_span salt, uat_span ikm, uat_span info, uint8_t *out, size_t n)
+{
+    UAT_ENSURE(out != NULL && n > 0 && n <= 255u * 32u, UAT_ERR_USAGE_INVALID_ARGUMENT, "hkdf",
+               "length", -1);
+    static const uint8_t zeros[32];
+    uint8_t prk[32], t[32];
+    if (salt.len == 0) {
+        salt = uat_span_of(zeros, sizeof(zeros));
+    }
+    uat_err rc = uat_hmac(UAT_HASH_SHA256, salt, &ikm, 1, prk);
+    size_t done = 0, tlen = 0;
+    for (uint8_t i = 1; rc == UAT_OK && done < n; i++) {
+        uat_span parts[3] = {uat_span_of(t, tlen), info, uat_span_of(&i, 1)};
+        rc = uat_hmac(UAT_HASH_SHA256, uat_span_of(prk, sizeof(prk)), parts, 3, t);
+        tlen = sizeof(t);
+        size_t k = n - done < tlen ? n - done : tlen;
+        if (rc == UAT_OK) {
+            memcpy(out + done, t, k);
+            done += k;
+        }
+    }
+    uat_wipe(prk, sizeof(prk));
+    uat_wipe(t, sizeof(t));
+    return rc;
+}

@@ -231,3 +231,66 @@ uat_err uat_attester_enrol_respond(uat_attester *a, const uint8_t *challenge, si
     uat_buf_free(&sec);
     return rc;
 }
+
+/* ---- bound key agreement (registry.h; the channel's bare mode) ----------------------------- */
+
+int uat_attester_has_kx(const uat_attester *a)
+{
+    return a != NULL && a->composite == NULL && a->ops->kx_create != NULL &&
+           a->ops->kx_prove != NULL && a->ops->kx_agree != NULL && a->ops->kx_free != NULL;
+}
+
+#define KX_CTX(a)                                                                                  \
+    {(a)->root, (a)->state_dir, (a)->nopts, (const char *const *)(a)->keys,                         \
+     (const char *const *)(a)->values, &(a)->cache}
+
+uat_err uat_attester_kx_create(uat_attester *a, void **key, uint8_t pub[UAT_KX_POINT_LEN])
+{
+    UAT_ENSURE(a != NULL && key != NULL && pub != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
+               "attester.kx", "", -1);
+    if (!uat_attester_has_kx(a)) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "attester.kx", "tee", -1,
+                         "the %s attester holds no bound keys", uat_attester_tee(a));
+    }
+    uat_attest_ctx ctx = KX_CTX(a);
+    *key = NULL;
+    return a->ops->kx_create(&ctx, key, pub);
+}
+
+uat_err uat_attester_kx_prove(uat_attester *a, void *key, const uint8_t *report_data,
+                              uat_cmw **evidence, uat_buf *proof)
+{
+    UAT_ENSURE(uat_attester_has_kx(a) && key != NULL && report_data != NULL && evidence != NULL &&
+                   proof != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.kx", "", -1);
+    uat_attest_ctx ctx = KX_CTX(a);
+    uat_buf ev;
+    uat_buf_init(&ev, UAT_MAX_EVIDENCE_BYTES);
+    uat_err rc = a->ops->kx_prove(&ctx, key, report_data, &ev, proof);
+    if (rc == UAT_OK) {
+        rc = uat_cmw_record_new(a->ops->media_type, ev.p, ev.len, UAT_CMW_IND_EVIDENCE, evidence);
+    }
+    uat_buf_free(&ev);
+    return rc;
+}
+
+uat_err uat_attester_kx_agree(uat_attester *a, void *key, const uint8_t peer[UAT_KX_POINT_LEN],
+                              uint8_t z[32])
+{
+    UAT_ENSURE(uat_attester_has_kx(a) && key != NULL && peer != NULL && z != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.kx", "", -1);
+    return a->ops->kx_agree(key, peer, z);
+}
+
+void uat_attester_kx_free(uat_attester *a, void *key)
+{
+    if (key != NULL && uat_attester_has_kx(a)) {
+        a->ops->kx_free(key);
+    }
+}
+
+int uat_tee_has_kx(const char *tee)
+{
+    const uat_tee_ops *ops = tee != NULL ? uat_registry_by_name(tee) : NULL;
+    return ops != NULL && ops->kx_verify != NULL;
+}

@@ -7,6 +7,9 @@
 #include "core/buf.h"
 #include "core/codec.h"
 #include "evidence/claims_int.h"
+#include "uattest/evidence.h"
+
+#define UAT_KX_POINT_LEN 65u /* an uncompressed P-256 point */
 
 typedef struct uat_verify_ctx {
     const char *trust_dir;      /* root of trust anchors; a TEE reads <trust_dir>/<name>/ */
@@ -99,7 +102,48 @@ typedef struct uat_tee_ops {
      * TEE's own, e.g. "kunpengsecl"): appends reference value documents (docs/appraisal.md) to
      * docs; UNSUPPORTED_FEATURE for a format the TEE does not know. NULL when it knows none. */
     uat_err (*refvals_import)(const char *format, uat_span text, json_t *docs);
+    /* Bound key agreement (the channel's bare mode, docs/channel.md): an ECDH P-256 key made and
+     * used inside the TEE (its private part never leaves it) and a proof that it is the TEE's.
+     * All NULL when the TEE holds no such key: the channel then makes the key in software and
+     * binds it through the report data alone. pub / peer: uncompressed points (0x04 || x || y).
+     * kx_create: a fresh key; *key is the TEE's handle, freed by kx_free. */
+    uat_err (*kx_create)(const uat_attest_ctx *ctx, void **key, uint8_t pub[UAT_KX_POINT_LEN]);
+    /* The TEE's evidence carrying report_data (as collect; made on the key's own connection to
+     * the device) and the key's proof bound to report_data (TPM: TPM2_Quote, and TPM2_Certify of
+     * the key by the same AK, both with report_data as qualifying data), in the TEE's format. */
+    uat_err (*kx_prove)(const uat_attest_ctx *ctx, void *key, const uint8_t *report_data,
+                        uat_buf *evidence, uat_buf *proof);
+    /* Z, the shared x coordinate (32 bytes), computed inside the TEE (TPM: TPM2_ECDH_ZGen). */
+    uat_err (*kx_agree)(void *key, const uint8_t peer[UAT_KX_POINT_LEN], uint8_t z[32]);
+    void (*kx_free)(void *key);
+    /* Verifier side: proof must be a proof of pub, bound to report_data, by the same signer as ev
+     * (this TEE's evidence, already verified), of a key with the protections the TEE promises
+     * (TPM: fixedTPM, sensitiveDataOrigin, decrypt, ECC P-256). */
+    uat_err (*kx_verify)(uat_span ev, uat_span proof, const uat_verify_ctx *ctx,
+                         const uint8_t *report_data, const uint8_t pub[UAT_KX_POINT_LEN]);
 } uat_tee_ops;
+
+/* The bound-key operations of an attester's TEE through its options (attester.c); UNSUPPORTED_-
+ * FEATURE from create when the TEE has none (uat_attester_has_kx is then 0). */
+struct uat_attester;
+int uat_attester_has_kx(const struct uat_attester *a);
+UAT_MUST_USE uat_err uat_attester_kx_create(struct uat_attester *a, void **key,
+                                            uint8_t pub[UAT_KX_POINT_LEN]);
+UAT_MUST_USE uat_err uat_attester_kx_prove(struct uat_attester *a, void *key,
+                                           const uint8_t *report_data, uat_cmw **evidence,
+                                           uat_buf *proof);
+UAT_MUST_USE uat_err uat_attester_kx_agree(struct uat_attester *a, void *key,
+                                           const uint8_t peer[UAT_KX_POINT_LEN], uint8_t z[32]);
+void uat_attester_kx_free(struct uat_attester *a, void *key);
+/* True when the TEE named tee proves keys (has kx_verify). */
+int uat_tee_has_kx(const char *tee);
+/* Verifies a bound-key proof with this verifier's context (trust, time, reference values);
+ * evidence is the peer's already verified evidence (CMW or raw). verifier.c. */
+struct uat_verifier;
+UAT_MUST_USE uat_err uat_verifier_kx_verify(struct uat_verifier *v, const char *tee,
+                                            const uint8_t *evidence, size_t n, uat_span proof,
+                                            const uint8_t *report_data,
+                                            const uint8_t pub[UAT_KX_POINT_LEN]);
 
 size_t uat_registry_count(void);
 const uat_tee_ops *uat_registry_at(size_t i);

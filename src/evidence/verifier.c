@@ -458,3 +458,29 @@ uat_err uat_verifier_enrol_challenge(uat_verifier *v, const uint8_t *evidence, s
     uat_buf_free(&sec);
     return rc;
 }
+
+uat_err uat_verifier_kx_verify(uat_verifier *v, const char *tee, const uint8_t *evidence, size_t n,
+                               uat_span proof, const uint8_t *report_data,
+                               const uint8_t pub[UAT_KX_POINT_LEN])
+{
+    UAT_ENSURE(v != NULL && tee != NULL && evidence != NULL && report_data != NULL && pub != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "verify.kx", "", -1);
+    uat_cmw *c = NULL;
+    UAT_TRY(uat_resolve_input(evidence, n, &c));
+    const uat_tee_ops *ops = NULL;
+    uat_span value = {NULL, 0};
+    uat_err rc = uat_cmw_kind(c) == UAT_CMW_COLLECTION
+                     ? UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "verify.kx", "evidence", -1,
+                                 "composite evidence proves no bound key")
+                     : uat_resolve_record(c, &ops, &value);
+    if (rc == UAT_OK && (strcmp(ops->name, tee) != 0 || ops->kx_verify == NULL)) {
+        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "verify.kx", "tee", -1,
+                       "%s evidence proves no bound key of %s", ops->name, tee);
+    }
+    if (rc == UAT_OK) {
+        uat_verify_ctx ctx = make_ctx(v, ops, uat_span_of(NULL, 0));
+        rc = ops->kx_verify(value, proof, &ctx, report_data, pub);
+    }
+    uat_cmw_free(c);
+    return rc;
+}

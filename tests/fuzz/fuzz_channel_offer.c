@@ -1,7 +1,8 @@
 /* libFuzzer target: the channel's messages (src/channel/msg.c). The first byte picks the message
- * (offer, evidence, alert, finished), the rest is its body. For whatever parses: an offer
+ * (offer, evidence, alert, finished, bare-mode evidence), the rest is its body. For whatever parses: an offer
  * re-encodes to the input byte for byte (the parser takes only shortest heads and the writer makes
- * them), its names are well-formed and unique, and selection against itself is its first name. */
+ * them), its names are well-formed and unique, and selection against itself is its first name; a
+ * bare-mode evidence message re-encodes to the input and its key is an uncompressed point. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,7 +43,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     }
     uat_span in = uat_span_of(data + 1, size - 1);
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0: {
         uat_chan_offer o;
         if (uat_chan_offer_parse(in, &o) == UAT_OK) {
@@ -66,6 +67,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (uat_chan_alert_parse(in, &e, check) == UAT_OK &&
             (e == UAT_OK || strlen(check) > UAT_CHAN_MAX_CHECK_LEN)) {
             abort();
+        }
+        break;
+    }
+    case 4: {
+        uat_chan_bare_ev ev;
+        if (uat_chan_bare_ev_parse(in, &ev) == UAT_OK) {
+            uat_buf b;
+            uat_buf_init(&b, in.len);
+            if (ev.key[0] != 0x04 || ev.cmw.len == 0 ||
+                uat_chan_bare_ev_build(ev.mech, ev.key, ev.cmw, ev.proof, &b) != UAT_OK ||
+                b.len != in.len || memcmp(b.p, in.p, in.len) != 0) {
+                abort();
+            }
+            uat_buf_free(&b);
         }
         break;
     }

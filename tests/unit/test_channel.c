@@ -531,6 +531,134 @@ static void test_truncated_stream(void **state)
     side_free(&s);
 }
 
+
+/* ---- bare mode ---- */
+
+static void test_bare_evidence_every_truncation(void **state)
+{
+    (void)state;
+    uint8_t key[UAT_CHAN_POINT_SIZE];
+    memset(key, 7, sizeof(key));
+    key[0] = 0x04;
+    uat_buf b;
+    uat_buf_init(&b, 4096);
+    const uint8_t cmw[3] = {1, 2, 3}, proof[2] = {9, 9};
+    assert_ok(uat_chan_bare_ev_build("tpm", key, uat_span_of(cmw, 3), uat_span_of(proof, 2), &b));
+    uat_chan_bare_ev ev;
+    assert_ok(uat_chan_bare_ev_parse(uat_buf_span(&b), &ev));
+    assert_string_equal(ev.mech, "tpm");
+    assert_memory_equal(ev.key, key, sizeof(key));
+    assert_int_equal(ev.proof.len, 2);
+    for (size_t k = 0; k < b.len; k++) { /* every prefix is refused by name */
+        uat_err e = uat_chan_bare_ev_parse(uat_span_of(b.p, k), &ev);
+        assert_true(e == UAT_ERR_PARSE_TRUNCATED || e == UAT_ERR_PARSE_BAD_CBOR);
+    }
+    b.p[7] = 0x02; /* a compressed point is not accepted */
+    assert_err(uat_chan_bare_ev_parse(uat_buf_span(&b), &ev), UAT_ERR_PARSE_BAD_VALUE);
+    uat_buf_free(&b);
+}
+
+static void bare_pair(struct side *c, struct side *s, struct wire *w)
+{
+    side_new(c, g_a, g_trust_b);
+    side_new(s, g_b, g_trust_a);
+    assert_ok(uat_channel_cfg_set_mode(c->cfg, UAT_CHANNEL_MODE_BARE));
+    assert_ok(uat_channel_cfg_set_mode(s->cfg, UAT_CHANNEL_MODE_BARE));
+    assert_ok(uat_channel_cfg_add_accept(c->cfg, "tpm"));
+    assert_ok(uat_channel_cfg_add_accept(c->cfg, "sim"));
+    if (w != NULL) {
+        uat_channel_cfg_set_hook(c->cfg, hook, w);
+    }
+    run_pair(c, s);
+}
+
+static void test_bare_pair_records(void **state)
+{
+    (void)state;
+    struct side c, s;
+    struct wire w = {UAT_CHAN_RECORD, 1, 0, {0}, {0}};
+    uat_buf_init(&w.saved, UAT_CHAN_MAX_RECORD);
+    bare_pair(&c, &s, &w);
+    assert_ok(c.rc);
+    assert_ok(s.rc);
+    assert_string_equal(uat_claims_tee(uat_channel_peer_claims(c.ch)), "sim");
+    char buf[32];
+    size_t n = 0;
+    uint8_t kc[32], ks[32];
+    assert_ok(uat_channel_export_key(c.ch, "EXPORTER-app", kc, sizeof(kc)));
+    assert_ok(uat_channel_export_key(s.ch, "EXPORTER-app", ks, sizeof(ks)));
+    assert_memory_equal(kc, ks, sizeof(kc));
+    w.action = A_SAVE; /* record 0, kept by the attacker */
+    assert_ok(uat_channel_write(c.ch, "one", 3));
+    assert_ok(uat_channel_read(s.ch, buf, sizeof(buf), &n));
+    assert_int_equal(n, 3);
+    assert_memory_equal(buf, "one", 3);
+    assert_ok(uat_channel_write(s.ch, "back", 4));
+    assert_ok(uat_channel_read(c.ch, buf, sizeof(buf), &n));
+    assert_memory_equal(buf, "back", 4);
+    w.action = A_REPLACE; /* record 1 on the wire is record 0 again */
+    assert_ok(uat_channel_write(c.ch, "two", 3));
+    assert_err(uat_channel_read(s.ch, buf, sizeof(buf), &n), UAT_ERR_VERIFY_NONCE);
+    assert_string_equal(uat_last_error()->check, "channel.record");
+    assert_string_equal(uat_last_error()->field, "sequence");
+    uat_buf_free(&w.saved);
+    side_free(&c);
+    side_free(&s);
+}
+
+static void test_bare_record_tampered_truncated_closed(void **state)
+{
+    (void)state;
+    struct side c, s;
+    struct wire w = {UAT_CHAN_RECORD, 1, A_FLIP, {0}, {0}};
+    bare_pair(&c, &s, &w);
+    assert_ok(c.rc);
+    assert_ok(s.rc);
+    char buf[32];
+    size_t n = 0;
+    assert_ok(uat_channel_write(c.ch, "changed-in-transit", 18));
+    assert_err(uat_channel_read(s.ch, buf, sizeof(buf), &n), UAT_ERR_VERIFY_SIGNATURE);
+    assert_string_equal(uat_last_error()->check, "channel.record");
+    side_free(&c);
+    side_free(&s);
+    /* a clean close is the close record; a stream cut without it is a truncation */
+    bare_pair(&c, &s, NULL);
+    assert_ok(uat_channel_write(s.ch, "x", 1));
+    assert_ok(uat_channel_shutdown_write(s.ch));
+    assert_ok(uat_channel_read(c.ch, buf, sizeof(buf), &n));
+    assert_int_equal(n, 1);
+    assert_ok(uat_channel_read(c.ch, buf, sizeof(buf), &n));
+    assert_int_equal(n, 0);
+    assert_err(uat_channel_write(s.ch, "y", 1), UAT_ERR_USAGE_BAD_STATE);
+    shutdown(c.fd, SHUT_WR); /* the client's stream ends without its close record */
+    assert_err(uat_channel_read(s.ch, buf, sizeof(buf), &n), UAT_ERR_PARSE_TRUNCATED);
+    assert_string_equal(uat_last_error()->check, "channel.record");
+    side_free(&c);
+    side_free(&s);
+}
+
+static void test_bare_evidence_attacks(void **state)
+{
+    (void)state;
+    struct side c, s;
+    /* a truncated bare evidence message */
+    struct wire w = {UAT_CHAN_EVIDENCE, 1, A_TRUNCATE, {0}, {0}};
+    bare_pair(&c, &s, &w);
+    assert_err(s.rc, UAT_ERR_PARSE_TRUNCATED);
+    assert_string_equal(s.check, "channel.evidence");
+    assert_err(c.rc, UAT_ERR_IO_PEER_ALERT);
+    side_free(&c);
+    side_free(&s);
+    /* the client's offer changed in transit (downgrade): the binding breaks */
+    w.type = UAT_CHAN_OFFER;
+    w.action = A_STRIP_VERIFY;
+    bare_pair(&c, &s, &w);
+    assert_err(s.rc, UAT_ERR_VERIFY_BINDING);
+    assert_string_equal(s.check, "channel.binding");
+    side_free(&c);
+    side_free(&s);
+}
+
 /* ---- setup ---- */
 
 static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
@@ -595,6 +723,10 @@ int main(void)
         cmocka_unit_test(test_truncated_messages_rejected),
         cmocka_unit_test(test_truncated_stream),
         cmocka_unit_test(test_sim_pair_success),
+        cmocka_unit_test(test_bare_evidence_every_truncation),
+        cmocka_unit_test(test_bare_pair_records),
+        cmocka_unit_test(test_bare_record_tampered_truncated_closed),
+        cmocka_unit_test(test_bare_evidence_attacks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

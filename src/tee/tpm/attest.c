@@ -32,7 +32,8 @@
 #define QUOTE_TRIES 4 /* PCRs extended between the quote and the read: quote again */
 
 const char *const uat_tpm_attest_options[] = {
-    "tcti", "ak-handle", "ak-alg", "pcrs", "event-log", "ima-log", "ek-nv", NULL,
+    "tcti", "ak-handle", "ak-alg", "pcrs", "event-log", "ima-log", "ek-nv",
+    "kx-ak-handle", "kx-ak-alg", "kx-fixed-tpm", NULL,
 };
 
 /* ---- options ---------------------------------------------------------------------------- */
@@ -536,15 +537,19 @@ static uat_err encode(collect_state *c, uat_buf *out)
     return uat_tpm_evidence_encode(&ev, out);
 }
 
-static uat_err collect_run(collect_state *c, const uat_attest_ctx *ctx, const uint8_t *rd,
-                           uat_buf *out)
+static uat_err collect_run(collect_state *c, const uat_attest_ctx *ctx, uat_tpm_dev *dev,
+                           const uint8_t *rd, uat_buf *out)
 {
     UAT_TRY(opt_pcrs(ctx, &c->sel));
     UAT_TRY(read_log(ctx, "event-log", "sys/kernel/security/tpm0/binary_bios_measurements",
                      &c->event_log));
     UAT_TRY(read_log(ctx, "ima-log", "sys/kernel/security/ima/binary_runtime_measurements",
                      &c->ima_log));
-    UAT_TRY(uat_tpm_dev_open(ctx, &c->dev));
+    if (dev != NULL) {
+        c->dev = *dev; /* borrowed: not closed here */
+    } else {
+        UAT_TRY(uat_tpm_dev_open(ctx, &c->dev));
+    }
     UAT_TRY(uat_tpm_ak_load(&c->dev, ctx, &c->ak, &c->ak_pub));
     UAT_TRY(read_ek_cert(&c->dev, ctx, &c->ek_cert));
     UAT_TRY(quote_pcrs(&c->dev, c->ak, rd, &c->sel, &c->q, &c->vals));
@@ -552,6 +557,12 @@ static uat_err collect_run(collect_state *c, const uat_attest_ctx *ctx, const ui
 }
 
 uat_err uat_tpm_collect(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out)
+{
+    return uat_tpm_collect_dev(ctx, NULL, report_data, out);
+}
+
+uat_err uat_tpm_collect_dev(const uat_attest_ctx *ctx, uat_tpm_dev *dev,
+                            const uint8_t *report_data, uat_buf *out)
 {
     collect_state *c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -561,13 +572,15 @@ uat_err uat_tpm_collect(const uat_attest_ctx *ctx, const uint8_t *report_data, u
     uat_buf_init(&c->ek_cert, UAT_MAX_EVIDENCE_BYTES);
     uat_buf_init(&c->event_log, UAT_MAX_EVIDENCE_BYTES);
     uat_buf_init(&c->ima_log, UAT_MAX_EVIDENCE_BYTES);
-    uat_err e = collect_run(c, ctx, report_data, out);
+    uat_err e = collect_run(c, ctx, dev, report_data, out);
     quote_free(&c->q);
     Esys_Free(c->ak_pub);
     if (c->ak != ESYS_TR_NONE) {
         Esys_TR_Close(c->dev.esys, &c->ak);
     }
-    uat_tpm_dev_close(&c->dev);
+    if (dev == NULL) {
+        uat_tpm_dev_close(&c->dev);
+    }
     uat_buf_free(&c->ek_cert);
     uat_buf_free(&c->event_log);
     uat_buf_free(&c->ima_log);

@@ -36,4 +36,14 @@ UAT_MUST_USE uat_err uat_tpm_handle_present(uat_tpm_dev *dev, TPM2_HANDLE h, int
 UAT_MUST_USE uat_err uat_tpm_ak_load(uat_tpm_dev *dev, const uat_attest_ctx *ctx, ESYS_TR *ak,
                                      TPM2B_PUBLIC **pub);
 
+/* The attester's collect on an open device (a bound key's connection; dev NULL: its own). */
+UAT_MUST_USE uat_err uat_tpm_collect_dev(const uat_attest_ctx *ctx, uat_tpm_dev *dev,
+                                         const uint8_t *report_data, uat_buf *out);
+
+/* kx.c: the bound-key operations (registry.h, the channel's bare mode): an ECDH P-256 key made by
+ * TPM2_Create under a transient storage primary, with fixedTPM, fixedParent, sensitiveDataOrigin,
+ * userWithAuth and decrypt (option kx-fixed-tpm=no drops fixedTPM and fixedParent: a test knob);
+ * TPM2_Certify by the AK (option kx-ak-handle: another AK, a test knob) and TPM2_Quote with the
+ * report data as qualifying data; TPM2_ECDH_ZGen. */
+
 #endif

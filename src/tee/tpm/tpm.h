@@ -262,6 +262,14 @@ extern const uat_tee_ops uat_tee_tpm;
 /* Attester options (docs/tpm.md "Attester and enrolment"): tcti, ak-handle, ak-alg, pcrs,
  * event-log, ima-log, ek-nv. NULL-terminated, for the ops table's .options. */
 extern const char *const uat_tpm_attest_options[];
+/* kx.c: the bound-key operations of the channel's bare mode (registry.h kx_*): TPM2_Create of an
+ * ECDH P-256 key, TPM2_Certify and TPM2_Quote by the AK, TPM2_ECDH_ZGen (kx.c has the details). */
+UAT_MUST_USE uat_err uat_tpm_kx_create(const uat_attest_ctx *ctx, void **key, uint8_t pub[65]);
+UAT_MUST_USE uat_err uat_tpm_kx_prove(const uat_attest_ctx *ctx, void *key,
+                                      const uint8_t *report_data, uat_buf *evidence,
+                                      uat_buf *proof);
+UAT_MUST_USE uat_err uat_tpm_kx_agree(void *key, const uint8_t peer[65], uint8_t z[32]);
+void uat_tpm_kx_free(void *key);
 /* ops->collect: quote over the selected PCRs with qualifyingData = the binding (tpm2-tss ESAPI). */
 UAT_MUST_USE uat_err uat_tpm_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
                                      uat_buf *out);

@@ -17,6 +17,7 @@
 
 #include "core/limits.h"
 #include "evidence/tcglog.h"
+#include "evidence/composite.h"
 #include "tee/tpm/tpm.h"
 
 #define CHECK "tpm.verify"
@@ -563,6 +564,89 @@ static uat_err tpm_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *cl
     return rc;
 }
 
+/* ---- bound keys (registry.h kx_verify, the channel's bare mode) ---------------------------- */
+
+#define CHECK_KX "tpm.kx"
+#define KX_ATTRS (UAT_TPMA_FIXED_TPM | UAT_TPMA_SENSITIVE_DATA_ORIGIN | UAT_TPMA_DECRYPT)
+
+/* The certified key is the one offered, an ECC P-256 key the TPM made and keeps. */
+static uat_err kx_check_key(const uat_tpm_public *k, const uint8_t pub[UAT_KX_POINT_LEN])
+{
+    if (k->type != UAT_TPM_ALG_ECC || k->curve != UAT_TPM_ECC_NIST_P256) {
+        return UAT_FAILF(UAT_ERR_CRYPTO_BAD_KEY, CHECK_KX, "certified.type", -1,
+                         "the certified key is %s %s, not an ECC P-256 key",
+                         uat_tpm_alg_name(k->type), uat_tpm_curve_name(k->curve));
+    }
+    uint32_t missing = KX_ATTRS & ~k->attributes;
+    if (missing != 0) {
+        const char *which = missing & UAT_TPMA_FIXED_TPM                ? "fixedTPM"
+                            : missing & UAT_TPMA_SENSITIVE_DATA_ORIGIN ? "sensitiveDataOrigin"
+                                                                       : "decrypt";
+        return UAT_FAILF(UAT_ERR_VERIFY_POLICY, CHECK_KX, which, -1,
+                         "the certified key lacks %s: its private part may exist outside the "
+                         "TPM, or the TPM cannot use it for key agreement", which);
+    }
+    /* spec: SEC 1 §2.3.3: the point is 0x04 || x || y, coordinates left-padded to 32 bytes */
+    uint8_t q[UAT_KX_POINT_LEN] = {0x04};
+    if (k->ecc_x_len > 32 || k->ecc_y_len > 32) {
+        return UAT_FAILF(UAT_ERR_CRYPTO_BAD_KEY, CHECK_KX, "certified.unique", -1,
+                         "coordinates longer than 32 bytes");
+    }
+    memcpy(q + 1 + 32 - k->ecc_x_len, k->ecc_x, k->ecc_x_len);
+    memcpy(q + 33 + 32 - k->ecc_y_len, k->ecc_y, k->ecc_y_len);
+    if (!uat_ct_equal(q, pub, UAT_KX_POINT_LEN)) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK_KX, "certified.unique", -1,
+                         "the TPM certified another key than the one the peer offered");
+    }
+    return UAT_OK;
+}
+
+/* proof: certify evidence by the AK that made ev (quote evidence), with report_data as its
+ * qualifying data, of the offered key. */
+static uat_err kx_check(tpm_verified *v, uat_span ev, uat_span proof, const uat_verify_ctx *ctx,
+                        const uint8_t *rd, const uint8_t pub[UAT_KX_POINT_LEN], uat_key **ak,
+                        int *owned)
+{
+    UAT_TRY(verify_all(v, proof, ctx, ak, owned));
+    UAT_ENSURE(v->att.type == UAT_TPM_ST_ATTEST_CERTIFY, UAT_ERR_VERIFY_BINDING, CHECK_KX,
+               "attest.type", -1);
+    uat_verify_out vo;
+    memset(&vo, 0, sizeof(vo));
+    memcpy(vo.report_data, v->att.extra_data, v->att.extra_data_len);
+    vo.report_data_len = v->att.extra_data_len;
+    if (!uat_binding_matches(&vo, rd)) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK_KX, "extraData", -1,
+                         "the key's certification is not bound to this run");
+    }
+    uat_tpm_evidence q;
+    UAT_TRY(uat_tpm_evidence_decode(ev, &q));
+    if (q.ak_pub.len != v->ev.ak_pub.len ||
+        memcmp(q.ak_pub.p, v->ev.ak_pub.p, q.ak_pub.len) != 0) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK_KX, "ak_pub", -1,
+                         "the key is certified by another attestation key than the one that "
+                         "quoted the PCRs");
+    }
+    return kx_check_key(&v->certified, pub);
+}
+
+static uat_err tpm_kx_verify(uat_span ev, uat_span proof, const uat_verify_ctx *ctx,
+                             const uint8_t *report_data, const uint8_t pub[UAT_KX_POINT_LEN])
+{
+    tpm_verified *v = calloc(1, sizeof(*v));
+    if (v == NULL) {
+        return UAT_NOMEM(CHECK_KX);
+    }
+    uat_key *ak = NULL;
+    int owned = 0;
+    uat_err rc = kx_check(v, ev, proof, ctx, report_data, pub, &ak, &owned);
+    if (owned) {
+        uat_key_free(ak);
+    }
+    uat_tcglog_free(v->log);
+    free(v);
+    return rc;
+}
+
 static const char *const tpm_detect[] = {"dev/tpmrm0", NULL};
 
 const uat_tee_ops uat_tee_tpm = {
@@ -579,4 +663,10 @@ const uat_tee_ops uat_tee_tpm = {
     .collect = uat_tpm_collect,
     .enrol_challenge = uat_tpm_enrol_challenge,
     .enrol_respond = uat_tpm_enrol_respond,
+    /* bound keys for the channel's bare mode (kx.c, and tpm_kx_verify above) */
+    .kx_create = uat_tpm_kx_create,
+    .kx_prove = uat_tpm_kx_prove,
+    .kx_agree = uat_tpm_kx_agree,
+    .kx_free = uat_tpm_kx_free,
+    .kx_verify = tpm_kx_verify,
 };
