@@ -47,6 +47,12 @@ enum uat_key_kind uat_key_kind_of(const uat_key *k);
 int uat_key_is_private(const uat_key *k);
 /* DER SubjectPublicKeyInfo, appended to out. */
 UAT_MUST_USE uat_err uat_key_spki_der(const uat_key *k, uat_buf *out);
+/* DER SubjectPublicKeyInfo of a public JWK, appended to out, the key checked as
+ * uat_key_from_jwk checks it; a NIST EC point is checked on its curve and written without making
+ * a key (the cost of a token's bound key, EAR key-attestation). */
+UAT_MUST_USE uat_err uat_jwk_spki_der(uat_span json, uat_buf *out);
+UAT_MUST_USE uat_err uat_ec_point_spki_der(enum uat_key_kind curve, uat_span x, uat_span y,
+                                           uat_buf *out);
 /* PEM text appended to out (NUL-terminated). */
 UAT_MUST_USE uat_err uat_key_public_pem(const uat_key *k, uat_buf *out);
 UAT_MUST_USE uat_err uat_key_private_pem(const uat_key *k, uat_buf *out);

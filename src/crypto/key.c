@@ -4,10 +4,12 @@
 #include <jansson.h>
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
+#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
+#include <pthread.h>
 #include <string.h>
 
 #include "core/limits.h"
@@ -185,14 +187,20 @@ static uat_err jwk_b64(json_t *jwk, const char *member, uat_buf *out)
     return uat_b64_decode(json_string_value(v), json_string_length(v), UAT_B64_URL, out);
 }
 
+static enum uat_key_kind jwk_curve(const char *crv)
+{
+    return crv == NULL                   ? UAT_KEY_OTHER
+           : strcmp(crv, "P-256") == 0 ? UAT_KEY_EC_P256
+           : strcmp(crv, "P-384") == 0 ? UAT_KEY_EC_P384
+           : strcmp(crv, "P-521") == 0 ? UAT_KEY_EC_P521
+                                       : UAT_KEY_OTHER;
+}
+
 static uat_err jwk_ec(json_t *jwk, uat_key **out)
 {
     const char *crv = json_string_value(json_object_get(jwk, "crv"));
     UAT_ENSURE(crv != NULL, UAT_ERR_PARSE_BAD_JSON, "key.jwk", "crv", -1);
-    enum uat_key_kind kind = strcmp(crv, "P-256") == 0   ? UAT_KEY_EC_P256
-                             : strcmp(crv, "P-384") == 0 ? UAT_KEY_EC_P384
-                             : strcmp(crv, "P-521") == 0 ? UAT_KEY_EC_P521
-                                                         : UAT_KEY_OTHER;
+    enum uat_key_kind kind = jwk_curve(crv);
     UAT_ENSURE(kind != UAT_KEY_OTHER, UAT_ERR_UNSUPPORTED_ALGORITHM, "key.jwk", "crv", -1);
     uat_buf x, y, d;
     uat_buf_init(&x, 72);
@@ -282,6 +290,35 @@ uat_err uat_key_from_jwk(uat_span json, uat_key **out)
     return rc;
 }
 
+uat_err uat_jwk_spki_der(uat_span json, uat_buf *out)
+{
+    json_t *jwk = json_loadb((const char *)json.p, json.len, JSON_REJECT_DUPLICATES, NULL);
+    const char *kty = json_string_value(json_object_get(jwk, "kty"));
+    enum uat_key_kind kind = UAT_KEY_OTHER;
+    if (kty != NULL && strcmp(kty, "EC") == 0 && json_object_get(jwk, "d") == NULL) {
+        kind = jwk_curve(json_string_value(json_object_get(jwk, "crv")));
+    }
+    uat_err rc;
+    if (kind == UAT_KEY_OTHER) { /* not a public NIST EC key: the general path names the error */
+        uat_key *k = NULL;
+        rc = uat_key_from_jwk(json, &k);
+        rc = rc == UAT_OK ? uat_key_spki_der(k, out) : rc;
+        uat_key_free(k);
+    } else {
+        uat_buf x, y;
+        uat_buf_init(&x, 72);
+        uat_buf_init(&y, 72);
+        rc = jwk_b64(jwk, "x", &x);
+        rc = rc == UAT_OK ? jwk_b64(jwk, "y", &y) : rc;
+        rc = rc == UAT_OK ? uat_ec_point_spki_der(kind, uat_buf_span(&x), uat_buf_span(&y), out)
+                          : rc;
+        uat_buf_free(&x);
+        uat_buf_free(&y);
+    }
+    json_decref(jwk);
+    return rc;
+}
+
 uat_err uat_key_generate(enum uat_key_kind kind, uat_key **out)
 {
     EVP_PKEY *pkey = NULL;
@@ -362,25 +399,30 @@ int uat_key_is_private(const uat_key *k)
 /* SubjectPublicKeyInfo of a NIST EC key written directly: OpenSSL's generic encoder looks up
  * its encoder by name on every call, which costs more than an ECDSA verification. The DER is the
  * fixed header (RFC 5480: id-ecPublicKey, the named curve, a BIT STRING) and the uncompressed
- * point; 0 when k is not such a key (the generic encoder takes it). */
+ * point. */
+static const struct spki_curve {
+    const char *group;
+    int nid;
+    enum uat_key_kind kind;
+    size_t point_len;
+    size_t hdr_len;
+    uint8_t hdr[26];
+} spki_curves[] = {
+    {"prime256v1", NID_X9_62_prime256v1, UAT_KEY_EC_P256, 65, 26,
+     {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x08,
+      0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07, 0x03, 0x42, 0x00}},
+    {"secp384r1", NID_secp384r1, UAT_KEY_EC_P384, 97, 23,
+     {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06, 0x05,
+      0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62, 0x00}},
+    {"secp521r1", NID_secp521r1, UAT_KEY_EC_P521, 133, 25,
+     {0x30, 0x81, 0x9b, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01, 0x06,
+      0x05, 0x2b, 0x81, 0x04, 0x00, 0x23, 0x03, 0x81, 0x86, 0x00}},
+};
+#define SPKI_CURVES (sizeof(spki_curves) / sizeof(spki_curves[0]))
+
+/* 0 when k is not a NIST EC key (the generic encoder takes it). */
 static int ec_spki_fast(const uat_key *k, uat_buf *out, uat_err *rc)
 {
-    static const struct {
-        const char *group;
-        size_t point_len;
-        size_t hdr_len;
-        uint8_t hdr[26];
-    } curves[] = {
-        {"prime256v1", 65, 26, {0x30, 0x59, 0x30, 0x13, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
-                                0x02, 0x01, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01,
-                                0x07, 0x03, 0x42, 0x00}},
-        {"secp384r1", 97, 23, {0x30, 0x76, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce, 0x3d,
-                               0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x22, 0x03, 0x62,
-                               0x00}},
-        {"secp521r1", 133, 25, {0x30, 0x81, 0x9b, 0x30, 0x10, 0x06, 0x07, 0x2a, 0x86, 0x48, 0xce,
-                                0x3d, 0x02, 0x01, 0x06, 0x05, 0x2b, 0x81, 0x04, 0x00, 0x23, 0x03,
-                                0x81, 0x86, 0x00}},
-    };
     char group[32];
     uint8_t point[133];
     size_t glen = 0, plen = 0;
@@ -391,15 +433,53 @@ static int ec_spki_fast(const uat_key *k, uat_buf *out, uat_err *rc)
                                         &plen) != 1) {
         return 0;
     }
-    for (size_t i = 0; i < sizeof(curves) / sizeof(curves[0]); i++) {
-        if (strcmp(group, curves[i].group) == 0 && plen == curves[i].point_len &&
+    for (size_t i = 0; i < SPKI_CURVES; i++) {
+        if (strcmp(group, spki_curves[i].group) == 0 && plen == spki_curves[i].point_len &&
             point[0] == 0x04) {
-            *rc = uat_buf_append(out, curves[i].hdr, curves[i].hdr_len);
+            *rc = uat_buf_append(out, spki_curves[i].hdr, spki_curves[i].hdr_len);
             *rc = *rc == UAT_OK ? uat_buf_append(out, point, plen) : *rc;
             return 1;
         }
     }
     return 0;
+}
+
+/* The curves' groups, made once: an on-curve check needs only the group, not a whole key. */
+static EC_GROUP *spki_groups[SPKI_CURVES];
+static pthread_once_t spki_groups_once = PTHREAD_ONCE_INIT;
+
+static void spki_groups_make(void)
+{
+    for (size_t i = 0; i < SPKI_CURVES; i++) {
+        spki_groups[i] = EC_GROUP_new_by_curve_name(spki_curves[i].nid);
+    }
+}
+
+uat_err uat_ec_point_spki_der(enum uat_key_kind curve, uat_span x, uat_span y, uat_buf *out)
+{
+    const struct spki_curve *c = NULL;
+    size_t i;
+    for (i = 0; i < SPKI_CURVES && c == NULL; i++) {
+        c = spki_curves[i].kind == curve ? &spki_curves[i] : NULL;
+    }
+    UAT_ENSURE(c != NULL, UAT_ERR_UNSUPPORTED_ALGORITHM, "key.ec_point", "curve", -1);
+    size_t fl = c->point_len / 2;
+    UAT_ENSURE(x.len == fl && y.len == fl, UAT_ERR_CRYPTO_BAD_KEY, "key.ec_point", "x/y", -1);
+    uint8_t pt[133];
+    pt[0] = 0x04;
+    memcpy(pt + 1, x.p, fl);
+    memcpy(pt + 1 + fl, y.p, fl);
+    pthread_once(&spki_groups_once, spki_groups_make);
+    const EC_GROUP *g = spki_groups[i - 1];
+    EC_POINT *p = g != NULL ? EC_POINT_new(g) : NULL;
+    /* oct2point refuses a point that is not on the curve (cofactor 1: that is the whole check) */
+    int ok = p != NULL && EC_POINT_oct2point(g, p, pt, c->point_len, NULL) == 1;
+    EC_POINT_free(p);
+    if (!ok) {
+        return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_BAD_KEY, "key.ec_point");
+    }
+    UAT_TRY(uat_buf_append(out, c->hdr, c->hdr_len));
+    return uat_buf_append(out, pt, c->point_len);
 }
 
 uat_err uat_key_spki_der(const uat_key *k, uat_buf *out)

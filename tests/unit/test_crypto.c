@@ -720,6 +720,37 @@ static void test_key_jwk_errors(void **state)
             assert_string_equal(uat_last_error()->check, "key.jwk");
             assert_string_equal(uat_last_error()->field, JWK_BAD[i].field);
         }
+        /* the direct SPKI path refuses the same keys with the same error, writing nothing */
+        uat_buf der;
+        uat_buf_init(&der, 4096);
+        e = uat_jwk_spki_der(str_span(JWK_BAD[i].json), &der);
+        if (e != JWK_BAD[i].err) {
+            fail_msg("spki case %zu %s: got %s, want %s", i, JWK_BAD[i].json, uat_err_name(e),
+                     uat_err_name(JWK_BAD[i].err));
+        }
+        assert_int_equal(der.len, 0);
+        uat_buf_free(&der);
+    }
+}
+
+/* uat_jwk_spki_der writes what the key path writes, for every kind of public JWK */
+static void test_key_jwk_spki_direct(void **state)
+{
+    (void)state;
+    const enum uat_key_kind kinds[] = {UAT_KEY_EC_P256, UAT_KEY_EC_P384, UAT_KEY_EC_P521,
+                                       UAT_KEY_ED25519};
+    const char *fixed[] = {A3_JWK, A2_JWK, ED_JWK, A4_JWK};
+    for (size_t i = 0; i < 8; i++) {
+        const char *jwk = i < 4 ? jwk_of(g_key[kinds[i]]) : fixed[i - 4];
+        uat_buf direct, via;
+        uat_buf_init(&direct, 4096);
+        uat_buf_init(&via, 4096);
+        assert_ok(uat_jwk_spki_der(str_span(jwk), &direct));
+        assert_ok(uat_key_spki_der(jwk_key(jwk), &via));
+        assert_int_equal(direct.len, via.len);
+        assert_memory_equal(direct.p, via.p, via.len);
+        uat_buf_free(&direct);
+        uat_buf_free(&via);
     }
 }
 
@@ -1341,6 +1372,7 @@ int main(void)
         T(test_key_ec_point),
         T(test_key_jwk_rfc_keys),
         T(test_key_jwk_errors),
+        T(test_key_jwk_spki_direct),
         T(test_key_jwk_export_round_trip),
         T(test_x509_load),
         T(test_x509_validity),
