@@ -28,7 +28,9 @@ UAT_API const char *uat_token_keys_kid(const uat_token_keys *k);
 UAT_API UAT_MUST_USE uat_err uat_token_keys_jwks(const uat_token_keys *k, int64_t now, char **out);
 
 /* Signs a JSON claims set (the EAR) as a compact JWS: header {"alg":"ES256","typ":"JWT","kid":…};
- * sets "iat" = now and "exp" = now + ttl when ttl > 0 (free() the result). */
+ * sets "iat" = now and "exp" = now + ttl when ttl > 0 (free() the result). The first signature
+ * with a new current key converts it; after that, threads may sign with one set concurrently as
+ * long as none rotates it. */
 UAT_API UAT_MUST_USE uat_err uat_token_sign(const uat_token_keys *k, const char *claims_json,
                                             int64_t now, int64_t ttl, char **jwt);
 /* Verifies a compact JWS against a JWKS: alg must be ES256 (none, HS*, others rejected), the kid

@@ -123,10 +123,13 @@ static uat_err decode_runtime(attest_job *j)
     return rc;
 }
 
-static uat_err load_policy(uat_svc *s, const char *id, uat_policy **out)
+/* The policy named id, parsed for this call (*owned); without an id the default, parsed once. */
+static uat_err load_policy(uat_svc *s, const char *id, uat_policy **out, int *owned)
 {
+    *owned = id != NULL;
     if (id == NULL) {
-        return uat_policy_default(out);
+        *out = s->default_policy;
+        return UAT_OK;
     }
     uat_buf text;
     uat_buf_init(&text, UAT_STORE_MAX_BODY + 1);
@@ -246,11 +249,14 @@ uat_err uat_attest_evidence(uat_svc *s, const uat_attest_in *in, uat_claims **cl
                             uat_ear **ear)
 {
     uat_policy *p = NULL;
-    UAT_TRY(load_policy(s, in->policy_id, &p));
+    int owned = 0;
+    UAT_TRY(load_policy(s, in->policy_id, &p, &owned));
     uat_err rc = uat_svc_refvals_sync(s); /* reference values written through another replica */
     rc = rc == UAT_OK ? verify(s, in, claims) : rc;
     rc = rc == UAT_OK ? appraise(s, in, p, *claims, ear) : rc;
-    uat_policy_free(p);
+    if (owned) {
+        uat_policy_free(p);
+    }
     UAT_TRY(rc);
     if (strcmp(uat_ear_status(*ear), "contraindicated") == 0) {
         /* spent with no token; the refusal is an attestation the audit log keeps */
@@ -268,11 +274,9 @@ uat_err uat_attest_spend(uat_svc *s, const uat_attest_in *in)
 uat_err uat_attest_sign(uat_svc *s, const uat_attest_in *in, const uat_ear *ear,
                         const char *claims_json, int64_t now, char **jwt)
 {
-    pthread_mutex_lock(&s->sign_lock);
     uat_err rc = claims_json != NULL
                      ? uat_token_sign(s->keys, claims_json, now, s->cfg->token_ttl, jwt)
                      : uat_ear_sign(ear, s->keys, now, s->cfg->token_ttl, jwt);
-    pthread_mutex_unlock(&s->sign_lock);
     if (rc == UAT_OK && (rc = spend(s, in, ear, *jwt)) != UAT_OK) {
         /* a used nonce, or a token the audit log does not hold: not handed out */
         free(*jwt);

@@ -45,7 +45,7 @@ typedef struct uat_svc {
     const uat_svc_config *cfg;
     uat_store *store;
     uat_token_keys *keys;
-    pthread_mutex_t sign_lock; /* uat_token_keys is not safe for concurrent signing */
+    uat_policy *default_policy; /* parsed once; read-only, shared by the worker threads */
     uint8_t nonce_key[UAT_NONCE_KEY_LEN];
     uat_refvals *refvals; /* mirrors the store's reference values */
     pthread_rwlock_t refvals_lock;

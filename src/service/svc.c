@@ -89,7 +89,9 @@ static uat_err open_keys(uat_svc *s)
     char dir[UAT_MAX_PATH_LEN];
     snprintf(dir, sizeof(dir), "%s/token-keys", s->cfg->data_dir);
     UAT_TRY(uat_token_keys_open(dir, &s->keys));
-    /* sign once so the signer is converted before worker threads share the key set */
+    /* sign once so the signer is converted before worker threads share the key set: from then
+     * on signing only reads it (the service never rotates while it runs), so workers sign
+     * concurrently */
     char *jwt = NULL;
     UAT_TRY(uat_token_sign(s->keys, "{}", uat_time_now(), 1, &jwt));
     free(jwt);
@@ -155,6 +157,7 @@ static uat_err svc_init(uat_svc *s)
     UAT_TRY(load_deployment_key(s->cfg->data_dir, s->nonce_key));
     UAT_TRY(open_store(s));
     UAT_TRY(open_keys(s));
+    UAT_TRY(uat_policy_default(&s->default_policy));
     UAT_TRY(uat_metrics_new(&s->metrics));
     UAT_TRY(uat_sessions_new(&s->sessions));
     UAT_TRY(uat_pccs_new(&s->pccs));
@@ -172,12 +175,10 @@ uat_err uat_svc_open(const uat_svc_config *cfg, uat_svc **out)
         return UAT_NOMEM(CHECK);
     }
     s->cfg = cfg;
-    pthread_mutex_init(&s->sign_lock, NULL);
     pthread_mutex_init(&s->reload_lock, NULL);
     pthread_rwlock_init(&s->refvals_lock, NULL);
     if (pthread_key_create(&s->verifier_key, free_verifier) != 0) {
         pthread_mutex_destroy(&s->reload_lock);
-        pthread_mutex_destroy(&s->sign_lock);
         pthread_rwlock_destroy(&s->refvals_lock);
         free(s);
         return UAT_NOMEM(CHECK);
@@ -205,11 +206,11 @@ void uat_svc_close(uat_svc *s)
     uat_sessions_free(s->sessions);
     uat_pccs_free(s->pccs);
     uat_token_keys_free(s->keys);
+    uat_policy_free(s->default_policy);
     uat_store_close(s->store);
     uat_wipe(s->nonce_key, sizeof(s->nonce_key));
     pthread_rwlock_destroy(&s->refvals_lock);
     pthread_mutex_destroy(&s->reload_lock);
-    pthread_mutex_destroy(&s->sign_lock);
     free(s);
 }
 
