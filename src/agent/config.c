@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "agent/proto.h"
+#include "service/daemon.h"
 
 static const char *prog = "uattest-agent";
 
@@ -31,19 +32,12 @@ static void help(void)
 
 static int usage(const char *msg)
 {
-    fprintf(stderr, "%s: %s (see '%s --help')\n", prog, msg, prog);
-    return uat_err_exit_code(UAT_ERR_USAGE_INVALID_ARGUMENT);
+    return uat_daemon_usage(prog, msg);
 }
 
 static int set_str(char **slot, const char *v)
 {
-    char *copy = strdup(v);
-    if (copy == NULL) {
-        return usage("out of memory");
-    }
-    free(*slot);
-    *slot = copy;
-    return 0;
+    return uat_daemon_set_str(prog, slot, v);
 }
 
 void uat_agent_config_free(uat_agent_config *c)

@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "service/daemon.h"
+
 #ifndef UAT_UI_INSTALL_DIR
 #define UAT_UI_INSTALL_DIR "/usr/local/share/uattest/ui"
 #endif
@@ -57,19 +59,12 @@ static void help(void)
 
 static int usage(const char *msg)
 {
-    fprintf(stderr, "%s: %s (see '%s --help')\n", prog, msg, prog);
-    return uat_err_exit_code(UAT_ERR_USAGE_INVALID_ARGUMENT);
+    return uat_daemon_usage(prog, msg);
 }
 
 static int set_str(char **slot, const char *v)
 {
-    char *copy = strdup(v);
-    if (copy == NULL) {
-        return usage("out of memory");
-    }
-    free(*slot);
-    *slot = copy;
-    return 0;
+    return uat_daemon_set_str(prog, slot, v);
 }
 
 static int set_long(long *slot, const char *v, long min, long max, const char *name)
