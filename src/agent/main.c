@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "agent/agent.h"
-#include "core/file.h"
 #include "service/daemon.h"
 #include "service/log.h"
 

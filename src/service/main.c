@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/file.h"
 #include "service/config.h"
 #include "service/http.h"
 #include "service/daemon.h"
