@@ -224,6 +224,11 @@ uat_err uat_cbor_put_string(uat_buf *b, enum uat_cbor_major major, const void *p
     return n > 0 ? uat_buf_append(b, p, n) : UAT_OK;
 }
 
+uat_err uat_cbor_put_text(uat_buf *b, const char *s)
+{
+    return uat_cbor_put_string(b, UAT_CBOR_TSTR, s, strlen(s));
+}
+
 uat_err uat_cbor_named_map(uat_span in, const char *check, const char *const *names,
                            unsigned count, uint32_t required, const char *doc,
                            uat_cbor_member_fn member, void *user)

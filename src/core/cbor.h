@@ -35,7 +35,9 @@ UAT_MUST_USE uat_err uat_cbor_skip(uat_reader *r, unsigned depth, const char *fi
 /* An evidence map: the whole of in is one CBOR map whose keys are text strings from
  * names[0..count) (at most 32; keys of at most 64 bytes), each at most once; member(r, index, user) decodes each value.
  * Every member whose bit is set in required must be present. Errors name r's check (check),
- * the member, and the offset; an unknown key says where the members are documented (doc). */
+ * the member, and the offset; an unknown key says where the members are documented (doc).
+ * UAT_CBOR_MEMBERS(lo, hi): the bits of members lo..hi, for required. */
+#define UAT_CBOR_MEMBERS(lo, hi) ((uint32_t)((2u << (hi)) - (1u << (lo))))
 typedef uat_err (*uat_cbor_member_fn)(uat_reader *r, unsigned index, void *user);
 UAT_MUST_USE uat_err uat_cbor_named_map(uat_span in, const char *check, const char *const *names,
                                         unsigned count, uint32_t required, const char *doc,
@@ -44,5 +46,7 @@ UAT_MUST_USE uat_err uat_cbor_named_map(uat_span in, const char *check, const ch
 UAT_MUST_USE uat_err uat_cbor_put_head(uat_buf *b, enum uat_cbor_major major, uint64_t arg);
 UAT_MUST_USE uat_err uat_cbor_put_string(uat_buf *b, enum uat_cbor_major major, const void *p,
                                          size_t n);
+/* A NUL-terminated text string as a CBOR text string. */
+UAT_MUST_USE uat_err uat_cbor_put_text(uat_buf *b, const char *s);
 
 #endif

@@ -30,8 +30,10 @@ static uat_span *bytes_member(uat_azsnpvtpm_evidence *ev, enum member m)
     }
 }
 
-static uat_err decode_member(uat_reader *r, enum member m, uat_azsnpvtpm_evidence *ev)
+static uat_err decode_member(uat_reader *r, unsigned idx, void *user)
 {
+    uat_azsnpvtpm_evidence *ev = user;
+    enum member m = (enum member)idx;
     if (m == M_PCRS) {
         return uat_tpm_pcrs_decode(r, &ev->tpm);
     }
@@ -45,32 +47,18 @@ static uat_err decode_member(uat_reader *r, enum member m, uat_azsnpvtpm_evidenc
     return UAT_OK;
 }
 
-static uat_err decode_one(uat_reader *r, unsigned m, void *ev)
-{
-    return decode_member(r, (enum member)m, ev);
-}
-
 uat_err uat_azsnpvtpm_evidence_decode(uat_span in, uat_azsnpvtpm_evidence *out)
 {
     UAT_ENSURE(out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
     uat_azsnpvtpm_evidence ev;
     memset(&ev, 0, sizeof(ev));
-    uint32_t required = 0;
-    for (int m = M_HCL; m <= M_PCRS; m++) {
-        required |= 1u << m;
-    }
-    UAT_TRY(uat_cbor_named_map(in, CHECK, member_names, M_COUNT, required, "docs/azsnpvtpm.md",
-                               decode_one, &ev));
+    UAT_TRY(uat_cbor_named_map(in, CHECK, member_names, M_COUNT, UAT_CBOR_MEMBERS(M_HCL, M_PCRS),
+                               "docs/azsnpvtpm.md", decode_member, &ev));
     *out = ev;
     return UAT_OK;
 }
 
 /* ---- encoding ---------------------------------------------------------------------------- */
-
-static uat_err put_text(uat_buf *b, const char *s)
-{
-    return uat_cbor_put_string(b, UAT_CBOR_TSTR, s, strlen(s));
-}
 
 static size_t popcount24(uint32_t m)
 {
@@ -119,13 +107,13 @@ uat_err uat_azsnpvtpm_evidence_encode(const uat_azsnpvtpm_evidence *ev, uat_buf 
     const uat_span parts[] = {ev->hcl_report, ev->tpm.attest, ev->tpm.signature};
     UAT_TRY(uat_cbor_put_head(out, UAT_CBOR_MAP, ev->vcek.len > 0 ? 5 : 4));
     for (int m = M_HCL; m <= M_SIGNATURE; m++) {
-        UAT_TRY(put_text(out, member_names[m]));
+        UAT_TRY(uat_cbor_put_text(out, member_names[m]));
         UAT_TRY(uat_cbor_put_string(out, UAT_CBOR_BSTR, parts[m].p, parts[m].len));
     }
-    UAT_TRY(put_text(out, member_names[M_PCRS]));
+    UAT_TRY(uat_cbor_put_text(out, member_names[M_PCRS]));
     UAT_TRY(put_pcrs(out, &ev->tpm));
     if (ev->vcek.len > 0) {
-        UAT_TRY(put_text(out, member_names[M_VCEK]));
+        UAT_TRY(uat_cbor_put_text(out, member_names[M_VCEK]));
         UAT_TRY(uat_cbor_put_string(out, UAT_CBOR_BSTR, ev->vcek.p, ev->vcek.len));
     }
     return UAT_OK;

@@ -35,8 +35,10 @@ static uat_err decode_certs(uat_reader *r, uat_nvgpu_evidence *ev)
     return UAT_OK;
 }
 
-static uat_err decode_member(uat_reader *r, enum member m, uat_nvgpu_evidence *ev)
+static uat_err decode_member(uat_reader *r, unsigned idx, void *user)
 {
+    uat_nvgpu_evidence *ev = user;
+    enum member m = (enum member)idx;
     int64_t at = uat_rd_pos(r);
     uat_span s;
     switch (m) {
@@ -54,29 +56,15 @@ static uat_err decode_member(uat_reader *r, enum member m, uat_nvgpu_evidence *e
     }
 }
 
-static uat_err decode_one(uat_reader *r, unsigned m, void *ev)
-{
-    return decode_member(r, (enum member)m, ev);
-}
-
 uat_err uat_nvgpu_evidence_decode(uat_span in, uat_nvgpu_evidence *out)
 {
     UAT_ENSURE(out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
     uat_nvgpu_evidence ev;
     memset(&ev, 0, sizeof(ev));
-    uint32_t required = 0;
-    for (int m = M_REPORT; m <= M_CERTS; m++) {
-        required |= 1u << m;
-    }
-    UAT_TRY(uat_cbor_named_map(in, CHECK, member_names, M_COUNT, required, "docs/nvgpu.md",
-                               decode_one, &ev));
+    UAT_TRY(uat_cbor_named_map(in, CHECK, member_names, M_COUNT, UAT_CBOR_MEMBERS(M_REPORT, M_CERTS),
+                               "docs/nvgpu.md", decode_member, &ev));
     *out = ev;
     return UAT_OK;
-}
-
-static uat_err put_text(uat_buf *b, const char *s)
-{
-    return uat_cbor_put_string(b, UAT_CBOR_TSTR, s, strlen(s));
 }
 
 uat_err uat_nvgpu_evidence_encode(const uat_nvgpu_evidence *ev, uat_buf *out)
@@ -85,16 +73,16 @@ uat_err uat_nvgpu_evidence_encode(const uat_nvgpu_evidence *ev, uat_buf *out)
                    ev->ncerts <= UAT_MAX_CERT_CHAIN && strlen(ev->arch) <= MAX_ARCH,
                UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
     UAT_TRY(uat_cbor_put_head(out, UAT_CBOR_MAP, ev->arch[0] != '\0' ? 3 : 2));
-    UAT_TRY(put_text(out, member_names[M_REPORT]));
+    UAT_TRY(uat_cbor_put_text(out, member_names[M_REPORT]));
     UAT_TRY(uat_cbor_put_string(out, UAT_CBOR_BSTR, ev->report.p, ev->report.len));
-    UAT_TRY(put_text(out, member_names[M_CERTS]));
+    UAT_TRY(uat_cbor_put_text(out, member_names[M_CERTS]));
     UAT_TRY(uat_cbor_put_head(out, UAT_CBOR_ARRAY, ev->ncerts));
     for (size_t i = 0; i < ev->ncerts; i++) {
         UAT_TRY(uat_cbor_put_string(out, UAT_CBOR_BSTR, ev->certs[i].p, ev->certs[i].len));
     }
     if (ev->arch[0] != '\0') {
-        UAT_TRY(put_text(out, member_names[M_ARCH]));
-        UAT_TRY(put_text(out, ev->arch));
+        UAT_TRY(uat_cbor_put_text(out, member_names[M_ARCH]));
+        UAT_TRY(uat_cbor_put_text(out, ev->arch));
     }
     return UAT_OK;
 }
