@@ -341,13 +341,12 @@ static enum MHD_Result send_resp(struct MHD_Connection *mc, conn *c, uat_http_re
         return MHD_NO;
     }
     MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, rs->content_type);
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL,
-                            rs->cache_control != NULL ? rs->cache_control : "no-store");
-    if (rs->csp != NULL) {
-        MHD_add_response_header(r, "Content-Security-Policy", rs->csp);
+    int cache_control = 0;
+    for (size_t i = 0; i < rs->nheaders; i++) {
+        cache_control |= strcasecmp(rs->header_name[i], MHD_HTTP_HEADER_CACHE_CONTROL) == 0;
     }
-    if (rs->etag[0] != '\0') {
-        MHD_add_response_header(r, MHD_HTTP_HEADER_ETAG, rs->etag);
+    if (!cache_control) {
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     }
     MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
     if (allow != NULL && allow[0] != '\0') {

@@ -30,11 +30,8 @@ typedef struct uat_http_resp {
     char set_cookie[128]; /* a Set-Cookie header value, "" for none */
     char location[256];   /* a Location header value, "" for none */
     char instance[256];   /* the request path, the "instance" of a problem document */
-    /* static files (routes_ui.c): NULL / "" keep the defaults (Cache-Control: no-store) */
-    const char *cache_control;
-    const char *csp; /* a Content-Security-Policy header value */
-    char etag[72];   /* an ETag header value (quoted) */
-    /* further response headers (uat_http_add_header), owned, sent in order */
+    /* further response headers (uat_http_add_header), owned, sent in order; Cache-Control among
+     * them replaces the default no-store */
     char *header_name[UAT_HTTP_MAX_HEADERS], *header_value[UAT_HTTP_MAX_HEADERS];
     size_t nheaders;
 } uat_http_resp;

@@ -112,6 +112,14 @@ static uat_err ui_etag(const uat_buf *b, char out[72])
     return UAT_OK;
 }
 
+/* Every console answer carries the console's Content-Security-Policy. */
+static void ui_csp_add(uat_http_resp *rs)
+{
+    if (uat_http_add_header(rs, "Content-Security-Policy", ui_csp) != UAT_OK) {
+        uat_http_error(rs, uat_last_error()->err);
+    }
+}
+
 static void ui_serve(uat_svc *s, const uat_http_req *rq, const char *rel, uat_http_resp *rs)
 {
     char path[PATH_MAX];
@@ -133,9 +141,12 @@ static void ui_serve(uat_svc *s, const uat_http_req *rq, const char *rel, uat_ht
         int same = inm != NULL && strcmp(inm, etag) == 0;
         uat_http_text(rs, same ? 304 : 200, ctype, same ? "" : (const char *)b.p,
                       same ? 0 : b.len);
-        snprintf(rs->etag, sizeof(rs->etag), "%s", etag);
         /* revalidated on every use: a new release is seen at once, an unchanged file costs a 304 */
-        rs->cache_control = "no-cache";
+        rc = uat_http_add_header(rs, "ETag", etag);
+        rc = rc == UAT_OK ? uat_http_add_header(rs, "Cache-Control", "no-cache") : rc;
+        if (rc != UAT_OK) {
+            uat_http_error(rs, rc);
+        }
     }
     uat_buf_free(&b);
 }
@@ -143,7 +154,7 @@ static void ui_serve(uat_svc *s, const uat_http_req *rq, const char *rel, uat_ht
 void uat_route_ui(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
 {
     ui_serve(s, rq, id[0] != '\0' ? id : "index.html", rs);
-    rs->csp = ui_csp;
+    ui_csp_add(rs);
 }
 
 void uat_route_ui_root(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
@@ -154,7 +165,7 @@ void uat_route_ui_root(uat_svc *s, const uat_http_req *rq, const char *id, uat_h
     static const char text[] = "the console is at /ui/\n";
     uat_http_text(rs, 302, "text/plain; charset=utf-8", text, sizeof(text) - 1);
     snprintf(rs->location, sizeof(rs->location), "/ui/");
-    rs->csp = ui_csp;
+    ui_csp_add(rs);
 }
 
 /* ---- POST /v1/verify ---- */
