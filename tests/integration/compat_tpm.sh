@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# swtpm TPM 2.0 evidence through each compatibility front-end of uattestd (docs/compat.md): one
+# swtpm (tpm_lib.sh), its AK pinned by its PEM key in <trust>/tpm/, and its Name and PCR 7 set as
+# reference values through secGear's POST /reference (so results are affirming). Then, with
+# `uattest collect --tee tpm` (qualifyingData = each protocol's binding):
+#   KBS: auth (tee "tpm") -> attest (primary_evidence: the TPM CMW; report data SHA-384(JCS(runtime
+#        data)) || 16 zero bytes) -> resource (policy: tee tpm) opened by `jose jwe dec`;
+#   secGear: GET /challenge -> POST /attestation ({"tee":"tpm","evidence":<CMW>});
+#   Veraison: newSession -> the raw TPM evidence with the TPM's CMW media type -> EAR.
+# Every token verifies with `jose jws ver` against /v1/jwks and names tee tpm; a replay is refused.
+# usage: compat_tpm.sh UATTESTD UATTEST
+set -euo pipefail
+UATTESTD=${1:?usage: compat_tpm.sh path/to/uattestd path/to/uattest}
+UATTEST=${2:?usage: compat_tpm.sh path/to/uattestd path/to/uattest}
+HERE=$(cd "$(dirname "$0")" && pwd)
+# tpm_lib.sh first: service_lib.sh's fail (which prints the server logs) wins
+# shellcheck source=tpm_lib.sh
+. "$HERE/tpm_lib.sh"
+# shellcheck source=service_lib.sh
+. "$HERE/service_lib.sh"
+. "$HERE/kbs_lib.sh"
+. "$HERE/secgear_lib.sh"
+tpm_setup
+trap cleanup EXIT # service_lib.sh's: stops uattestd, then (a cleanup hook) swtpm
+cleanup_hooks+=(tpm_cleanup)
+require_tools tpm2_readpublic xxd curl jose
+
+# tpm_cmw HEX OUT: TPM evidence (CMW JSON) whose qualifyingData is the report data HEX
+tpm_cmw() {
+    "$UATTEST" collect --tee tpm --root "$T/root" --state-dir "$work/tpm" -O tcti="$TCTI" \
+        --report-data "$1" -o "$2" || fail "uattest collect --tee tpm"
+}
+# claims_tpm JWT: jose verifies the token against /v1/jwks; its claims go to JWT.json
+claims_tpm() {
+    jose jws ver -i "$1" -k "$work/jwks.json" -O "$1.json" || fail "jose jws ver $1"
+    grep -q '"tee":"tpm"' "$1.json" || fail "no tpm evidence in $1: $(cat "$1.json")"
+    grep -q '"ear.status":"affirming"' "$1.json" || fail "$1 is not affirming: $(cat "$1.json")"
+}
+
+# ---- the AK (made by the first collect) pinned; its Name and PCR 7 as reference values
+tpm_cmw 00 "$work/ak-ev.json"
+mkdir -p "$work/pin/tpm"
+tpm2_readpublic -c 0x81010002 -f pem -o "$work/pin/tpm/ak.pem" >/dev/null || fail "tpm2_readpublic"
+AK_NAME=$(tpm2_readpublic -c 0x81010002 | sed -n 's/^name: //p')
+tpm2_pcrread sha256:7 -o "$work/pcr7.bin" >/dev/null || fail "tpm2_pcrread"
+PCR7=$(xxd -p -c 64 "$work/pcr7.bin")
+ADMIN=$("$UATTESTD" --data-dir "$work/a" --init-admin 2>/dev/null)
+start a --data-dir "$work/a" --trust "$work/pin"
+A=$(url http a)
+K="$A/kbs/v0"
+JSON=(-H 'Content-Type: application/json')
+AUTH=(-H "Authorization: Bearer $ADMIN")
+curl -s "$A/v1/jwks" >"$work/jwks.json"
+REFS=$(printf '{"tpm.signer":"%s","tpm.tee_claims.pcr07":"%s"}' "$AK_NAME" "$PCR7")
+expect "$(req POST "$A/reference" "${AUTH[@]}" "${JSON[@]}" --data-binary \
+    "$("$PY" -c 'import json,sys; print(json.dumps({"refs":sys.argv[1]}))' "$REFS")")" 200 "" \
+    "POST /reference (tpm)"
+echo "ok - swtpm on $TCTI, AK $AK_NAME pinned; its Name and PCR 7 set through secGear's /reference"
+
+# ---- 1. KBS: auth (tee tpm) -> attest -> resource
+workload_key
+x=$(jget "$work/wl.jwk" x)
+y=$(jget "$work/wl.jwk" y)
+TEEPUB=$(printf '{"kty":"EC","crv":"P-256","alg":"ECDH-ES+A256KW","x":"%s","y":"%s"}' "$x" "$y")
+auth k1 tpm
+tpm_cmw "$(report_data "$work/k1.nonce")" "$work/k1.json"
+attest_doc "$work/k1-att.json" "$(cat "$work/k1.nonce")" "$(cat "$work/k1.json")"
+expect "$(req POST "$K/attest" "${JSON[@]}" -b "$work/k1.jar" --data-binary @"$work/k1-att.json")" \
+    200 "" "KBS attest (tpm)"
+jget "$work/body" token | tr -d '\n' >"$work/k1.jwt"
+claims_tpm "$work/k1.jwt"
+"$PY" - "$work/k1.jwt.json" "$TEEPUB" <<'PY' || fail "KBS token claims"
+import json, sys
+c = json.load(open(sys.argv[1]))
+rd = c["submods"]["cpu0"]["ear.veraison.annotated-evidence"]["runtime_data_claims"]
+assert rd["tee-pubkey"] == json.loads(sys.argv[2]), rd
+PY
+SECRET="tpm secret over KBS $RANDOM"
+printf '{"secret":"%s","policy":{"status":["affirming"],"tee":["tpm"]}}' \
+    "$(printf %s "$SECRET" | b64u)" >"$work/res.json"
+expect "$(req PUT "$A/v1/resources/default/tpm/key" "${AUTH[@]}" --data-binary @"$work/res.json")" \
+    201 "" "PUT resource (tee tpm)"
+expect "$(req GET "$K/resource/default/tpm/key" -b "$work/k1.jar")" 200 "" "KBS resource (tpm)"
+[ "$(jose jwe dec -i "$work/body" -k "$work/wl.jwk")" = "$SECRET" ] || fail "the JWE does not open"
+expect "$(req POST "$K/attest" "${JSON[@]}" -b "$work/k1.jar" --data-binary @"$work/k1-att.json")" \
+    401 "" "KBS re-attest"
+grep -q 'VERIFY_NONCE' "$work/body" || fail "KBS re-attest: $(cat "$work/body")"
+echo "ok - KBS auth (tee tpm) -> attest -> resource: affirming EAR (jose), JWE opened with the workload key; replay refused"
