@@ -86,3 +86,22 @@ expect "$(req POST "$K/attest" "${JSON[@]}" -b "$work/k1.jar" --data-binary @"$w
     401 "" "KBS re-attest"
 grep -q 'VERIFY_NONCE' "$work/body" || fail "KBS re-attest: $(cat "$work/body")"
 echo "ok - KBS auth (tee tpm) -> attest -> resource: affirming EAR (jose), JWE opened with the workload key; replay refused"
+
+# ---- 2. secGear: GET /challenge -> POST /attestation with {"tee":"tpm","evidence":<CMW text>}
+c1=$(get_challenge "$work/sg1.jar")
+tpm_cmw "$(hex_of "$c1")" "$work/sg1.json"
+body "$c1" "$(envelope tpm "$(cat "$work/sg1.json")")" >"$work/sg1-att.json"
+expect "$(req POST "$A/attestation" -b "$work/sg1.jar" -H 'as-challenge: as' "${JSON[@]}" \
+    --data-binary @"$work/sg1-att.json")" 200 "" "secGear attestation (tpm)"
+tr -d '\n' <"$work/body" >"$work/sg1.jwt"
+claims_tpm "$work/sg1.jwt"
+grep -q "\"eat_nonce\":\"$c1\"" "$work/sg1.jwt.json" || fail "secGear: eat_nonce is not the challenge"
+expect "$(req POST "$A/attestation" -b "$work/sg1.jar" --data-binary @"$work/sg1-att.json")" 403 \
+    VERIFY_NONCE "secGear replay"
+# the envelope must name the evidence's TEE
+c2=$(get_challenge "$work/sg2.jar")
+tpm_cmw "$(hex_of "$c2")" "$work/sg2.json"
+body "$c2" "$(envelope sim "$(cat "$work/sg2.json")")" >"$work/sg2-att.json"
+expect "$(req POST "$A/attestation" -b "$work/sg2.jar" --data-binary @"$work/sg2-att.json")" 403 \
+    VERIFY_BINDING "TPM evidence in an envelope naming sim"
+echo "ok - secGear challenge -> attestation with TPM evidence: affirming EAR (jose); replay and a wrong envelope TEE refused"
