@@ -105,3 +105,32 @@ body "$c2" "$(envelope sim "$(cat "$work/sg2.json")")" >"$work/sg2-att.json"
 expect "$(req POST "$A/attestation" -b "$work/sg2.jar" --data-binary @"$work/sg2-att.json")" 403 \
     VERIFY_BINDING "TPM evidence in an envelope naming sim"
 echo "ok - secGear challenge -> attestation with TPM evidence: affirming EAR (jose); replay and a wrong envelope TEE refused"
+
+# ---- 3. Veraison: newSession -> the raw TPM evidence under its CMW media type -> EAR
+V="$A/challenge-response/v1"
+expect "$(req POST "$V/newSession?nonceSize=32" -D "$work/v1.hdr")" 201 "" newSession
+loc=$(grep -i '^location:' "$work/v1.hdr" | tr -d '\r' | cut -d' ' -f2)
+nonce=$(jget "$work/body" nonce)
+tpm_cmw "$(printf %s "$nonce" | base64 -d | od -An -v -tx1 | tr -d ' \n')" "$work/v1.json"
+TPM_TYPE=$("$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[0])' "$work/v1.json")
+jget "$work/body" accept | grep -qF "\"$TPM_TYPE\"" || fail "accept lacks $TPM_TYPE"
+"$PY" -c 'import json,sys; print(json.load(open(sys.argv[1]))[1])' "$work/v1.json" | unb64u >"$work/v1.bin"
+expect "$(req POST "$A$loc" -H "Content-Type: $TPM_TYPE" --data-binary @"$work/v1.bin")" 200 "" \
+    "Veraison evidence (tpm)"
+[ "$(jget "$work/body" status)" = complete ] || fail "Veraison: status $(jget "$work/body" status)"
+[ "$(jget "$work/body" evidence type)" = "$TPM_TYPE" ] || fail "Veraison: evidence.type"
+jget "$work/body" result | tr -d '\n' >"$work/v1.jwt"
+claims_tpm "$work/v1.jwt"
+# the same evidence in another session: bound to another nonce
+expect "$(req POST "$V/newSession?nonceSize=32" -D "$work/v2.hdr")" 201 "" newSession
+loc2=$(grep -i '^location:' "$work/v2.hdr" | tr -d '\r' | cut -d' ' -f2)
+expect "$(req POST "$A$loc2" -H "Content-Type: $TPM_TYPE" --data-binary @"$work/v1.bin")" 403 \
+    VERIFY_BINDING "Veraison: evidence bound to another nonce"
+expect "$(req GET "$A$loc2")" 200 "" "GET the failed session"
+[ "$(jget "$work/body" status)" = failed ] || fail "Veraison: status $(jget "$work/body" status)"
+echo "ok - Veraison newSession -> TPM evidence ($TPM_TYPE) -> affirming EAR (jose); another session's evidence fails it"
+
+for p in "${pids[@]}"; do kill -TERM "$p"; wait "$p" || fail "uattestd exited with $? on SIGTERM"; done
+pids=()
+! grep -q 'Sanitizer' "$work"/*.log || fail "sanitizer report in the server log"
+echo "ok - uattestd stops cleanly"
