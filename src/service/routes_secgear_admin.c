@@ -1,16 +1,14 @@
-/* openEuler secGear attestation service admin routes (../shared/COMPAT.md part
- * C §1, docs/compat.md): POST /reference, POST|GET /policy, POST|GET
- * /resource/storage and /resource/policy, served behind our admin token
- * (secGear's service has no authentication) and written to the same store,
- * through the same admin writes, as /v1/reference-values, /v1/policies and
- * /v1/resources.
+/* openEuler secGear attestation service admin routes (../shared/COMPAT.md part C §1,
+ * docs/compat.md): POST /reference, POST|GET /policy, POST|GET /resource/storage and
+ * /resource/policy, served behind our admin token (secGear's service has no authentication) and
+ * written to the same store, through the same admin writes, as /v1/reference-values, /v1/policies
+ * and /v1/resources.
  *
- * Mapping: a secGear reference key "<tee>.<claim path>" sets that path of the
- * reference value document "secgear.<tee>"; a secGear policy is a uattest
- * policy (JSON or Lua, base64url as secGear sends Rego) stored under its
- * secGear id; a secGear resource <vendor>/<path> is the resource of that path
- * (vendor null or "" = secGear's base vendor "oeas"), released by TeeGet only
- * as a JWE to the key bound in the caller's EAR token. */
+ * Mapping: a secGear reference key "<tee>.<claim path>" sets that path of the reference value
+ * document "secgear.<tee>"; a secGear policy is a uattest policy (JSON or Lua, base64url as secGear
+ * sends Rego) stored under its secGear id; a secGear resource <vendor>/<path> is the resource of
+ * that path (vendor null or "" = secGear's base vendor "oeas"), released by TeeGet only as a JWE to
+ * the key bound in the caller's EAR token. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,8 +42,8 @@ static uat_err body_of(const uat_http_req *rq, const char *const *names, json_t 
 
 /* ---- POST /reference {"refs": "<JSON object text>"} ---- */
 
-/* A secGear reference value: a string, number or boolean, or a non-empty list
- * of them, as the list of accepted values of a reference value document. */
+/* A secGear reference value: a string, number or boolean, or a non-empty list of them, as the list
+ * of accepted values of a reference value document. */
 static uat_err accepted_values(const char *key, const json_t *v, json_t **out)
 {
     json_t *list = json_is_array(v) ? json_copy((json_t *)v) : json_pack("[O]", v);
@@ -92,8 +90,7 @@ static uat_err refval_doc(uat_svc *s, const char *tee, json_t **doc)
     return rc;
 }
 
-/* Sets each "<tee>.<path>": value of refs in docs (registry TEE -> its
- * document). */
+/* Sets each "<tee>.<path>": value of refs in docs (registry TEE -> its document). */
 static uat_err apply_refs(uat_svc *s, const json_t *refs, json_t *docs)
 {
     const char *key;
@@ -125,8 +122,22 @@ static uat_err apply_refs(uat_svc *s, const json_t *refs, json_t *docs)
     return UAT_OK;
 }
 
-/* Every document is checked before the first is written: a bad key or value
- * writes nothing. */
+/* Checks (check_only) or stores one reference value document. */
+static uat_err refval_write(uat_svc *s, const json_t *doc, int check_only)
+{
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    int created = 0;
+    const char *id = json_string_value(json_object_get(doc, "id"));
+    uat_err rc =
+        check_only ? uat_admin_refval_check(text) : uat_admin_refval_put(s, id, text, &created);
+    free(text);
+    return rc;
+}
+
+/* Every document is checked before the first is written: a bad key or value writes nothing. */
 static uat_err set_refs(uat_svc *s, const json_t *refs)
 {
     json_t *docs = json_object(), *doc;
@@ -135,15 +146,7 @@ static uat_err set_refs(uat_svc *s, const json_t *refs)
     for (int pass = 0; pass < 2 && rc == UAT_OK; pass++) {
         json_object_foreach(docs, tee, doc)
         {
-            char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-            int created = 0;
-            rc = rc != UAT_OK   ? rc
-                 : text == NULL ? UAT_NOMEM(CHECK)
-                 : pass == 0
-                     ? uat_admin_refval_check(text)
-                     : uat_admin_refval_put(s, json_string_value(json_object_get(doc, "id")), text,
-                                            &created);
-            free(text);
+            rc = rc == UAT_OK ? refval_write(s, doc, pass == 0) : rc;
         }
     }
     json_decref(docs);
@@ -178,11 +181,10 @@ void uat_route_sg_reference(uat_svc *s, const uat_http_req *rq, const char *id, 
     json_decref(body);
 }
 
-/* ---- POST /policy {"tee", "id", "policy": base64url(text)}, GET /policy
- * {"policy_id"} ---- */
+/* ---- POST /policy {"tee", "id", "policy": base64url(text)}, GET /policy {"policy_id"} ---- */
 
-/* A Rego module starts with its package clause, after blank lines and '#'
- * comments (Rego language reference, "Packages"); Lua has neither. */
+/* A Rego module starts with its package clause, after blank lines and '#' comments (Rego language
+ * reference, "Packages"); Lua has neither. */
 static int is_rego(const uat_buf *text)
 {
     size_t i = 0;
@@ -283,8 +285,8 @@ static uat_err resource_path(const json_t *res, char path[UAT_STORE_MAX_ID + 1])
     return uat_resource_check_path(path);
 }
 
-/* The resource document with secret = base64url(content); policy: the stored
- * one (Modify) or the default release policy (Add). */
+/* The resource document with secret = base64url(content); policy: the stored one (Modify) or the
+ * default release policy (Add). */
 static uat_err with_content(const json_t *content, const json_t *policy, json_t **doc)
 {
     UAT_ENSURE(json_is_string(content), UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "content", -1);
@@ -304,9 +306,8 @@ static uat_err with_content(const json_t *content, const json_t *policy, json_t 
     return rc;
 }
 
-/* {"Add": {"content", "policy": []}}: secGear's policy names Rego resource
- * policies, which uattest does not evaluate; the release policy is ours (PUT
- * /v1/resources sets another). */
+/* {"Add": {"content", "policy": []}}: secGear's policy names Rego resource policies, which uattest
+ * does not evaluate; the release policy is ours (PUT /v1/resources sets another). */
 static uat_err storage_add(uat_svc *s, const char *path, const json_t *op)
 {
     static const char *const names[] = {"content", "policy", NULL};
@@ -352,8 +353,7 @@ static uat_err storage_modify(uat_svc *s, const char *path, const json_t *op)
     return rc;
 }
 
-/* {"op": OP, "resource": {"vendor", "path"}}, OP one of serde's externally
- * tagged variants */
+/* {"op": OP, "resource": {"vendor", "path"}}, OP one of serde's externally tagged variants */
 static uat_err storage_set(uat_svc *s, const json_t *body)
 {
     char path[UAT_STORE_MAX_ID + 1];
@@ -410,8 +410,7 @@ static uat_err vendor_one(void *user, const char *id, const char *body, size_t n
     return json_array_append_new(c->items, json_string(id)) == 0 ? UAT_OK : UAT_NOMEM(CHECK);
 }
 
-/* {"VendorGet": {"vendor"}} (admin): the resources of the vendor as
- * "vendor/path" */
+/* {"VendorGet": {"vendor"}} (admin): the resources of the vendor as "vendor/path" */
 static void vendor_get(uat_svc *s, const uat_http_req *rq, const json_t *q, uat_http_resp *rs)
 {
     static const char *const names[] = {"vendor", NULL};
@@ -435,9 +434,8 @@ static void vendor_get(uat_svc *s, const uat_http_req *rq, const json_t *q, uat_
     uat_http_json(rs, 200, c.items);
 }
 
-/* {"TeeGet": {"resource": {...}}} + Authorization: Bearer <EAR token>: the
- * secret as a JSON string holding the compact JWE to the key bound in the token
- * (never the plaintext). */
+/* {"TeeGet": {"resource": {...}}} + Authorization: Bearer <EAR token>: the secret as a JSON string
+ * holding the compact JWE to the key bound in the token (never the plaintext). */
 static void tee_get(uat_svc *s, const uat_http_req *rq, const json_t *q, uat_http_resp *rs)
 {
     static const char *const names[] = {"resource", NULL};
