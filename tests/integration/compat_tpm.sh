@@ -85,6 +85,13 @@ expect "$(req GET "$K/resource/default/tpm/key" -b "$work/k1.jar")" 200 "" "KBS 
 expect "$(req POST "$K/attest" "${JSON[@]}" -b "$work/k1.jar" --data-binary @"$work/k1-att.json")" \
     401 "" "KBS re-attest"
 grep -q 'VERIFY_NONCE' "$work/body" || fail "KBS re-attest: $(cat "$work/body")"
+# the CoCo TPM attester's own JSON is not taken (docs/compat.md): a named error, no token
+auth k2 tpm
+attest_doc "$work/k2-att.json" "$(cat "$work/k2.nonce")" \
+    '{"ak_pubkey":"-----BEGIN PUBLIC KEY-----","quote":{"SHA256":{"attest_body":"","attest_sig":"","pcrs":[]}}}'
+st=$(req POST "$K/attest" "${JSON[@]}" -b "$work/k2.jar" --data-binary @"$work/k2-att.json")
+kbs_expect "$st" 401 SerdeError "KBS attest with CoCo TPM JSON"
+grep -q 'PARSE_BAD_JSON' "$work/body" || fail "CoCo TPM JSON: $(cat "$work/body")"
 echo "ok - KBS auth (tee tpm) -> attest -> resource: affirming EAR (jose), JWE opened with the workload key; replay refused"
 
 # ---- 2. secGear: GET /challenge -> POST /attestation with {"tee":"tpm","evidence":<CMW text>}
