@@ -54,7 +54,8 @@ void uat_http_text(uat_http_resp *r, int status, const char *content_type, const
 
 void uat_http_json(uat_http_resp *r, int status, json_t *doc)
 {
-    char *text = doc ? json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+    char *text = doc ? json_dumps(doc, flags) : NULL;
     json_decref(doc);
     if (text == NULL) {
         static const char nomem[] = "{\"error\":\"RESOURCE_NO_MEMORY\",\"message\":\"memory could "
@@ -252,6 +253,13 @@ const uat_route uat_routes[] = {
     {"GET", "/challenge-response/v1/session/", 1, "veraison-session", uat_route_vrs_get},
     {"DELETE", "/challenge-response/v1/session/", 1, "veraison-session", uat_route_vrs_del},
     {"GET", "/challenge", 0, "secgear-challenge", uat_route_sg_challenge},
+    {"POST", "/reference", 0, "secgear-admin", uat_route_sg_reference},
+    {"POST", "/policy", 0, "secgear-admin", uat_route_sg_policy_set},
+    {"GET", "/policy", 0, "secgear-admin", uat_route_sg_policy_get},
+    {"POST", "/resource/storage", 0, "secgear-admin", uat_route_sg_storage_set},
+    {"GET", "/resource/storage", 0, "secgear-resource", uat_route_sg_storage_get},
+    {"POST", "/resource/policy", 0, "secgear-admin", uat_route_sg_resource_policy},
+    {"GET", "/resource/policy", 0, "secgear-admin", uat_route_sg_resource_policy},
     /* the web console and the public JSON it uses (routes_ui.c, docs/console.md) */
     {"GET", "/", 0, "ui", uat_route_ui_root},
     {"GET", "/ui", 0, "ui", uat_route_ui_root},

@@ -41,7 +41,7 @@ typedef struct uat_http_resp {
  * here unchanged only when it is safe to. */
 UAT_MUST_USE uat_err uat_http_add_header(uat_http_resp *r, const char *name, const char *value);
 
-/* A JSON body (compact); takes the reference to doc. */
+/* A JSON body (compact; any JSON value, e.g. a string); takes the reference to doc. */
 void uat_http_json(uat_http_resp *r, int status, json_t *doc);
 void uat_http_text(uat_http_resp *r, int status, const char *content_type, const char *text,
                    size_t n);

@@ -76,6 +76,21 @@ void uat_route_vrs_del(uat_svc *s, const uat_http_req *rq, const char *id, uat_h
 void uat_route_sg_challenge(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
 void uat_route_sg_attestation(uat_svc *s, const uat_http_req *rq, const char *id,
                               uat_http_resp *rs);
+/* The registry TEE (the registry's spelling) a secGear tee name or a registry TEE name stands
+ * for, case-insensitive; NULL when this build has none. */
+const char *uat_sg_registry_tee(const char *name);
+/* routes_secgear_admin.c: secGear's admin routes behind our admin token (docs/compat.md) */
+void uat_route_sg_reference(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
+void uat_route_sg_policy_set(uat_svc *s, const uat_http_req *rq, const char *id,
+                             uat_http_resp *rs);
+void uat_route_sg_policy_get(uat_svc *s, const uat_http_req *rq, const char *id,
+                             uat_http_resp *rs);
+void uat_route_sg_storage_set(uat_svc *s, const uat_http_req *rq, const char *id,
+                              uat_http_resp *rs);
+void uat_route_sg_storage_get(uat_svc *s, const uat_http_req *rq, const char *id,
+                              uat_http_resp *rs);
+void uat_route_sg_resource_policy(uat_svc *s, const uat_http_req *rq, const char *id,
+                                  uat_http_resp *rs);
 
 /* routes_pccs.c: Intel PCCS v4 and AMD KDS routes answered from the store's collateral cache,
  * refreshed from upstream (docs/operations.md "uattestd as a PCCS / KDS cache"). */
@@ -104,6 +119,21 @@ void uat_route_resources_del(uat_svc *s, const uat_http_req *rq, const char *id,
 void uat_route_resources_get(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs);
 /* routes_admin.c: OK for a valid admin token; USAGE_UNAUTHENTICATED / USAGE_FORBIDDEN else. */
 UAT_MUST_USE uat_err uat_admin_check(uat_svc *s, const uat_http_req *rq);
+/* routes_admin.c: the admin writes every front-end shares (the caller has checked the admin token).
+ * Each validates first and writes in one store transaction: a refused document writes nothing. */
+/* A reference value document (text) is well formed: the error of the first bad member else. */
+UAT_MUST_USE uat_err uat_admin_refval_check(const char *text);
+/* Stores reference value document id (1-128 of [A-Za-z0-9._:-]) and loads it into the service's
+ * in-memory set; *created tells whether it is new. */
+UAT_MUST_USE uat_err uat_admin_refval_put(uat_svc *s, const char *id, const char *text,
+                                          int *created);
+/* Stores appraisal policy id (JSON or Lua text, n bytes) once it parses; *parsed (when not NULL)
+ * gets the parsed policy, for the caller to free. */
+UAT_MUST_USE uat_err uat_admin_policy_put(uat_svc *s, const char *id, const char *text, size_t n,
+                                          int *created, uat_policy **parsed);
+/* Stores the resource document doc (uat_resource_validate) at path. */
+UAT_MUST_USE uat_err uat_admin_resource_put(uat_svc *s, const char *path, const json_t *doc,
+                                            int *created);
 /* routes_admin.c: resource paths are segments of [A-Za-z0-9._:-] joined by '/' (no "." or "..") */
 UAT_MUST_USE uat_err uat_resource_check_path(const char *path);
 /* routes_admin.c: the admin view of a resource (policy, no secret). */

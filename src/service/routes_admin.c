@@ -178,7 +178,7 @@ static uat_err refval_text(const uat_http_req *rq, const char *id, char **out)
     return rc;
 }
 
-static uat_err refval_validate(const char *text)
+uat_err uat_admin_refval_check(const char *text)
 {
     uat_refvals *scratch = NULL;
     UAT_TRY(uat_refvals_new(&scratch));
@@ -188,9 +188,10 @@ static uat_err refval_validate(const char *text)
 }
 
 /* Store first, then the in-memory set: a failed write leaves both as they were. */
-static uat_err refval_put(uat_svc *s, const char *id, const char *text, int *created)
+uat_err uat_admin_refval_put(uat_svc *s, const char *id, const char *text, int *created)
 {
-    UAT_TRY(refval_validate(text));
+    UAT_TRY(check_object_id(id));
+    UAT_TRY(uat_admin_refval_check(text));
     UAT_TRY(uat_store_put(s->store, UAT_STORE_REFVALS, id, text, strlen(text), uat_time_now(),
                           created));
     pthread_rwlock_wrlock(&s->refvals_lock);
@@ -216,7 +217,7 @@ void uat_route_refvals_put(uat_svc *s, const uat_http_req *rq, const char *id, u
     int created = 0;
     uat_err rc = check_object_id(id);
     rc = rc == UAT_OK ? refval_text(rq, id, &text) : rc;
-    rc = rc == UAT_OK ? refval_put(s, id, text, &created) : rc;
+    rc = rc == UAT_OK ? uat_admin_refval_put(s, id, text, &created) : rc;
     free(text);
     if (rc != UAT_OK) {
         uat_http_error(rs, rc);
@@ -266,17 +267,8 @@ void uat_route_policies_put(uat_svc *s, const uat_http_req *rq, const char *id, 
     }
     uat_policy *p = NULL;
     int created = 0;
-    uat_err rc = check_object_id(id);
-    if (rc == UAT_OK) {
-        rc = rq->body_len > 0 ? uat_policy_parse((const char *)rq->body, rq->body_len, &p)
-                              : UAT_FAIL(UAT_ERR_USAGE_INVALID_ARGUMENT, "policy", "body", 0);
-    }
-    if (rc == UAT_OK) {
-        rc = uat_store_put(s->store, UAT_STORE_POLICIES, id, (const char *)rq->body, rq->body_len,
-                           uat_time_now(), &created);
-    }
+    uat_err rc = uat_admin_policy_put(s, id, (const char *)rq->body, rq->body_len, &created, &p);
     if (rc != UAT_OK) {
-        uat_policy_free(p);
         uat_http_error(rs, rc);
         return;
     }
@@ -284,6 +276,22 @@ void uat_route_policies_put(uat_svc *s, const uat_http_req *rq, const char *id, 
         rs, created ? 201 : 200,
         json_pack("{s:s,s:s,s:b}", "id", id, "policy_id", uat_policy_id(p), "created", created));
     uat_policy_free(p);
+}
+
+uat_err uat_admin_policy_put(uat_svc *s, const char *id, const char *text, size_t n, int *created,
+                             uat_policy **parsed)
+{
+    uat_policy *p = NULL;
+    UAT_TRY(check_object_id(id));
+    UAT_ENSURE(n > 0, UAT_ERR_USAGE_INVALID_ARGUMENT, "policy", "body", 0);
+    UAT_TRY(uat_policy_parse(text, n, &p));
+    uat_err rc = uat_store_put(s->store, UAT_STORE_POLICIES, id, text, n, uat_time_now(), created);
+    if (rc == UAT_OK && parsed != NULL) {
+        *parsed = p;
+        p = NULL;
+    }
+    uat_policy_free(p);
+    return rc;
 }
 
 void uat_route_policies_get(uat_svc *s, const uat_http_req *rq, const char *id, uat_http_resp *rs)
@@ -321,27 +329,31 @@ void uat_route_resources_put(uat_svc *s, const uat_http_req *rq, const char *id,
         return;
     }
     json_t *doc = NULL;
-    char *text = NULL;
     int created = 0;
     uat_err rc = uat_resource_check_path(id);
     rc = rc == UAT_OK ? uat_http_body_object(rq, &doc) : rc;
-    rc = rc == UAT_OK ? uat_resource_validate(doc) : rc;
-    if (rc == UAT_OK) {
-        text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
-        rc = text != NULL ? uat_store_put(s->store, UAT_STORE_RESOURCES, id, text, strlen(text),
-                                          uat_time_now(), &created)
-                          : UAT_NOMEM("resources");
-    }
-    if (text != NULL) {
-        uat_wipe(text, strlen(text));
-    }
-    free(text);
+    rc = rc == UAT_OK ? uat_admin_resource_put(s, id, doc, &created) : rc;
     uat_resource_doc_free(doc);
     if (rc != UAT_OK) {
         uat_http_error(rs, rc);
         return;
     }
     stored(rs, "path", id, created);
+}
+
+uat_err uat_admin_resource_put(uat_svc *s, const char *path, const json_t *doc, int *created)
+{
+    UAT_TRY(uat_resource_check_path(path));
+    UAT_TRY(uat_resource_validate(doc));
+    char *text = json_dumps(doc, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    if (text == NULL) {
+        return UAT_NOMEM("resources");
+    }
+    uat_err rc = uat_store_put(s->store, UAT_STORE_RESOURCES, path, text, strlen(text),
+                               uat_time_now(), created);
+    uat_wipe(text, strlen(text));
+    free(text);
+    return rc;
 }
 
 void uat_resource_admin_get(uat_svc *s, const char *path, uat_http_resp *rs)

@@ -53,6 +53,17 @@ static const char *media_type_of(const char **tee)
     return NULL;
 }
 
+const char *uat_sg_registry_tee(const char *name)
+{
+    const char *tee = name;
+    for (size_t i = 0; i < sizeof(sg_tees) / sizeof(sg_tees[0]); i++) {
+        if (strcasecmp(name, sg_tees[i].sg) == 0) {
+            tee = sg_tees[i].tee;
+        }
+    }
+    return media_type_of(&tee) != NULL ? tee : NULL;
+}
+
 /* The session key of a challenge: hex(SHA-256(challenge text))[0:32]. */
 static uat_err session_key(const char *challenge, size_t n, char id[UAT_SESSION_ID_LEN + 1])
 {

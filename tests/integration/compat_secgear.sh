@@ -10,6 +10,7 @@
 UATTESTD=$1
 UATTEST=$2
 . "$(dirname "$0")/service_lib.sh"
+. "$(dirname "$0")/secgear_lib.sh"
 command -v jose >/dev/null || fail "the jose command-line tool is required"
 
 "$UATTEST" collect --tee sim --state-dir "$work/sim" --report-data 00 -o "$work/first.json"
@@ -19,33 +20,6 @@ CORPUS=${3:-}
 ADMIN=$("$UATTESTD" --data-dir "$work/a" --init-admin 2>/dev/null)
 start a --data-dir "$work/a" --trust "$work/sim/trust"
 A=$(url http a)
-
-# hex_of CHALLENGE: the challenge's bytes (base64url, no padding) as hex
-hex_of() { printf %s "$1" | unb64u | od -An -v -tx1 | tr -d ' \n'; }
-# envelope TEE EVIDENCE_STRING: base64url of the secGear evidence envelope
-envelope() {
-    "$PY" -c 'import json,sys; print(json.dumps({"tee":sys.argv[1],"evidence":sys.argv[2]}))' \
-        "$1" "$2" | tr -d '\n' | b64u
-}
-# body CHALLENGE ENVELOPE [POLICY_IDS_JSON]
-body() { printf '{"challenge":"%s","evidence":"%s","policy_id":%s}' "$1" "$2" "${3:-null}"; }
-# sim_cmw CHALLENGE OUT [collect args]: sim evidence (CMW JSON) whose report data is the challenge
-sim_cmw() {
-    local c=$1 o=$2
-    shift 2
-    "$UATTEST" collect --tee sim --state-dir "$work/sim" --report-data "$(hex_of "$c")" -o "$o" "$@"
-}
-get_challenge() { # JAR [body]: the challenge text on stdout
-    local st
-    if [ -n "${2:-}" ]; then
-        st=$(req GET "$A/challenge" -c "$1" -H 'Content-Type: application/json' --data-binary "$2")
-    else
-        st=$(req GET "$A/challenge" -c "$1")
-    fi
-    [ "$st" = 200 ] || fail "GET /challenge: HTTP $st $(cat "$work/body")"
-    "$PY" -c 'import json,sys; v=json.load(open(sys.argv[1])); assert isinstance(v,str); print(v)' \
-        "$work/body" || fail "the challenge is not a JSON string: $(cat "$work/body")"
-}
 
 # ---- 1. challenge -> attestation -> JWT (the agent's flow: cookie jar + as-challenge header)
 c1=$(get_challenge "$work/jar1")
