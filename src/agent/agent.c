@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "agent/proto.h"
+#include "evidence/registry.h"
 
 #define CHECK "agent"
 
@@ -106,9 +107,35 @@ uat_err uat_agent_evidence(uat_agent *a, const uint8_t *nonce, size_t nlen, cons
     return uat_agent_collect(a, rd, cmw, n);
 }
 
-/* ---- sealing: the key is a resource of the service, released to the agent's key ---- */
+/* ---- sealing: the TEE's sealing key, or a resource of the service released to the agent ---- */
 
-static uat_err seal_key(uat_agent *a, uint8_t key[UAT_JWE_DIR_KEY_LEN])
+#define SEAL_LABEL "uattest-agent seal v1"
+
+/* Which key seals: seal.key, else the TEE's where it offers one, else the resource's. */
+static int seal_with_tee(uat_agent *a)
+{
+    const char *k = a->cfg->seal_key;
+    if (k != NULL) {
+        return strcmp(k, "tee") == 0;
+    }
+    uint8_t probe[UAT_JWE_DIR_KEY_LEN];
+    pthread_mutex_lock(&a->attester_lock);
+    uat_err rc = uat_attester_seal_key(a->attester, SEAL_LABEL, probe);
+    pthread_mutex_unlock(&a->attester_lock);
+    uat_wipe(probe, sizeof(probe));
+    uat_error_clear();
+    return rc == UAT_OK || a->cfg->seal_resource == NULL;
+}
+
+static uat_err tee_seal_key(uat_agent *a, uint8_t key[UAT_JWE_DIR_KEY_LEN])
+{
+    pthread_mutex_lock(&a->attester_lock);
+    uat_err rc = uat_attester_seal_key(a->attester, SEAL_LABEL, key);
+    pthread_mutex_unlock(&a->attester_lock);
+    return rc;
+}
+
+static uat_err resource_seal_key(uat_agent *a, uint8_t key[UAT_JWE_DIR_KEY_LEN])
 {
     UAT_ENSURE(a->cfg->seal_resource != NULL, UAT_ERR_UNSUPPORTED_FEATURE, "agent.seal",
                "seal.resource", -1);
@@ -139,8 +166,11 @@ static uat_err seal_key(uat_agent *a, uint8_t key[UAT_JWE_DIR_KEY_LEN])
 uat_err uat_agent_seal(uat_agent *a, const uint8_t *pt, size_t n, char **jwe)
 {
     uint8_t key[UAT_JWE_DIR_KEY_LEN];
-    UAT_TRY(seal_key(a, key));
-    uat_err rc = uat_jwe_seal_dir(key, a->cfg->seal_resource, pt, n, jwe);
+    char kid[96];
+    int tee = seal_with_tee(a);
+    snprintf(kid, sizeof(kid), "tee:%s", uat_attester_tee(a->attester));
+    UAT_TRY(tee ? tee_seal_key(a, key) : resource_seal_key(a, key));
+    uat_err rc = uat_jwe_seal_dir(key, tee ? kid : a->cfg->seal_resource, pt, n, jwe);
     uat_wipe(key, sizeof(key));
     return rc;
 }
@@ -148,17 +178,21 @@ uat_err uat_agent_seal(uat_agent *a, const uint8_t *pt, size_t n, char **jwe)
 uat_err uat_agent_unseal(uat_agent *a, const char *jwe, size_t n, uat_buf *pt)
 {
     char *kid = NULL;
+    char tee_kid[96];
     UAT_TRY(uat_jwe_dir_kid(jwe, n, &kid));
-    int ours = a->cfg->seal_resource != NULL && strcmp(kid, a->cfg->seal_resource) == 0;
+    snprintf(tee_kid, sizeof(tee_kid), "tee:%s", uat_attester_tee(a->attester));
+    int tee = strcmp(kid, tee_kid) == 0;
+    int ours = tee || (a->cfg->seal_resource != NULL && strcmp(kid, a->cfg->seal_resource) == 0);
     uat_err rc = ours ? UAT_OK
                       : UAT_FAILF(UAT_ERR_CRYPTO_BAD_KEY, "agent.seal", "kid", -1,
-                                  "the data was sealed with the key of resource %s; this agent "
-                                  "seals with %s",
-                                  kid, a->cfg->seal_resource ? a->cfg->seal_resource : "none");
+                                  "the data was sealed with the key %s; this agent holds %s and "
+                                  "the resource key %s",
+                                  kid, tee_kid,
+                                  a->cfg->seal_resource ? a->cfg->seal_resource : "none");
     free(kid);
     UAT_TRY(rc);
     uint8_t key[UAT_JWE_DIR_KEY_LEN];
-    UAT_TRY(seal_key(a, key));
+    UAT_TRY(tee ? tee_seal_key(a, key) : resource_seal_key(a, key));
     rc = uat_jwe_open_dir(key, jwe, n, pt);
     uat_wipe(key, sizeof(key));
     return rc;

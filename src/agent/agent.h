@@ -38,6 +38,7 @@ typedef struct uat_agent_config {
     long retry_attempts;                 /* tries per client request when the service is down */
     long retry_initial_ms, retry_max_ms; /* exponential backoff: first delay, cap */
     char *seal_resource;                 /* the resource holding the sealing key */
+    char *seal_key;                      /* "tee" | "resource" | NULL: the TEE's where offered */
     char *ready_file;                    /* written once listening (flag only) */
 } uat_agent_config;
 
@@ -95,7 +96,8 @@ UAT_MUST_USE uat_err uat_agent_collect(uat_agent *a, const uint8_t rd[UAT_REPORT
 UAT_MUST_USE uat_err uat_agent_evidence(uat_agent *a, const uint8_t *nonce, size_t nlen,
                                         const uint8_t *runtime, size_t rlen, uint8_t **cmw,
                                         size_t *n);
-/* agent.c: "dir" + A256GCM JWE under the key released as the seal resource. */
+/* agent.c: "dir" + A256GCM JWE under the TEE's sealing key (kid "tee:<tee>") or the key released
+ * as the seal resource (kid: the resource), as seal.key chooses (docs/agent.md). */
 UAT_MUST_USE uat_err uat_agent_seal(uat_agent *a, const uint8_t *pt, size_t n, char **jwe);
 UAT_MUST_USE uat_err uat_agent_unseal(uat_agent *a, const char *jwe, size_t n, uat_buf *pt);
 

@@ -44,7 +44,7 @@ void uat_agent_config_free(uat_agent_config *c)
 {
     char **strs[] = {&c->kbs_tee,    &c->jwks_url,    &c->socket_path,  &c->socket_group,
                      &c->tcp_listen, &c->service_url, &c->service_kind, &c->policy_id,
-                     &c->tee,        &c->root,        &c->state_dir,    &c->seal_resource,
+                     &c->tee,        &c->root,        &c->state_dir,    &c->seal_resource, &c->seal_key,
                      &c->ready_file};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
@@ -184,7 +184,7 @@ static int sections(json_t *root, uat_agent_config *c)
                                   STR("policy_id", policy_id), STR("tee", kbs_tee),
                                   STR("jwks_url", jwks_url)};
     static const str_key att[] = {STR("tee", tee), STR("root", root), STR("state_dir", state_dir)};
-    static const str_key seal[] = {STR("resource", seal_resource)};
+    static const str_key seal[] = {STR("resource", seal_resource), STR("key", seal_key)};
     static const char *const tok_keys[] = {"refresh_margin", NULL};
     static const char *const retry_keys[] = {"attempts", "initial_ms", "max_ms", NULL};
     int rc = only_keys(root, "", top);
@@ -204,7 +204,11 @@ static int sections(json_t *root, uat_agent_config *c)
         rc = rc == 0 ? attester_options(json_object_get(s, "options"), c) : rc;
     }
     if (rc == 0 && (s = json_object_get(root, "seal")) != NULL) {
-        rc = strings(s, "seal", seal, 1, c);
+        rc = strings(s, "seal", seal, 2, c);
+        if (rc == 0 && c->seal_key != NULL && strcmp(c->seal_key, "tee") != 0 &&
+            strcmp(c->seal_key, "resource") != 0) {
+            rc = usage("config: seal.key is \"tee\" or \"resource\"");
+        }
     }
     if (rc == 0 && (s = json_object_get(root, "token")) != NULL) {
         rc = json_is_object(s) ? only_keys(s, "token", tok_keys)

@@ -257,6 +257,18 @@ uat_err uat_attester_kx_create(uat_attester *a, void **key, uint8_t pub[UAT_KX_P
     return a->ops->kx_create(&ctx, key, pub);
 }
 
+uat_err uat_attester_seal_key(uat_attester *a, const char *label, uint8_t key[32])
+{
+    UAT_ENSURE(a != NULL && label != NULL && key != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
+               "attester.seal", "", -1);
+    if (a->composite != NULL || a->ops->seal_key == NULL) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "attester.seal", "tee", -1,
+                         "the %s attester offers no sealing key", uat_attester_tee(a));
+    }
+    uat_attest_ctx ctx = KX_CTX(a);
+    return a->ops->seal_key(&ctx, label, key);
+}
+
 uat_err uat_attester_kx_prove(uat_attester *a, void *key, const uint8_t *report_data,
                               uat_cmw **evidence, uat_buf *proof)
 {

@@ -121,6 +121,11 @@ typedef struct uat_tee_ops {
      * (TPM: fixedTPM, sensitiveDataOrigin, decrypt, ECC P-256). */
     uat_err (*kx_verify)(uat_span ev, uat_span proof, const uat_verify_ctx *ctx,
                          const uint8_t *report_data, const uint8_t pub[UAT_KX_POINT_LEN]);
+    /* Sealing (docs/agent.md): a 32-byte key that only this TEE instance, with the identity the
+     * TEE mixes in, can derive again, distinct per label (SNP: MSG_KEY_REQ with the guest policy
+     * and measurement selected, then HKDF over the label; sim: HKDF over its identity key and
+     * measurement). NULL when the TEE offers no sealing key. */
+    uat_err (*seal_key)(const uat_attest_ctx *ctx, const char *label, uint8_t key[32]);
 } uat_tee_ops;
 
 /* The bound-key operations of an attester's TEE through its options (attester.c); UNSUPPORTED_-
@@ -135,6 +140,9 @@ UAT_MUST_USE uat_err uat_attester_kx_prove(struct uat_attester *a, void *key,
 UAT_MUST_USE uat_err uat_attester_kx_agree(struct uat_attester *a, void *key,
                                            const uint8_t peer[UAT_KX_POINT_LEN], uint8_t z[32]);
 void uat_attester_kx_free(struct uat_attester *a, void *key);
+/* This TEE's sealing key for label (seal_key); UNSUPPORTED_FEATURE when the TEE offers none. */
+UAT_MUST_USE uat_err uat_attester_seal_key(struct uat_attester *a, const char *label,
+                                           uint8_t key[32]);
 /* True when the TEE named tee proves keys (has kx_verify). */
 int uat_tee_has_kx(const char *tee);
 /* Verifies a bound-key proof with this verifier's context (trust, time, reference values);

@@ -55,7 +55,7 @@ cat >"$work/agent.json" <<EOF
   "attester": {"tee": "sim", "state_dir": "$work/sim", "options": {"measure": "agent-demo"}},
   "token": {"refresh_margin": 2},
   "retry": {"attempts": 3, "initial_ms": 100, "max_ms": 400},
-  "seal": {"resource": "agent/seal-key"}
+  "seal": {"resource": "agent/seal-key", "key": "resource"}
 }
 EOF
 "$AGENT" --help | grep -q 'GET /token' || fail "--help"
@@ -142,6 +142,36 @@ expect "$(areq POST /unseal --data-binary "{\"sealed\":\"${s:0:${#s}-5}$c${s: -4
     VERIFY_SIGNATURE "tampered sealed data"
 expect "$(areq POST /unseal --data-binary '{"sealed":"a.b.c"}')" 400 PARSE_BAD_VALUE "not a JWE"
 echo "ok - seal/unseal round trip; the JWE opens with jose and the key; a changed byte is VERIFY_SIGNATURE"
+
+# ---- sealing under the TEE's sealing key (sim offers one: docs/agent.md), by a second agent with
+# no seal resource; the first agent holds the same identity and opens it; an agent whose
+# measurement differs cannot
+main_sock=$sock
+main_pid=$agent_pid
+tee_agent() { # NAME MEASURE: an agent on its own socket sealing with the TEE key
+    sed -e "s|$main_sock|$work/run/$1.sock|" -e "s|\"agent-demo\"|\"$2\"|" \
+        -e 's|"seal": {.*}|"seal": {"key": "tee"}|' "$work/agent.json" >"$work/$1.json"
+    start_agent "$work/$1.json"
+    sock="$work/run/$1.sock"
+}
+tee_agent tee1 agent-demo
+expect "$(areq POST /seal --data-binary "{\"data\":\"$(printf %s "$msg" | b64u)\"}")" 200 "" "seal (TEE key)"
+jget "$work/body" sealed | tr -d '\n' >"$work/tee.jwe"
+[ "$(cut -d. -f1 "$work/tee.jwe" | unb64u | jq -r .kid)" = "tee:sim" ] || fail "kid: $(cat "$work/tee.jwe")"
+expect "$(areq POST /unseal --data-binary "{\"sealed\":\"$(cat "$work/tee.jwe")\"}")" 200 "" "unseal (TEE key)"
+[ "$(jget "$work/body" data | unb64u)" = "$msg" ] || fail "unseal (TEE key): $(cat "$work/body")"
+if jose jwe dec -i "$work/tee.jwe" -k "$work/seal.jwk" >/dev/null 2>&1; then
+    fail "the resource key opens data sealed with the TEE key"
+fi
+sock=$main_sock
+expect "$(areq POST /unseal --data-binary "{\"sealed\":\"$(cat "$work/tee.jwe")\"}")" 200 "" \
+    "unseal (TEE key) by the agent of the same identity"
+tee_agent tee2 another-measurement
+expect "$(areq POST /unseal --data-binary "{\"sealed\":\"$(cat "$work/tee.jwe")\"}")" 403 VERIFY_SIGNATURE \
+    "unseal by an agent whose measurement differs"
+sock=$main_sock
+agent_pid=$main_pid
+echo "ok - sealing with the TEE's key (kid tee:sim): opens for the same identity, not for another measurement"
 
 # ---- routes and methods
 expect "$(areq GET /nowhere)" 404 USAGE_NOT_FOUND "unknown route"

@@ -3,8 +3,10 @@
  * report and a certificate table holding its VCEK: what comes out verifies at the pinned time. */
 #include <errno.h>
 #include <linux/sev-guest.h>
+#include <sys/ioctl.h>
 
 #include "snp_test.h"
+#include "crypto/crypto.h"
 
 enum fake_mode { FAKE_OK, FAKE_SHORT_BUFFER, FAKE_NO_EXT, FAKE_STATUS, FAKE_FW_ERROR, FAKE_NO_CERTS };
 
@@ -15,10 +17,13 @@ typedef struct fake {
     uint32_t vmpl_seen;
 } fake;
 
-static int fake_request(void *user, const char *path, int ext, struct snp_guest_request_ioctl *io)
+static int fake_request(void *user, const char *path, unsigned long cmd,
+                        struct snp_guest_request_ioctl *io)
 {
     fake *f = user;
     (void)path;
+    int ext = cmd == SNP_GET_EXT_REPORT;
+    assert_true(ext || cmd == SNP_GET_REPORT);
     f->calls++;
     assert_int_equal(io->msg_version, 1);
     const struct snp_report_req *req = (const void *)(uintptr_t)io->req_data;
@@ -202,6 +207,83 @@ static void test_real_transport_without_device(void **state)
     uat_buf_free(&out);
 }
 
+/* ---- sealing: SNP_GET_DERIVED_KEY ---- */
+
+typedef struct key_fake {
+    int err, status;
+    struct snp_derived_key_req seen;
+} key_fake;
+
+static int fake_key_request(void *user, const char *path, unsigned long cmd,
+                            struct snp_guest_request_ioctl *io)
+{
+    key_fake *f = user;
+    (void)path;
+    assert_int_equal(cmd, SNP_GET_DERIVED_KEY);
+    assert_int_equal(io->msg_version, 1);
+    memcpy(&f->seen, (const void *)(uintptr_t)io->req_data, sizeof(f->seen));
+    if (f->err != 0) {
+        io->exitinfo2 = 0x16;
+        return f->err;
+    }
+    /* MSG_KEY_RSP: status, reserved, a derived key the firmware would mix from the fields */
+    uint8_t *rsp = ((struct snp_derived_key_resp *)(uintptr_t)io->resp_data)->data;
+    memcpy(rsp, &f->status, 4);
+    for (int i = 0; i < 32; i++) {
+        rsp[0x20 + i] = (uint8_t)(i + f->seen.guest_field_select);
+    }
+    return 0;
+}
+
+static uat_err seal_key(key_fake *f, const char *vmpl, const char *label, uint8_t key[32])
+{
+    const char *keys[1] = {"vmpl"}, *values[1] = {vmpl};
+    uat_attest_ctx ctx = {"/nonexistent-root", NULL, vmpl != NULL ? 1u : 0u, keys, values, NULL};
+    uat_snp_transport t = {fake_key_request, f};
+    return uat_snp_seal_key_via(&t, &ctx, label, key);
+}
+
+static void test_seal_key(void **state)
+{
+    (void)state;
+    key_fake f;
+    memset(&f, 0, sizeof(f));
+    uint8_t a[32], b[32], c[32], want[32], derived[32];
+    assert_ok(seal_key(&f, NULL, "label-a", a));
+    /* VCEK-rooted, guest policy and measurement mixed in, VMPL 0 unless asked */
+    assert_int_equal(f.seen.root_key_select, 0);
+    assert_int_equal(f.seen.guest_field_select, 0x9);
+    assert_int_equal(f.seen.vmpl, 0);
+    assert_int_equal(f.seen.guest_svn, 0);
+    assert_int_equal(f.seen.tcb_version, 0);
+    /* the key is HKDF-SHA-256 of the firmware's derived key over the label */
+    for (int i = 0; i < 32; i++) {
+        derived[i] = (uint8_t)(i + 0x9);
+    }
+    static const char salt[] = "uattest snp seal v1";
+    assert_ok(uat_hkdf_sha256(uat_span_of(salt, sizeof(salt) - 1), uat_span_of(derived, 32),
+                              uat_span_of("label-a", 7), want, 32));
+    assert_memory_equal(a, want, 32);
+    assert_ok(seal_key(&f, NULL, "label-a", b));
+    assert_memory_equal(a, b, 32);
+    assert_ok(seal_key(&f, "2", "label-b", c));
+    assert_int_equal(f.seen.vmpl, 2);
+    assert_memory_not_equal(a, c, 32);
+    /* refusals, named */
+    f.status = 0x16;
+    assert_fail(seal_key(&f, NULL, "x", c), UAT_ERR_PLATFORM_DEVICE, "snp.attest", "status");
+    f.status = 0;
+    f.err = EIO;
+    assert_fail(seal_key(&f, NULL, "x", c), UAT_ERR_PLATFORM_DEVICE, "snp.attest",
+                "SNP_GET_DERIVED_KEY");
+    assert_fail(seal_key(&f, "4", "x", c), UAT_ERR_USAGE_INVALID_ARGUMENT, "snp.attest", "vmpl");
+    /* the real device is not here: a named platform error */
+    const char *keys[1] = {"vmpl"}, *values[1] = {NULL};
+    uat_attest_ctx ctx = {"/nonexistent-root", NULL, 0, keys, values, NULL};
+    assert_fail(uat_snp_seal_key(&ctx, "x", c), UAT_ERR_PLATFORM_DEVICE, "snp.attest",
+                "SNP_GET_DERIVED_KEY");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -211,6 +293,7 @@ int main(void)
         cmocka_unit_test(test_host_without_certificates),
         cmocka_unit_test(test_refusals),
         cmocka_unit_test(test_real_transport_without_device),
+        cmocka_unit_test(test_seal_key),
     };
     (void)release; /* snp_test.h's pool is not used here */
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -246,3 +246,29 @@ out:
     uat_sim_attest_cache_free(owned);
     return rc;
 }
+
+/* spec: RFC 5869. The sealing key: HKDF-SHA-256 with the identity's private key (PEM) as input
+ * keying material, and the measurement, the signer and the label as info: another key, another
+ * measurement or another label gives another key. */
+uat_err uat_sim_seal_key(const uat_attest_ctx *ctx, const char *label, uint8_t key[32])
+{
+    const sim_identity *id = NULL;
+    sim_identity *owned = NULL;
+    UAT_TRY(identity(ctx, &id, &owned));
+    uat_buf pem, info;
+    uat_buf_init(&pem, 16384);
+    uat_buf_init(&info, 4096);
+    uat_err rc = uat_key_private_pem(id->k, &pem);
+    rc = rc == UAT_OK ? uat_buf_append(&info, id->meas, sizeof(id->meas)) : rc;
+    rc = rc == UAT_OK ? uat_buf_append(&info, id->signer, sizeof(id->signer)) : rc;
+    rc = rc == UAT_OK ? uat_buf_append(&info, label, strlen(label)) : rc;
+    if (rc == UAT_OK) {
+        static const char salt[] = "uattest sim seal v1";
+        rc = uat_hkdf_sha256(uat_span_of(salt, sizeof(salt) - 1), uat_buf_span(&pem),
+                             uat_buf_span(&info), key, 32);
+    }
+    uat_buf_free(&pem); /* wiped */
+    uat_buf_free(&info);
+    uat_sim_attest_cache_free(owned);
+    return rc;
+}

@@ -79,4 +79,5 @@ const uat_tee_ops uat_tee_sim = {
     .cache_free = uat_sim_cache_free,
     .collect = uat_sim_collect,
     .attest_cache_free = uat_sim_attest_cache_free,
+    .seal_key = uat_sim_seal_key,
 };

@@ -60,6 +60,9 @@ void uat_sim_cache_free(void *cache);
 void uat_sim_attest_cache_free(void *cache);
 UAT_MUST_USE uat_err uat_sim_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
                                      uat_buf *out);
+/* The sealing key for label (registry.h seal_key). */
+UAT_MUST_USE uat_err uat_sim_seal_key(const uat_attest_ctx *ctx, const char *label,
+                                      uint8_t key[32]);
 
 extern const uat_tee_ops uat_tee_sim;
 

@@ -20,6 +20,7 @@
 
 #include "core/limits.h"
 #include "core/reader.h"
+#include "crypto/crypto.h"
 #include "evidence/tsm.h"
 #include "tee/snp/snp.h"
 
@@ -112,14 +113,15 @@ static uat_err collect_tsm(const uat_attest_ctx *ctx, const uint8_t *report_data
 #define CERTS_START 16384u /* the certificate buffer: pages, grown once to what the host asks */
 #define CERTS_MAX (1u << 20)
 
-static int ioctl_request(void *user, const char *path, int ext, struct snp_guest_request_ioctl *io)
+static int ioctl_request(void *user, const char *path, unsigned long cmd,
+                         struct snp_guest_request_ioctl *io)
 {
     (void)user;
     int fd = open(path, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         return errno;
     }
-    int r = ioctl(fd, ext ? SNP_GET_EXT_REPORT : SNP_GET_REPORT, io);
+    int r = ioctl(fd, cmd, io);
     int err = r != 0 ? errno : 0;
     close(fd);
     return err;
@@ -151,7 +153,7 @@ static uat_err guest_request(const uat_snp_transport *t, const char *path, int e
             req->certs_address = (uint64_t)(uintptr_t)certs->p;
             req->certs_len = (uint32_t)certs->len;
         }
-        int err = t->request(t->user, path, ext, &io);
+        int err = t->request(t->user, path, ext ? SNP_GET_EXT_REPORT : SNP_GET_REPORT, &io);
         *errno_out = err;
         if (err == 0) {
             UAT_ENSURE(io.exitinfo2 == 0, UAT_ERR_PLATFORM_DEVICE, CHECK, "exitinfo2", -1);
@@ -223,6 +225,68 @@ uat_err uat_snp_collect_via(const uat_snp_transport *t, const uat_attest_ctx *ct
     uat_buf_free(&certs);
     free(resp);
     return rc;
+}
+
+/* ---- sealing: MSG_KEY_REQ ----------------------------------------------------------------- */
+
+/* spec: 56860 table "MSG_KEY_REQ": ROOT_KEY_SELECT bit 0 = 0 (VCEK-rooted); GUEST_FIELD_SELECT
+ * bit 0 guest policy, bit 3 measurement (image ID, family ID, SVN, TCB version not mixed: a
+ * key that changes only when the launched image or its policy does). Table "MSG_KEY_RSP":
+ * status (0 = success), 28 reserved bytes, DERIVED_KEY (32 bytes). */
+#define KEY_FIELDS_POLICY_MEASUREMENT 0x9u
+#define KEY_RSP_OFFSET 0x20u
+
+uat_err uat_snp_seal_key_via(const uat_snp_transport *t, const uat_attest_ctx *ctx,
+                             const char *label, uint8_t key[32])
+{
+    int vmpl = -1;
+    UAT_TRY(vmpl_opt(ctx, &vmpl));
+    char path[UAT_MAX_PATH_LEN];
+    int n = snprintf(path, sizeof(path), "%s/dev/sev-guest", ctx->root);
+    UAT_ENSURE(n > 0 && (size_t)n < sizeof(path), UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "root",
+               -1);
+    struct snp_derived_key_req req;
+    struct snp_derived_key_resp resp;
+    memset(&req, 0, sizeof(req));
+    memset(&resp, 0, sizeof(resp));
+    req.guest_field_select = KEY_FIELDS_POLICY_MEASUREMENT;
+    req.vmpl = vmpl < 0 ? 0 : (uint32_t)vmpl;
+    struct snp_guest_request_ioctl io;
+    memset(&io, 0, sizeof(io));
+    io.msg_version = MSG_VERSION;
+    io.req_data = (uint64_t)(uintptr_t)&req;
+    io.resp_data = (uint64_t)(uintptr_t)&resp;
+    int err = t->request(t->user, path, SNP_GET_DERIVED_KEY, &io);
+    if (err != 0 || io.exitinfo2 != 0) {
+        return UAT_FAILF(UAT_ERR_PLATFORM_DEVICE, CHECK, "SNP_GET_DERIVED_KEY", -1,
+                         "SNP_GET_DERIVED_KEY on %s failed: %s (firmware error 0x%x, VMM error "
+                         "0x%x)",
+                         path, err != 0 ? strerror(err) : "an error from the firmware",
+                         (unsigned)(io.exitinfo2 & 0xffffffffu), (unsigned)(io.exitinfo2 >> 32));
+    }
+    uat_reader r;
+    uint32_t status = 0;
+    uat_span derived;
+    uat_rd_init(&r, uat_span_of(resp.data, sizeof(resp.data)), CHECK);
+    uat_err rc = uat_rd_u32le(&r, "status", &status);
+    if (rc == UAT_OK && status != 0) {
+        rc = UAT_FAILF(UAT_ERR_PLATFORM_DEVICE, CHECK, "status", 0,
+                       "the firmware refused the key request (status 0x%x)", status);
+    }
+    rc = rc == UAT_OK ? uat_rd_skip(&r, KEY_RSP_OFFSET - 4, "reserved") : rc;
+    rc = rc == UAT_OK ? uat_rd_span(&r, 32, "derived_key", &derived) : rc;
+    if (rc == UAT_OK) {
+        static const char salt[] = "uattest snp seal v1";
+        rc = uat_hkdf_sha256(uat_span_of(salt, sizeof(salt) - 1), derived,
+                             uat_span_of(label, strlen(label)), key, 32);
+    }
+    uat_wipe(&resp, sizeof(resp));
+    return rc;
+}
+
+uat_err uat_snp_seal_key(const uat_attest_ctx *ctx, const char *label, uint8_t key[32])
+{
+    return uat_snp_seal_key_via(&uat_snp_ioctl_transport, ctx, label, key);
 }
 
 uat_err uat_snp_collect(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out)

@@ -188,7 +188,9 @@ int uat_snp_vek_matches(const uat_snp_vek_ext *e, const uat_snp_report *r);
  * or the errno value; io->exitinfo2 is as the kernel left it. */
 struct snp_guest_request_ioctl;
 typedef struct uat_snp_transport {
-    int (*request)(void *user, const char *path, int ext, struct snp_guest_request_ioctl *io);
+    /* cmd: SNP_GET_REPORT, SNP_GET_EXT_REPORT or SNP_GET_DERIVED_KEY */
+    int (*request)(void *user, const char *path, unsigned long cmd,
+                   struct snp_guest_request_ioctl *io);
     void *user;
 } uat_snp_transport;
 extern const uat_snp_transport uat_snp_ioctl_transport;
@@ -196,6 +198,13 @@ UAT_MUST_USE uat_err uat_snp_collect_via(const uat_snp_transport *t, const uat_a
                                          const uint8_t *report_data, uat_buf *out);
 UAT_MUST_USE uat_err uat_snp_collect(const uat_attest_ctx *ctx, const uint8_t *report_data,
                                      uat_buf *out);
+/* The sealing key for label (registry.h seal_key): MSG_KEY_REQ through /dev/sev-guest
+ * (SNP_GET_DERIVED_KEY) mixing the guest policy and the measurement into a VCEK-rooted key, then
+ * HKDF-SHA-256 over the label. Option vmpl: the VMPL asked for (default 0). */
+UAT_MUST_USE uat_err uat_snp_seal_key_via(const uat_snp_transport *t, const uat_attest_ctx *ctx,
+                                          const char *label, uint8_t key[32]);
+UAT_MUST_USE uat_err uat_snp_seal_key(const uat_attest_ctx *ctx, const char *label,
+                                      uint8_t key[32]);
 
 extern const uat_tee_ops uat_tee_snp;
 

@@ -241,4 +241,5 @@ const uat_tee_ops uat_tee_snp = {
     .verify = snp_verify,
     .cache_free = snp_store_free,
     .collect = uat_snp_collect,
+    .seal_key = uat_snp_seal_key,
 };
