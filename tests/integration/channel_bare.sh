@@ -18,19 +18,10 @@ U=${1:?usage: channel_bare.sh UATTEST CORPUS_DIR}
 C=${2:?usage: channel_bare.sh UATTEST CORPUS_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/tpm_lib.sh"
-tpm_setup
-T1=$T TCTI1=$TCTI PID1=$SWTPM_PID
-tpm_setup
-T2=$T TCTI2=$TCTI PID2=$SWTPM_PID
+tpm_setup 2
+T1=${TPM_DIRS[1]} TCTI1=${TPM_TCTIS[1]}
+T2=${TPM_DIRS[2]} TCTI2=${TPM_TCTIS[2]}
 require_tools tpm2_readpublic tpm2_pcrread python3
-
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "$PID1" "$PID2"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    rm -rf "$T1" "$T2"
-}
-trap cleanup EXIT
 W=$T1/chan
 mkdir -p "$W"
 fail() {
@@ -93,9 +84,7 @@ for i in 1 2; do
     tr=T$i
     "$U" collect --tee tpm --root "${!tr}/root" -O tcti="${!tc}" --report-data 00 >/dev/null ||
         fail "collect tpm $i"
-    mkdir -p "$W/pin$i/tpm"
-    TPM2TOOLS_TCTI=${!tc} tpm2_readpublic -c 0x81010002 -f pem -o "$W/pin$i/tpm/ak.pem" \
-        >/dev/null || fail "tpm2_readpublic $i"
+    tpm_pin_ak "$W/pin$i" "${!tc}"
     cp -r "$W/S/trust/." "$W/pin$i/" # the sim key is trusted alongside the AK
 done
 
@@ -146,7 +135,7 @@ expect_refused l7 c7 VERIFY_POLICY tpm.kx
 grep -q "lacks fixedTPM" "$W/l7.err" || fail "l7: not the fixedTPM check"
 echo "ok - a TPM key without fixedTPM: VERIFY_POLICY (tpm.kx, fixedTPM)"
 
-AK_NAME=$(TPM2TOOLS_TCTI=$TCTI1 tpm2_readpublic -c 0x81010002 | sed -n 's/^name: //p')
+tpm_pin_ak "$W/pin1" "$TCTI1" # (sets AK_NAME)
 printf '{"id": "swtpm", "tee": "tpm", "values": {"signer": ["%s"], "tee_claims.pcr07": ["%s"]}}\n' \
     "$AK_NAME" "$(printf 'ab%.0s' $(seq 32))" >"$W/rv.json"
 listen l8 "${B[@]}" "${SIM[@]}" --trust "$W/pin1" --reference-values "$W/rv.json" --echo
