@@ -132,16 +132,41 @@ static void test_other_messages(void **state)
     uint8_t ev[40] = {1, 2, 3};
     uat_buf b;
     uat_buf_init(&b, 4096);
-    assert_ok(uat_chan_evidence_build("sim", uat_span_of(ev, sizeof(ev)), &b));
+    uat_span none = {NULL, 0};
+    assert_ok(uat_chan_evidence_build("sim", uat_span_of(ev, sizeof(ev)), none, &b));
     uat_chan_mech m;
-    uat_span cmw;
-    assert_ok(uat_chan_evidence_parse(uat_buf_span(&b), m, &cmw));
+    uat_span cmw, proof;
+    assert_ok(uat_chan_evidence_parse(uat_buf_span(&b), m, &cmw, &proof));
     assert_string_equal(m, "sim");
     assert_int_equal(cmw.len, sizeof(ev));
+    assert_int_equal(proof.len, 0);
     for (size_t n = 0; n < b.len; n++) {
-        assert_int_equal(uat_err_category(uat_chan_evidence_parse(uat_span_of(b.p, n), m, &cmw)),
-                         UAT_CAT_PARSE);
+        assert_int_equal(
+            uat_err_category(uat_chan_evidence_parse(uat_span_of(b.p, n), m, &cmw, &proof)),
+            UAT_CAT_PARSE);
     }
+    uat_buf_free(&b);
+    /* with the TLS key's proof: a third element, never empty */
+    uint8_t pr[7] = {9, 8, 7};
+    uat_buf_init(&b, 4096);
+    assert_ok(uat_chan_evidence_build("tpm", uat_span_of(ev, sizeof(ev)),
+                                      uat_span_of(pr, sizeof(pr)), &b));
+    assert_ok(uat_chan_evidence_parse(uat_buf_span(&b), m, &cmw, &proof));
+    assert_int_equal(proof.len, sizeof(pr));
+    assert_memory_equal(proof.p, pr, sizeof(pr));
+    for (size_t n = 0; n < b.len; n++) {
+        assert_int_equal(
+            uat_err_category(uat_chan_evidence_parse(uat_span_of(b.p, n), m, &cmw, &proof)),
+            UAT_CAT_PARSE);
+    }
+    uat_buf_free(&b);
+    uat_buf_init(&b, 4096);
+    assert_ok(uat_cbor_put_head(&b, UAT_CBOR_ARRAY, 3));
+    assert_ok(uat_cbor_put_string(&b, UAT_CBOR_TSTR, "tpm", 3));
+    assert_ok(uat_cbor_put_string(&b, UAT_CBOR_BSTR, ev, sizeof(ev)));
+    assert_ok(uat_cbor_put_string(&b, UAT_CBOR_BSTR, pr, 0));
+    assert_int_equal(uat_chan_evidence_parse(uat_buf_span(&b), m, &cmw, &proof),
+                     UAT_ERR_PARSE_BAD_LENGTH); /* an empty proof has one encoding: none */
     uat_buf_free(&b);
 
     uat_buf_init(&b, 4096);
