@@ -12,6 +12,9 @@
 #     (channel_relay.py): VERIFY_BINDING channel.binding.
 #  6. real SGX and TDX quotes from the corpus presented as fresh evidence (a proxy rewrites the
 #     connecting side's offer and evidence): VERIFY_BINDING channel.binding.
+#  7. TLS mode with TPM-resident TLS keys: the key TLS presents is the TPM's persistent object,
+#     no private key on disk; TPM <-> TPM; a TLS key certified by another AK (VERIFY_BINDING
+#     tpm.kx) or without fixedTPM (VERIFY_POLICY tpm.kx).
 # usage: channel_bare.sh UATTEST CORPUS_DIR
 set -uo pipefail
 U=${1:?usage: channel_bare.sh UATTEST CORPUS_DIR}
@@ -191,3 +194,47 @@ for q in "sgx intel-sgx-dcap/s1-dcapqvl-sgx-v3-processor intel-sgx-dcap/trust 20
     expect_refused "q$mech" "cq$mech" VERIFY_BINDING channel.binding
     echo "ok - a real $mech quote presented as fresh evidence: VERIFY_BINDING (channel.binding)"
 done
+
+# 7. TLS mode with the TPM endpoints' TLS keys made inside their TPMs (docs/channel.md
+#    "TPM-resident TLS key"): the key the listener's TLS presents is the TPM object the channel
+#    moved to a persistent handle (sign, fixedTPM, fixedParent, sensitiveDataOrigin), no private
+#    key is written anywhere, and the handle is gone once the channel ends.
+require_tools openssl tpm2_getcap
+listen t1 "${TPM1[@]}" --trust "$W/pin2" --echo
+TPM2TOOLS_TCTI=$TCTI1 tpm2_readpublic -c 0x81000100 -f pem -o "$W/tpmtls.pem" >"$W/tpmtls.txt" ||
+    fail "no TLS key at 0x81000100 on TPM 1 while its endpoint listens"
+for a in fixedtpm fixedparent sensitivedataorigin sign; do
+    grep -q "$a" "$W/tpmtls.txt" || fail "the TPM's TLS key lacks $a"
+done
+# what a TLS client sees of the listener (a throwaway client key; the run then ends: no offer)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=probe -days 1 \
+    -keyout "$W/probe.key" -out "$W/probe.crt" 2>/dev/null || fail "openssl req"
+openssl s_client -connect "127.0.0.1:$port" -tls1_3 -cert "$W/probe.crt" -key "$W/probe.key" \
+    </dev/null 2>/dev/null |
+    openssl x509 -pubkey -noout >"$W/seen.pem" || fail "s_client: no server certificate"
+cmp -s <(openssl pkey -pubin -in "$W/seen.pem" -outform DER) \
+    <(openssl pkey -pubin -in "$W/tpmtls.pem" -outform DER) ||
+    fail "the listener's TLS key is not the TPM's object at 0x81000100"
+finish "$lpid"
+[ "$code" -ne 0 ] || fail "t1: a TLS client that sent no offer was accepted"
+if grep -rl "PRIVATE KEY" "$W/P1" "$W/P2" 2>/dev/null; then fail "a private key was written"; fi
+TPM2TOOLS_TCTI=$TCTI1 tpm2_getcap handles-persistent | grep -qi 0x81000100 &&
+    fail "the TLS key's persistent handle outlived the channel"
+echo "ok - TLS mode: the listener's TLS key is the TPM object (sign, fixedTPM, fixedParent," \
+    "sensitiveDataOrigin), no private key on disk, removed at the end"
+listen t2 "${TPM1[@]}" --trust "$W/pin2" --echo
+connect t2c "${TPM2[@]}" --trust "$W/pin1" --message hello-bare
+expect_ok t2 t2c tpm tpm
+grep -q '"ak_trust": "pinned-key"' "$W/t2c.err" || fail "t2c: the AK is not trusted by its pin"
+echo "ok - TLS mode TPM <-> TPM with TPM-resident TLS keys certified by each AK"
+listen t3 "${SIM[@]}" --trust "$W/pin1b" --echo
+connect t3c "${TPM1[@]}" -O tpm:kx-ak-handle=0x81010003 -O tpm:kx-ak-alg=rsa \
+    --trust "$W/S/trust" --message hello-bare
+expect_refused t3 t3c VERIFY_BINDING tpm.kx
+grep -q "another attestation key" "$W/t3.err" || fail "t3: not the certifier check"
+echo "ok - TLS mode: a TLS key certified by another AK: VERIFY_BINDING (tpm.kx, ak_pub)"
+listen t4 "${TPM2[@]}" --trust "$W/pin1" --echo
+connect t4c "${TPM1[@]}" -O tpm:kx-fixed-tpm=no --trust "$W/pin2" --message hello-bare
+expect_refused t4 t4c VERIFY_POLICY tpm.kx
+grep -q "lacks fixedTPM" "$W/t4.err" || fail "t4: not the fixedTPM check"
+echo "ok - TLS mode: a TLS key without fixedTPM: VERIFY_POLICY (tpm.kx, fixedTPM)"
