@@ -15,6 +15,8 @@
 #  7. TLS mode with TPM-resident TLS keys: the key TLS presents is the TPM's persistent object,
 #     no private key on disk; TPM <-> TPM; a TLS key certified by another AK (VERIFY_BINDING
 #     tpm.kx) or without fixedTPM (VERIFY_POLICY tpm.kx).
+#  8. TLS mode through a relay that terminates TLS on both sides (channel_relay.py tls):
+#     VERIFY_BINDING channel.binding.
 # usage: channel_bare.sh UATTEST CORPUS_DIR
 set -uo pipefail
 U=${1:?usage: channel_bare.sh UATTEST CORPUS_DIR}
@@ -238,3 +240,18 @@ connect t4c "${TPM1[@]}" -O tpm:kx-fixed-tpm=no --trust "$W/pin2" --message hell
 expect_refused t4 t4c VERIFY_POLICY tpm.kx
 grep -q "lacks fixedTPM" "$W/t4.err" || fail "t4: not the fixedTPM check"
 echo "ok - TLS mode: a TLS key without fixedTPM: VERIFY_POLICY (tpm.kx, fixedTPM)"
+
+# 8. TLS mode through a man in the middle that terminates TLS on both sides with its own key and
+#    forwards the channel's messages unchanged (channel_relay.py tls): the connecting side's
+#    evidence is bound to its session with the proxy, not to the listener's.
+listen tr "${SIM2[@]}" --trust "$W/S/trust" --echo
+rm -f "$W/relay.port"
+python3 "$HERE/channel_relay.py" tls "$port" "$W/relay.port" "$W/probe.crt" "$W/probe.key" \
+    >"$W/proxy-tls.out" 2>&1 &
+ppid=$!
+pids+=("$ppid")
+for _ in $(seq 100); do [ -s "$W/relay.port" ] && break; sleep 0.05; done
+CPORT=$(cat "$W/relay.port") connect trc "${SIM[@]}" --trust "$W/S2/trust" --message hello-bare
+wait "$ppid"
+expect_refused tr trc VERIFY_BINDING channel.binding
+echo "ok - TLS mode through a TLS-terminating relay: VERIFY_BINDING (channel.binding), IO_PEER_ALERT"
