@@ -848,11 +848,18 @@ static void every_cut(int mode)
     assert_ok(s.rc);
     end_run(&c, &s, &x, tp);
     assert_true(total > 100);
-    size_t client_ok = 0, server_ok = 0;
+    size_t client_ok = 0, server_ok = 0, shorter = 0;
     for (size_t at = 0; at < total; at++) {
         (void)run_cut(&c, &s, at, &x, &tp);
         if (c.rc == UAT_OK && s.rc == UAT_OK) {
-            fail_msg("offset %zu of %zu: both sides completed a cut handshake", at, total);
+            /* this run's handshake was shorter than the measured one and fit before the cut:
+             * DER signatures (TLS CertificateVerify, evidence) vary by a few bytes per run */
+            if (at + 16 < total) {
+                fail_msg("offset %zu of %zu: both sides completed a cut handshake", at, total);
+            }
+            shorter++;
+            end_run(&c, &s, &x, tp);
+            continue;
         }
         expect_cut(&s, "server", at);
         expect_cut(&c, "client", at);
@@ -861,8 +868,10 @@ static void every_cut(int mode)
         end_run(&c, &s, &x, tp);
     }
     print_message("%s mode: %zu handshake bytes, every cut refused by name (one side's part was "
-                  "complete at %zu (client) / %zu (server) of them, and released no data)\n",
-                  mode == UAT_CHANNEL_MODE_BARE ? "bare" : "TLS", total, client_ok, server_ok);
+                  "complete at %zu (client) / %zu (server) of them, and released no data; %zu "
+                  "runs near the end were shorter and completed before their cut)\n",
+                  mode == UAT_CHANNEL_MODE_BARE ? "bare" : "TLS", total, client_ok, server_ok,
+                  shorter);
     side_free(&c);
     side_free(&s);
 }
