@@ -49,6 +49,7 @@ fuzz: deps
 bench: build
 	for b in $(BUILD)/bench_*; do $$b ../shared/corpus; done
 	./bench/tpm_process.sh $(BUILD) # whole-process uattest verify vs tpm2_checkquote (swtpm)
+	./bench/channel_tpm.sh $(BUILD) # channel TPM <-> TPM, TLS mode with TPM-resident keys (two swtpm)
 	./bench/agent_latency.sh $(BUILD) # uattest-agent routes vs its cached token
 
 clean:

@@ -14,7 +14,7 @@ PKGS=(
   libjose-dev jose liblua5.4-dev
   libmicrohttpd-dev libsqlite3-dev sqlite3 curl
   xxd
-  libtss2-dev swtpm swtpm-tools tpm2-tools
+  libtss2-dev swtpm swtpm-tools tpm2-tools tpm2-openssl
   libxml2-dev libxmlsec1-dev libxmlsec1-openssl
   libpq-dev postgresql haproxy wrk
   chromium chromium-driver python3-selenium

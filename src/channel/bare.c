@@ -49,7 +49,7 @@ void uat_chan_bare_free(uat_channel *ch)
 static uat_err make_key(uat_chan_bare *b)
 {
     if (uat_attester_has_kx(b->att)) {
-        return uat_attester_kx_create(b->att, &b->tee_key, b->own_q);
+        return uat_attester_kx_create(b->att, UAT_KX_ECDH, &b->tee_key, b->own_q);
     }
     UAT_TRY(uat_key_generate(UAT_KEY_EC_P256, &b->soft));
     size_t len = 0;
@@ -119,8 +119,8 @@ static uat_err verify_peer(uat_channel *ch)
                              "the peer's %s key comes without the TEE's proof that it holds it",
                              tee);
         }
-        UAT_TRY(uat_verifier_kx_verify(ch->cfg->verifier, tee, ev.cmw.p, ev.cmw.len, ev.proof, rd,
-                                       ev.key));
+        UAT_TRY(uat_verifier_kx_verify(ch->cfg->verifier, tee, ev.cmw.p, ev.cmw.len, ev.proof,
+                                       UAT_KX_ECDH, rd, ev.key));
     } else {
         UAT_ENSURE(ev.proof.len == 0, UAT_ERR_PARSE_BAD_VALUE, "channel.evidence", "proof", -1);
     }

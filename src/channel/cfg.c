@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "channel/channel_cfg.h"
+#include "evidence/registry.h"
 
 #define CHECK "channel.cfg"
 
@@ -27,6 +28,69 @@ static uat_err make_identity(uat_channel_cfg *c)
 out:
     uat_buf_free(&spki);
     uat_key_free(k);
+    return rc;
+}
+
+/* The TLS key made inside the TEE of attester a (registry.h kx_*, UAT_KX_SIGN), used through the
+ * TEE's OpenSSL provider, its self-signed certificate, and TLS contexts that sign with it; on
+ * success they replace the software identity. docs/channel.md "TPM-resident TLS key". */
+static uat_err tee_identity(uat_channel_cfg *c, uat_attester *a)
+{
+    void *kx = NULL;
+    uint8_t pub[UAT_KX_POINT_LEN], x[32], y[32];
+    uat_key *k = NULL, *check = NULL;
+    uat_tls_ctx *srv = NULL, *cli = NULL;
+    uat_buf cert, spki;
+    uat_buf_init(&cert, 16384);
+    uat_buf_init(&spki, 4096);
+    uint8_t hash[UAT_CHAN_HASH_SIZE];
+    size_t len = 0;
+    uat_err rc;
+    UAT_TRY_GOTO(rc, uat_attester_kx_create(a, UAT_KX_SIGN, &kx, pub), out);
+    UAT_TRY_GOTO(rc, uat_attester_kx_signing_key(a, kx, &k), out);
+    uat_time now = uat_time_now();
+    UAT_TRY_GOTO(rc, uat_x509_self_signed(k, "uattest-channel", now - 60, now + 86400 * 365, NULL,
+                                          0, &cert),
+                 out);
+    /* the certificate carries the key the TEE made (the point its proof will name) */
+    UAT_TRY_GOTO(rc, uat_x509_public_key(uat_buf_span(&cert), &check), out);
+    UAT_TRY_GOTO(rc, uat_key_ec_point(check, x, y, sizeof(x), &len), out);
+    UAT_ENSURE_GOTO(rc, len == 32 && memcmp(x, pub + 1, 32) == 0 && memcmp(y, pub + 33, 32) == 0,
+                    UAT_ERR_CRYPTO_BAD_KEY, CHECK, "tls_key", -1, out);
+    UAT_TRY_GOTO(rc, uat_key_spki_der(check, &spki), out);
+    uat_span s = uat_buf_span(&spki);
+    UAT_TRY_GOTO(rc, uat_hash(UAT_HASH_SHA256, &s, 1, hash), out);
+    UAT_TRY_GOTO(rc, uat_tls_ctx_new_key(1, uat_buf_span(&cert), k, uat_chan_record_peer_key, NULL,
+                                         1, &srv),
+                 out);
+    UAT_TRY_GOTO(rc, uat_tls_ctx_new_key(0, uat_buf_span(&cert), k, uat_chan_record_peer_key, NULL,
+                                         1, &cli),
+                 out);
+    uat_tls_ctx_free(c->server);
+    uat_tls_ctx_free(c->client);
+    c->server = srv;
+    c->client = cli;
+    srv = cli = NULL;
+    uat_buf_free(&c->key_pem); /* the software key is gone (wiped) */
+    uat_buf_free(&c->cert);
+    c->cert = cert;
+    uat_buf_init(&cert, 16384);
+    memcpy(c->spki_hash, hash, sizeof(hash));
+    c->tls_att = a;
+    c->tls_kx = kx;
+    c->tls_key = k;
+    kx = NULL;
+    k = NULL;
+out:
+    uat_tls_ctx_free(srv);
+    uat_tls_ctx_free(cli);
+    uat_key_free(check);
+    uat_key_free(k); /* before the TEE's handle */
+    if (kx != NULL) {
+        uat_attester_kx_free(a, kx);
+    }
+    uat_buf_free(&cert);
+    uat_buf_free(&spki);
     return rc;
 }
 
@@ -61,6 +125,10 @@ void uat_channel_cfg_free(uat_channel_cfg *c)
     if (c != NULL) {
         uat_tls_ctx_free(c->server);
         uat_tls_ctx_free(c->client);
+        uat_key_free(c->tls_key); /* unloads the TEE's provider, before the TEE's handle */
+        if (c->tls_kx != NULL) {
+            uat_attester_kx_free(c->tls_att, c->tls_kx);
+        }
         uat_buf_free(&c->cert);
         uat_buf_free(&c->key_pem); /* wiped */
         free(c);
@@ -80,6 +148,9 @@ uat_err uat_channel_cfg_add_attester(uat_channel_cfg *c, uat_attester *a)
             return UAT_FAILF(UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "attester", -1,
                              "an attester for '%s' is already configured", tee);
         }
+    }
+    if (c->mode == UAT_CHANNEL_MODE_TLS && c->tls_att == NULL && uat_attester_has_kx_sign(a)) {
+        UAT_TRY(tee_identity(c, a));
     }
     c->attesters[c->nattesters++] = a;
     return UAT_OK;

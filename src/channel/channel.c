@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "channel/channel_cfg.h"
+#include "evidence/registry.h"
 
 #define FINISHED_LABEL "EXPORTER-uattest-channel-finished"
 
@@ -50,6 +51,16 @@ uat_err uat_chan_record_peer_key(void *user, const uat_cert *leaf)
     }
     ch->have_peer_key = rc == UAT_OK;
     uat_buf_free(&spki);
+    /* the point a TEE's certification of the key names (a TPM-resident TLS key) */
+    const uat_key *k = uat_cert_key(leaf);
+    size_t len = 0;
+    ch->have_peer_point = 0;
+    if (rc == UAT_OK && k != NULL && uat_key_kind_of(k) == UAT_KEY_EC_P256 &&
+        uat_key_ec_point(k, ch->peer_point + 1, ch->peer_point + 33, 32, &len) == UAT_OK &&
+        len == 32) {
+        ch->peer_point[0] = 0x04;
+        ch->have_peer_point = 1;
+    }
     return rc;
 }
 
@@ -264,15 +275,25 @@ static uat_err make_evidence(uat_channel *ch)
     UAT_TRY(uat_chan_binding(ch->role, ch->peer.nonce, ch->th, ch->exporter, ch->cfg->spki_hash,
                              rd));
     uat_cmw *cmw = NULL;
-    UAT_TRY(uat_attester_collect(a, rd, &cmw));
+    uat_buf proof;
+    uat_buf_init(&proof, UAT_MAX_EVIDENCE_BYTES);
+    /* a TLS key the TEE holds: its evidence and its certification of the key (TPM: TPM2_Quote
+     * and TPM2_Certify by the same AK, both with rd as qualifying data) */
+    uat_err rc = a == ch->cfg->tls_att
+                     ? uat_attester_kx_prove(a, ch->cfg->tls_kx, rd, &cmw, &proof)
+                     : uat_attester_collect(a, rd, &cmw);
     uint8_t *bytes = NULL;
     size_t n = 0;
-    uat_err rc = uat_cmw_serialize(cmw, UAT_CMW_CBOR, &bytes, &n);
+    if (rc == UAT_OK) {
+        rc = uat_cmw_serialize(cmw, UAT_CMW_CBOR, &bytes, &n);
+    }
     uat_cmw_free(cmw);
     if (rc == UAT_OK) {
-        rc = uat_chan_evidence_build(ch->own_mech, uat_span_of(bytes, n), &ch->own_ev);
+        rc = uat_chan_evidence_build(ch->own_mech, uat_span_of(bytes, n), uat_buf_span(&proof),
+                                     &ch->own_ev);
     }
     free(bytes);
+    uat_buf_free(&proof);
     return rc;
 }
 
@@ -302,8 +323,8 @@ uat_err uat_chan_appraise(uat_channel *ch)
 static uat_err verify_peer(uat_channel *ch)
 {
     uat_chan_mech mech;
-    uat_span cmw;
-    UAT_TRY(uat_chan_evidence_parse(uat_buf_span(&ch->peer_ev), mech, &cmw));
+    uat_span cmw, proof;
+    UAT_TRY(uat_chan_evidence_parse(uat_buf_span(&ch->peer_ev), mech, &cmw, &proof));
     if (strcmp(mech, ch->peer_mech) != 0) {
         return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.mechanism", "mechanism", -1,
                          "the peer attested with '%s'; the offers select '%s'", mech,
@@ -329,6 +350,22 @@ static uat_err verify_peer(uat_channel *ch)
         return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.mechanism", "tee", -1,
                          "the peer's evidence is from '%s', not the negotiated '%s'",
                          tee ? tee : "?", ch->peer_mech);
+    }
+    if (uat_tee_has_kx(tee)) {
+        /* a TEE that holds keys must prove the TLS key is its own, not a software key */
+        if (proof.len == 0) {
+            return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.key_proof", "proof", -1,
+                             "the peer's TLS key comes without the %s's proof that it holds it",
+                             tee);
+        }
+        if (!ch->have_peer_point) {
+            return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.key_proof", "peer_key", -1,
+                             "the peer's TLS key is not a P-256 key its %s can hold", tee);
+        }
+        UAT_TRY(uat_verifier_kx_verify(ch->cfg->verifier, tee, cmw.p, cmw.len, proof, UAT_KX_SIGN,
+                                       rd, ch->peer_point));
+    } else {
+        UAT_ENSURE(proof.len == 0, UAT_ERR_PARSE_BAD_VALUE, "channel.evidence", "proof", -1);
     }
     return uat_chan_appraise(ch);
 }

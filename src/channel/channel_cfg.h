@@ -18,6 +18,11 @@ struct uat_channel_cfg {
     const uat_refvals *refvals; /* borrowed, may be NULL */
     const uat_policy *policy;   /* borrowed, NULL = no appraisal */
     int mode;                   /* UAT_CHANNEL_MODE_* */
+    /* TLS mode with an attester whose TEE holds signing keys (registry.h kx_*, UAT_KX_SIGN): the
+     * TLS key is made inside that TEE (the first such attester added) instead of in software */
+    uat_attester *tls_att; /* borrowed; NULL: the software key */
+    void *tls_kx;          /* the TEE's handle of the key */
+    uat_key *tls_key;      /* the key as OpenSSL signs with it (through the TEE's provider) */
     uat_chan_hook hook;         /* tests only */
     void *hook_user;
 };
@@ -40,6 +45,8 @@ struct uat_channel {
     char role;  /* 'c' (TLS client) or 's' */
     int have_peer_key;
     uint8_t peer_spki_hash[UAT_CHAN_HASH_SIZE];
+    int have_peer_point; /* the peer's TLS key is P-256: its uncompressed point */
+    uint8_t peer_point[UAT_CHAN_POINT_SIZE];
     uat_chan_offer own, peer;
     uat_buf own_offer, peer_offer, own_ev, peer_ev; /* bodies as this side sent / received them */
     uint8_t th[UAT_CHAN_HASH_SIZE];       /* offers */

@@ -48,9 +48,13 @@ int uat_chan_mech_valid(const char *name, size_t len);
 /* The selection rule: the first mechanism of the attesting side's attest list (its preference)
  * that the verifying side's verify list holds; NULL when there is none. */
 const char *uat_chan_select(const uat_chan_offer *attesting, const uat_chan_offer *verifying);
-/* evidence = [mechanism: tstr, cmw: bstr] (cmw: the CMW in CBOR; a view into body). */
-UAT_MUST_USE uat_err uat_chan_evidence_parse(uat_span body, uat_chan_mech mech, uat_span *cmw);
-UAT_MUST_USE uat_err uat_chan_evidence_build(const char *mech, uat_span cmw, uat_buf *out);
+/* evidence = [mechanism: tstr, cmw: bstr] / [mechanism: tstr, cmw: bstr, proof: bstr] (cmw: the
+ * CMW in CBOR; proof, non-empty when present: the TEE's proof that it holds the endpoint's TLS
+ * key, registry.h kx_prove; views into body; proof empty when absent). */
+UAT_MUST_USE uat_err uat_chan_evidence_parse(uat_span body, uat_chan_mech mech, uat_span *cmw,
+                                             uat_span *proof);
+UAT_MUST_USE uat_err uat_chan_evidence_build(const char *mech, uat_span cmw, uat_span proof,
+                                             uat_buf *out);
 /* Bare mode: evidence = [mechanism: tstr, key: bstr .size 65 (0x04 || x || y), cmw: bstr,
  * proof: bstr (the TEE's proof that it holds the key; empty for a key made in software)]. */
 typedef struct uat_chan_bare_ev {

@@ -123,13 +123,14 @@ const char *uat_chan_select(const uat_chan_offer *attesting, const uat_chan_offe
     return NULL;
 }
 
-uat_err uat_chan_evidence_parse(uat_span body, uat_chan_mech mech, uat_span *cmw)
+uat_err uat_chan_evidence_parse(uat_span body, uat_chan_mech mech, uat_span *cmw,
+                                uat_span *proof)
 {
     uat_reader r;
     uat_rd_init(&r, body, CHECK_EVIDENCE);
     uint64_t n = 0;
     UAT_TRY(uat_cbor_expect(&r, UAT_CBOR_ARRAY, "evidence", &n));
-    UAT_ENSURE(n == 2, UAT_ERR_PARSE_BAD_CBOR, CHECK_EVIDENCE, "evidence", 0);
+    UAT_ENSURE(n == 2 || n == 3, UAT_ERR_PARSE_BAD_CBOR, CHECK_EVIDENCE, "evidence", 0);
     uat_span m, ev;
     int64_t at = uat_rd_pos(&r);
     UAT_TRY(uat_cbor_string(&r, UAT_CBOR_TSTR, UAT_CHANNEL_MAX_MECHANISM_LEN, "mechanism", &m));
@@ -138,20 +139,28 @@ uat_err uat_chan_evidence_parse(uat_span body, uat_chan_mech mech, uat_span *cmw
     at = uat_rd_pos(&r);
     UAT_TRY(uat_cbor_string(&r, UAT_CBOR_BSTR, UAT_MAX_EVIDENCE_BYTES + 4096u, "cmw", &ev));
     UAT_ENSURE(ev.len > 0, UAT_ERR_PARSE_BAD_LENGTH, CHECK_EVIDENCE, "cmw", at);
+    uat_span pr = {NULL, 0};
+    if (n == 3) { /* the TLS key's proof: present only when there is one (one encoding) */
+        at = uat_rd_pos(&r);
+        UAT_TRY(uat_cbor_string(&r, UAT_CBOR_BSTR, UAT_MAX_EVIDENCE_BYTES, "proof", &pr));
+        UAT_ENSURE(pr.len > 0, UAT_ERR_PARSE_BAD_LENGTH, CHECK_EVIDENCE, "proof", at);
+    }
     UAT_TRY(uat_rd_end(&r));
     memcpy(mech, m.p, m.len);
     mech[m.len] = '\0';
     *cmw = ev;
+    *proof = pr;
     return UAT_OK;
 }
 
-uat_err uat_chan_evidence_build(const char *mech, uat_span cmw, uat_buf *out)
+uat_err uat_chan_evidence_build(const char *mech, uat_span cmw, uat_span proof, uat_buf *out)
 {
     UAT_ENSURE(mech != NULL && uat_chan_mech_valid(mech, strlen(mech)) && cmw.len > 0,
                UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK_EVIDENCE, "", -1);
-    UAT_TRY(uat_cbor_put_head(out, UAT_CBOR_ARRAY, 2));
+    UAT_TRY(uat_cbor_put_head(out, UAT_CBOR_ARRAY, proof.len > 0 ? 3 : 2));
     UAT_TRY(uat_cbor_put_string(out, UAT_CBOR_TSTR, mech, strlen(mech)));
-    return uat_cbor_put_string(out, UAT_CBOR_BSTR, cmw.p, cmw.len);
+    UAT_TRY(uat_cbor_put_string(out, UAT_CBOR_BSTR, cmw.p, cmw.len));
+    return proof.len > 0 ? uat_cbor_put_string(out, UAT_CBOR_BSTR, proof.p, proof.len) : UAT_OK;
 }
 
 uat_err uat_chan_finished_parse(uat_span body, uint8_t mac[UAT_CHAN_HASH_SIZE])

@@ -45,6 +45,24 @@ UAT_MUST_USE uat_err uat_key_generate(enum uat_key_kind kind, uat_key **out);
 void uat_key_free(uat_key *k);
 enum uat_key_kind uat_key_kind_of(const uat_key *k);
 int uat_key_is_private(const uat_key *k);
+/* provider.c: a private key held by a token (a TPM) and used through its OpenSSL provider: the
+ * provider is loaded with param=value (e.g. tcti=swtpm:...) into a library context of the key's
+ * own, next to the default provider; the key is loaded from the provider's store at uri (e.g.
+ * handle:0x81000100); propq steers the key's operations (and TLS contexts made with the key) to
+ * the provider. uat_key_free unloads the provider. */
+typedef struct uat_provider_key_spec {
+    const char *provider; /* "tpm2" */
+    const char *param;    /* "tcti" */
+    const char *value;
+    /* NULL, or an environment variable the provider reads value from at its initialisation
+     * instead of param (set only meanwhile, under a lock, then restored) */
+    const char *env;
+    const char *propq;
+} uat_provider_key_spec;
+UAT_MUST_USE uat_err uat_key_from_provider(const uat_provider_key_spec *spec, const char *uri,
+                                           uat_key **out);
+/* True when k lives in a token's provider (its private part cannot be exported). */
+int uat_key_in_provider(const uat_key *k);
 /* DER SubjectPublicKeyInfo, appended to out. */
 UAT_MUST_USE uat_err uat_key_spki_der(const uat_key *k, uat_buf *out);
 /* DER SubjectPublicKeyInfo of a public JWK, appended to out, the key checked as
@@ -208,6 +226,10 @@ typedef struct uat_tls_conn uat_tls_conn;
 UAT_MUST_USE uat_err uat_tls_ctx_new(int is_server, uat_span cert_der, uat_span key_pem,
                                      uat_tls_peer_check check, void *user, int require_peer_cert,
                                      uat_tls_ctx **out);
+/* As uat_tls_ctx_new with a key object (a token's key: provider.c); key must outlive the context. */
+UAT_MUST_USE uat_err uat_tls_ctx_new_key(int is_server, uat_span cert_der, const uat_key *key,
+                                         uat_tls_peer_check check, void *user,
+                                         int require_peer_cert, uat_tls_ctx **out);
 void uat_tls_ctx_free(uat_tls_ctx *c);
 /* Handshakes on a connected fd. conn_user, when not NULL, replaces the context's user in this
  * connection's peer check (per-connection results such as the peer's claims). */

@@ -22,6 +22,8 @@ uat_err uat_key_wrap(EVP_PKEY *pkey, uat_key **out)
         return UAT_NOMEM("key.new");
     }
     k->pkey = pkey;
+    k->libctx = NULL;
+    k->propq = NULL;
     *out = k;
     return UAT_OK;
 }
@@ -30,6 +32,8 @@ void uat_key_free(uat_key *k)
 {
     if (k != NULL) {
         EVP_PKEY_free(k->pkey);
+        OSSL_LIB_CTX_free(k->libctx); /* unloads the token's provider */
+        free(k->propq);
         free(k);
     }
 }
@@ -381,6 +385,9 @@ enum uat_key_kind uat_key_kind_of(const uat_key *k)
 
 int uat_key_is_private(const uat_key *k)
 {
+    if (k->libctx != NULL) {
+        return 1; /* a token's key (provider.c): private, and its private part never exported */
+    }
     BIGNUM *d = NULL;
     if (EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) == 1 ||
         EVP_PKEY_get_bn_param(k->pkey, OSSL_PKEY_PARAM_RSA_D, &d) == 1) {

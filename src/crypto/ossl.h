@@ -9,6 +9,10 @@
 
 struct uat_key {
     EVP_PKEY *pkey;
+    /* a key held by a token (provider.c): its own library context (freed after pkey) and the
+     * property query its operations and TLS contexts use; both NULL for software keys */
+    OSSL_LIB_CTX *libctx;
+    char *propq;
 };
 
 /* Records err with OpenSSL's first queued error as detail and clears the queue. */

@@ -100,12 +100,25 @@ static uat_err configure(uat_tls_ctx *c, int is_server)
     return UAT_OK;
 }
 
-uat_err uat_tls_ctx_new(int is_server, uat_span cert_der, uat_span key_pem,
-                        uat_tls_peer_check check, void *user, int require_peer_cert,
-                        uat_tls_ctx **out)
+static uat_err use_cert_and_token_key(SSL_CTX *s, uat_span cert_der, const uat_key *key)
 {
-    UAT_ENSURE(out != NULL && (cert_der.len > 0) == (key_pem.len > 0) &&
-                   (!is_server || cert_der.len > 0) && (is_server || check != NULL),
+    UAT_ENSURE(cert_der.len <= (size_t)INT32_MAX, UAT_ERR_RESOURCE_LIMIT, "tls.ctx", "", -1);
+    if (SSL_CTX_use_certificate_ASN1(s, (int)cert_der.len, cert_der.p) != 1) {
+        return UAT_OSSL_FAIL(UAT_ERR_PARSE_BAD_CERT, "tls.ctx");
+    }
+    if (SSL_CTX_use_PrivateKey(s, key->pkey) != 1 || SSL_CTX_check_private_key(s) != 1) {
+        return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_BAD_KEY, "tls.ctx");
+    }
+    return UAT_OK;
+}
+
+static uat_err ctx_new(int is_server, uat_span cert_der, uat_span key_pem, const uat_key *key,
+                       uat_tls_peer_check check, void *user, int require_peer_cert,
+                       uat_tls_ctx **out)
+{
+    int has_key = key_pem.len > 0 || key != NULL;
+    UAT_ENSURE(out != NULL && (cert_der.len > 0) == has_key && (!is_server || has_key) &&
+                   (is_server || check != NULL),
                UAT_ERR_USAGE_INVALID_ARGUMENT, "tls.ctx", "", -1);
     uat_tls_ctx *c = calloc(1, sizeof(*c));
     if (c == NULL) {
@@ -114,10 +127,16 @@ uat_err uat_tls_ctx_new(int is_server, uat_span cert_der, uat_span key_pem,
     c->check = check;
     c->user = user;
     c->require_peer = is_server ? require_peer_cert != 0 : 1; /* a server always shows one */
-    c->ssl = SSL_CTX_new(is_server ? TLS_server_method() : TLS_client_method());
+    const SSL_METHOD *m = is_server ? TLS_server_method() : TLS_client_method();
+    /* a token's key: the whole context lives in the key's library context, whose property
+     * query hands the key's signatures to the token's provider (provider.c) */
+    c->ssl = key != NULL && key->libctx != NULL ? SSL_CTX_new_ex(key->libctx, key->propq, m)
+                                                : SSL_CTX_new(m);
     uat_err rc = c->ssl != NULL ? configure(c, is_server)
                                 : UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, "tls.ctx");
-    if (rc == UAT_OK && cert_der.len > 0) {
+    if (rc == UAT_OK && key != NULL) {
+        rc = use_cert_and_token_key(c->ssl, cert_der, key);
+    } else if (rc == UAT_OK && cert_der.len > 0) {
         rc = use_cert_and_key(c->ssl, cert_der, key_pem);
     }
     if (rc != UAT_OK) {
@@ -126,6 +145,22 @@ uat_err uat_tls_ctx_new(int is_server, uat_span cert_der, uat_span key_pem,
     }
     *out = c;
     return UAT_OK;
+}
+
+uat_err uat_tls_ctx_new(int is_server, uat_span cert_der, uat_span key_pem,
+                        uat_tls_peer_check check, void *user, int require_peer_cert,
+                        uat_tls_ctx **out)
+{
+    return ctx_new(is_server, cert_der, key_pem, NULL, check, user, require_peer_cert, out);
+}
+
+uat_err uat_tls_ctx_new_key(int is_server, uat_span cert_der, const uat_key *key,
+                            uat_tls_peer_check check, void *user, int require_peer_cert,
+                            uat_tls_ctx **out)
+{
+    UAT_ENSURE(key != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT, "tls.ctx", "key", -1);
+    return ctx_new(is_server, cert_der, uat_span_of(NULL, 0), key, check, user,
+                   require_peer_cert, out);
 }
 
 void uat_tls_ctx_free(uat_tls_ctx *c)

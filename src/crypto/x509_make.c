@@ -73,11 +73,26 @@ static uat_err sign_md(const uat_key *key, const EVP_MD **md)
     }
 }
 
+/* A token's key signs in its own library context (provider.c), so that its provider does. */
+static uat_err sign_cert(X509 *x, const uat_key *key, const EVP_MD *md)
+{
+    if (key->libctx == NULL) {
+        return X509_sign(x, key->pkey, md) > 0 ? UAT_OK : UAT_ERR_CRYPTO_FAILURE;
+    }
+    EVP_MD_CTX *mctx = EVP_MD_CTX_new();
+    int ok = mctx != NULL &&
+             EVP_DigestSignInit_ex(mctx, NULL, md != NULL ? EVP_MD_get0_name(md) : NULL,
+                                   key->libctx, key->propq, key->pkey, NULL) == 1 &&
+             X509_sign_ctx(x, mctx) > 0;
+    EVP_MD_CTX_free(mctx);
+    return ok ? UAT_OK : UAT_ERR_CRYPTO_FAILURE;
+}
+
 static uat_err finish(X509 *x, const uat_key *key, uat_buf *out)
 {
     const EVP_MD *md = NULL;
     UAT_TRY(sign_md(key, &md));
-    if (X509_set_pubkey(x, key->pkey) != 1 || X509_sign(x, key->pkey, md) <= 0) {
+    if (X509_set_pubkey(x, key->pkey) != 1 || sign_cert(x, key, md) != UAT_OK) {
         return UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, CHECK);
     }
     unsigned char *der = NULL;

@@ -244,17 +244,22 @@ int uat_attester_has_kx(const uat_attester *a)
     {(a)->root, (a)->state_dir, (a)->nopts, (const char *const *)(a)->keys,                         \
      (const char *const *)(a)->values, &(a)->cache}
 
-uat_err uat_attester_kx_create(uat_attester *a, void **key, uint8_t pub[UAT_KX_POINT_LEN])
+uat_err uat_attester_kx_create(uat_attester *a, int use, void **key,
+                               uint8_t pub[UAT_KX_POINT_LEN])
 {
-    UAT_ENSURE(a != NULL && key != NULL && pub != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
-               "attester.kx", "", -1);
+    UAT_ENSURE(a != NULL && key != NULL && pub != NULL && (use == UAT_KX_ECDH || use == UAT_KX_SIGN),
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.kx", "", -1);
+    if (use == UAT_KX_SIGN && !uat_attester_has_kx_sign(a)) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "attester.kx", "tee", -1,
+                         "the %s attester holds no signing keys", uat_attester_tee(a));
+    }
     if (!uat_attester_has_kx(a)) {
         return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, "attester.kx", "tee", -1,
                          "the %s attester holds no bound keys", uat_attester_tee(a));
     }
     uat_attest_ctx ctx = KX_CTX(a);
     *key = NULL;
-    return a->ops->kx_create(&ctx, key, pub);
+    return a->ops->kx_create(&ctx, use, key, pub);
 }
 
 uat_err uat_attester_seal_key(uat_attester *a, const char *label, uint8_t key[32])
@@ -299,6 +304,19 @@ void uat_attester_kx_free(uat_attester *a, void *key)
     if (key != NULL && uat_attester_has_kx(a)) {
         a->ops->kx_free(key);
     }
+}
+
+int uat_attester_has_kx_sign(const uat_attester *a)
+{
+    return uat_attester_has_kx(a) && a->ops->kx_signing_key != NULL;
+}
+
+uat_err uat_attester_kx_signing_key(uat_attester *a, void *key, struct uat_key **out)
+{
+    UAT_ENSURE(uat_attester_has_kx_sign(a) && key != NULL && out != NULL,
+               UAT_ERR_USAGE_INVALID_ARGUMENT, "attester.kx", "", -1);
+    uat_attest_ctx ctx = KX_CTX(a);
+    return a->ops->kx_signing_key(&ctx, key, out);
 }
 
 int uat_tee_has_kx(const char *tee)

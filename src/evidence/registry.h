@@ -10,6 +10,13 @@
 #include "uattest/evidence.h"
 
 #define UAT_KX_POINT_LEN 65u /* an uncompressed P-256 point */
+/* What a bound key is for: ECDH key agreement (the channel's bare mode) or signing (the TLS key
+ * of the channel's TLS mode). A proof names the use it was made for. */
+enum uat_kx_use {
+    UAT_KX_ECDH = 0,
+    UAT_KX_SIGN = 1,
+};
+struct uat_key;
 
 typedef struct uat_verify_ctx {
     const char *trust_dir;      /* root of trust anchors; a TEE reads <trust_dir>/<name>/ */
@@ -107,7 +114,8 @@ typedef struct uat_tee_ops {
      * All NULL when the TEE holds no such key: the channel then makes the key in software and
      * binds it through the report data alone. pub / peer: uncompressed points (0x04 || x || y).
      * kx_create: a fresh key; *key is the TEE's handle, freed by kx_free. */
-    uat_err (*kx_create)(const uat_attest_ctx *ctx, void **key, uint8_t pub[UAT_KX_POINT_LEN]);
+    uat_err (*kx_create)(const uat_attest_ctx *ctx, int use, void **key,
+                         uint8_t pub[UAT_KX_POINT_LEN]);
     /* The TEE's evidence carrying report_data (as collect; made on the key's own connection to
      * the device) and the key's proof bound to report_data (TPM: TPM2_Quote, and TPM2_Certify of
      * the key by the same AK, both with report_data as qualifying data), in the TEE's format. */
@@ -116,10 +124,13 @@ typedef struct uat_tee_ops {
     /* Z, the shared x coordinate (32 bytes), computed inside the TEE (TPM: TPM2_ECDH_ZGen). */
     uat_err (*kx_agree)(void *key, const uint8_t peer[UAT_KX_POINT_LEN], uint8_t z[32]);
     void (*kx_free)(void *key);
+    /* A UAT_KX_SIGN key as an OpenSSL key (crypto.h uat_key, through the TEE's OpenSSL provider:
+     * TPM: tpm2-openssl) that a TLS context can sign with; freed by the caller, before key. */
+    uat_err (*kx_signing_key)(const uat_attest_ctx *ctx, void *key, struct uat_key **out);
     /* Verifier side: proof must be a proof of pub, bound to report_data, by the same signer as ev
      * (this TEE's evidence, already verified), of a key with the protections the TEE promises
      * (TPM: fixedTPM, sensitiveDataOrigin, decrypt, ECC P-256). */
-    uat_err (*kx_verify)(uat_span ev, uat_span proof, const uat_verify_ctx *ctx,
+    uat_err (*kx_verify)(uat_span ev, uat_span proof, const uat_verify_ctx *ctx, int use,
                          const uint8_t *report_data, const uint8_t pub[UAT_KX_POINT_LEN]);
     /* Sealing (docs/agent.md): a 32-byte key that only this TEE instance, with the identity the
      * TEE mixes in, can derive again, distinct per label (SNP: MSG_KEY_REQ with the guest policy
@@ -132,7 +143,7 @@ typedef struct uat_tee_ops {
  * FEATURE from create when the TEE has none (uat_attester_has_kx is then 0). */
 struct uat_attester;
 int uat_attester_has_kx(const struct uat_attester *a);
-UAT_MUST_USE uat_err uat_attester_kx_create(struct uat_attester *a, void **key,
+UAT_MUST_USE uat_err uat_attester_kx_create(struct uat_attester *a, int use, void **key,
                                             uint8_t pub[UAT_KX_POINT_LEN]);
 UAT_MUST_USE uat_err uat_attester_kx_prove(struct uat_attester *a, void *key,
                                            const uint8_t *report_data, uat_cmw **evidence,
@@ -143,6 +154,10 @@ void uat_attester_kx_free(struct uat_attester *a, void *key);
 /* This TEE's sealing key for label (seal_key); UNSUPPORTED_FEATURE when the TEE offers none. */
 UAT_MUST_USE uat_err uat_attester_seal_key(struct uat_attester *a, const char *label,
                                            uint8_t key[32]);
+/* True when the attester's TEE can also hold a TLS signing key (kx_signing_key). */
+int uat_attester_has_kx_sign(const struct uat_attester *a);
+UAT_MUST_USE uat_err uat_attester_kx_signing_key(struct uat_attester *a, void *key,
+                                                 struct uat_key **out);
 /* True when the TEE named tee proves keys (has kx_verify). */
 int uat_tee_has_kx(const char *tee);
 /* Verifies a bound-key proof with this verifier's context (trust, time, reference values);
@@ -150,6 +165,7 @@ int uat_tee_has_kx(const char *tee);
 struct uat_verifier;
 UAT_MUST_USE uat_err uat_verifier_kx_verify(struct uat_verifier *v, const char *tee,
                                             const uint8_t *evidence, size_t n, uat_span proof,
+                                            int use,
                                             const uint8_t *report_data,
                                             const uint8_t pub[UAT_KX_POINT_LEN]);
 

@@ -460,7 +460,7 @@ uat_err uat_verifier_enrol_challenge(uat_verifier *v, const uint8_t *evidence, s
 }
 
 uat_err uat_verifier_kx_verify(uat_verifier *v, const char *tee, const uint8_t *evidence, size_t n,
-                               uat_span proof, const uint8_t *report_data,
+                               uat_span proof, int use, const uint8_t *report_data,
                                const uint8_t pub[UAT_KX_POINT_LEN])
 {
     UAT_ENSURE(v != NULL && tee != NULL && evidence != NULL && report_data != NULL && pub != NULL,
@@ -479,7 +479,7 @@ uat_err uat_verifier_kx_verify(uat_verifier *v, const char *tee, const uint8_t *
     }
     if (rc == UAT_OK) {
         uat_verify_ctx ctx = make_ctx(v, ops, uat_span_of(NULL, 0));
-        rc = ops->kx_verify(value, proof, &ctx, report_data, pub);
+        rc = ops->kx_verify(value, proof, &ctx, use, report_data, pub);
     }
     uat_cmw_free(c);
     return rc;

@@ -53,10 +53,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     case 1: {
         uat_chan_mech m;
-        uat_span cmw;
-        if (uat_chan_evidence_parse(in, m, &cmw) == UAT_OK &&
+        uat_span cmw, proof;
+        if (uat_chan_evidence_parse(in, m, &cmw, &proof) == UAT_OK &&
             (cmw.len == 0 || cmw.p < in.p || cmw.len > in.len ||
-             (size_t)(cmw.p - in.p) > in.len - cmw.len || !uat_chan_mech_valid(m, strlen(m)))) {
+             (size_t)(cmw.p - in.p) > in.len - cmw.len || !uat_chan_mech_valid(m, strlen(m)) ||
+             (proof.len > 0 && (proof.p < in.p || (size_t)(proof.p - in.p) > in.len - proof.len)))) {
             abort();
         }
         break;

@@ -12,25 +12,21 @@
 #     (channel_relay.py): VERIFY_BINDING channel.binding.
 #  6. real SGX and TDX quotes from the corpus presented as fresh evidence (a proxy rewrites the
 #     connecting side's offer and evidence): VERIFY_BINDING channel.binding.
+#  7. TLS mode with TPM-resident TLS keys: the key TLS presents is the TPM's persistent object,
+#     no private key on disk; TPM <-> TPM; a TLS key certified by another AK (VERIFY_BINDING
+#     tpm.kx) or without fixedTPM (VERIFY_POLICY tpm.kx).
+#  8. TLS mode through a relay that terminates TLS on both sides (channel_relay.py tls):
+#     VERIFY_BINDING channel.binding.
 # usage: channel_bare.sh UATTEST CORPUS_DIR
 set -uo pipefail
 U=${1:?usage: channel_bare.sh UATTEST CORPUS_DIR}
 C=${2:?usage: channel_bare.sh UATTEST CORPUS_DIR}
 HERE=$(cd "$(dirname "$0")" && pwd)
 . "$HERE/tpm_lib.sh"
-tpm_setup
-T1=$T TCTI1=$TCTI PID1=$SWTPM_PID
-tpm_setup
-T2=$T TCTI2=$TCTI PID2=$SWTPM_PID
+tpm_setup 2
+T1=${TPM_DIRS[1]} TCTI1=${TPM_TCTIS[1]}
+T2=${TPM_DIRS[2]} TCTI2=${TPM_TCTIS[2]}
 require_tools tpm2_readpublic tpm2_pcrread python3
-
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    for p in "$PID1" "$PID2"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-    rm -rf "$T1" "$T2"
-}
-trap cleanup EXIT
 W=$T1/chan
 mkdir -p "$W"
 fail() {
@@ -93,9 +89,7 @@ for i in 1 2; do
     tr=T$i
     "$U" collect --tee tpm --root "${!tr}/root" -O tcti="${!tc}" --report-data 00 >/dev/null ||
         fail "collect tpm $i"
-    mkdir -p "$W/pin$i/tpm"
-    TPM2TOOLS_TCTI=${!tc} tpm2_readpublic -c 0x81010002 -f pem -o "$W/pin$i/tpm/ak.pem" \
-        >/dev/null || fail "tpm2_readpublic $i"
+    tpm_pin_ak "$W/pin$i" "${!tc}"
     cp -r "$W/S/trust/." "$W/pin$i/" # the sim key is trusted alongside the AK
 done
 
@@ -146,7 +140,7 @@ expect_refused l7 c7 VERIFY_POLICY tpm.kx
 grep -q "lacks fixedTPM" "$W/l7.err" || fail "l7: not the fixedTPM check"
 echo "ok - a TPM key without fixedTPM: VERIFY_POLICY (tpm.kx, fixedTPM)"
 
-AK_NAME=$(TPM2TOOLS_TCTI=$TCTI1 tpm2_readpublic -c 0x81010002 | sed -n 's/^name: //p')
+tpm_pin_ak "$W/pin1" "$TCTI1" # (sets AK_NAME)
 printf '{"id": "swtpm", "tee": "tpm", "values": {"signer": ["%s"], "tee_claims.pcr07": ["%s"]}}\n' \
     "$AK_NAME" "$(printf 'ab%.0s' $(seq 32))" >"$W/rv.json"
 listen l8 "${B[@]}" "${SIM[@]}" --trust "$W/pin1" --reference-values "$W/rv.json" --echo
@@ -202,3 +196,62 @@ for q in "sgx intel-sgx-dcap/s1-dcapqvl-sgx-v3-processor intel-sgx-dcap/trust 20
     expect_refused "q$mech" "cq$mech" VERIFY_BINDING channel.binding
     echo "ok - a real $mech quote presented as fresh evidence: VERIFY_BINDING (channel.binding)"
 done
+
+# 7. TLS mode with the TPM endpoints' TLS keys made inside their TPMs (docs/channel.md
+#    "TPM-resident TLS key"): the key the listener's TLS presents is the TPM object the channel
+#    moved to a persistent handle (sign, fixedTPM, fixedParent, sensitiveDataOrigin), no private
+#    key is written anywhere, and the handle is gone once the channel ends.
+require_tools openssl tpm2_getcap
+listen t1 "${TPM1[@]}" --trust "$W/pin2" --echo
+TPM2TOOLS_TCTI=$TCTI1 tpm2_readpublic -c 0x81000100 -f pem -o "$W/tpmtls.pem" >"$W/tpmtls.txt" ||
+    fail "no TLS key at 0x81000100 on TPM 1 while its endpoint listens"
+for a in fixedtpm fixedparent sensitivedataorigin sign; do
+    grep -q "$a" "$W/tpmtls.txt" || fail "the TPM's TLS key lacks $a"
+done
+# what a TLS client sees of the listener (a throwaway client key; the run then ends: no offer)
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=probe -days 1 \
+    -keyout "$W/probe.key" -out "$W/probe.crt" 2>/dev/null || fail "openssl req"
+openssl s_client -connect "127.0.0.1:$port" -tls1_3 -cert "$W/probe.crt" -key "$W/probe.key" \
+    </dev/null 2>/dev/null |
+    openssl x509 -pubkey -noout >"$W/seen.pem" || fail "s_client: no server certificate"
+cmp -s <(openssl pkey -pubin -in "$W/seen.pem" -outform DER) \
+    <(openssl pkey -pubin -in "$W/tpmtls.pem" -outform DER) ||
+    fail "the listener's TLS key is not the TPM's object at 0x81000100"
+finish "$lpid"
+[ "$code" -ne 0 ] || fail "t1: a TLS client that sent no offer was accepted"
+if grep -rl "PRIVATE KEY" "$W/P1" "$W/P2" 2>/dev/null; then fail "a private key was written"; fi
+TPM2TOOLS_TCTI=$TCTI1 tpm2_getcap handles-persistent | grep -qi 0x81000100 &&
+    fail "the TLS key's persistent handle outlived the channel"
+echo "ok - TLS mode: the listener's TLS key is the TPM object (sign, fixedTPM, fixedParent," \
+    "sensitiveDataOrigin), no private key on disk, removed at the end"
+listen t2 "${TPM1[@]}" --trust "$W/pin2" --echo
+connect t2c "${TPM2[@]}" --trust "$W/pin1" --message hello-bare
+expect_ok t2 t2c tpm tpm
+grep -q '"ak_trust": "pinned-key"' "$W/t2c.err" || fail "t2c: the AK is not trusted by its pin"
+echo "ok - TLS mode TPM <-> TPM with TPM-resident TLS keys certified by each AK"
+listen t3 "${SIM[@]}" --trust "$W/pin1b" --echo
+connect t3c "${TPM1[@]}" -O tpm:kx-ak-handle=0x81010003 -O tpm:kx-ak-alg=rsa \
+    --trust "$W/S/trust" --message hello-bare
+expect_refused t3 t3c VERIFY_BINDING tpm.kx
+grep -q "another attestation key" "$W/t3.err" || fail "t3: not the certifier check"
+echo "ok - TLS mode: a TLS key certified by another AK: VERIFY_BINDING (tpm.kx, ak_pub)"
+listen t4 "${TPM2[@]}" --trust "$W/pin1" --echo
+connect t4c "${TPM1[@]}" -O tpm:kx-fixed-tpm=no --trust "$W/pin2" --message hello-bare
+expect_refused t4 t4c VERIFY_POLICY tpm.kx
+grep -q "lacks fixedTPM" "$W/t4.err" || fail "t4: not the fixedTPM check"
+echo "ok - TLS mode: a TLS key without fixedTPM: VERIFY_POLICY (tpm.kx, fixedTPM)"
+
+# 8. TLS mode through a man in the middle that terminates TLS on both sides with its own key and
+#    forwards the channel's messages unchanged (channel_relay.py tls): the connecting side's
+#    evidence is bound to its session with the proxy, not to the listener's.
+listen tr "${SIM2[@]}" --trust "$W/S/trust" --echo
+rm -f "$W/relay.port"
+python3 "$HERE/channel_relay.py" tls "$port" "$W/relay.port" "$W/probe.crt" "$W/probe.key" \
+    >"$W/proxy-tls.out" 2>&1 &
+ppid=$!
+pids+=("$ppid")
+for _ in $(seq 100); do [ -s "$W/relay.port" ] && break; sleep 0.05; done
+CPORT=$(cat "$W/relay.port") connect trc "${SIM[@]}" --trust "$W/S2/trust" --message hello-bare
+wait "$ppid"
+expect_refused tr trc VERIFY_BINDING channel.binding
+echo "ok - TLS mode through a TLS-terminating relay: VERIFY_BINDING (channel.binding), IO_PEER_ALERT"

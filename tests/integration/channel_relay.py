@@ -10,10 +10,15 @@ messages (type: 1 byte, length: 4 bytes big-endian, body) from the connecting si
   quote   presents a real quote as fresh evidence: the connecting side's offer says it attests
           with mechanism MECH only, and its evidence message carries the quote in QUOTE_FILE
           (with the connecting side's own key): the quote's report data cannot match this run.
+  tls     TLS mode: terminates TLS on both sides with a key of its own (CERT, KEY: a TLS server to
+          the connecting side, a TLS client to the listener) and forwards the channel's messages
+          between the two sessions unchanged: evidence made for one session goes into the other.
 usage: channel_relay.py record|replay|relay PORT PORTFILE CAPTURE
-       channel_relay.py quote PORT PORTFILE QUOTE_FILE MECH"""
+       channel_relay.py quote PORT PORTFILE QUOTE_FILE MECH
+       channel_relay.py tls PORT PORTFILE CERT KEY"""
 import os
 import socket
+import ssl
 import sys
 import threading
 
@@ -80,6 +85,26 @@ def quote_evidence(body, quote, mech):
             head(2, 0))
 
 
+def tls_relay(c, port, cert, key):
+    """Two TLS 1.3 sessions, the proxy's key in both; bytes forwarded both ways."""
+    sctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    sctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    sctx.load_cert_chain(cert, key)
+    cctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    cctx.minimum_version = ssl.TLSVersion.TLSv1_3
+    cctx.check_hostname = False
+    cctx.verify_mode = ssl.CERT_NONE
+    cctx.load_cert_chain(cert, key)
+    cs = sctx.wrap_socket(c, server_side=True)
+    s = cctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+    t = threading.Thread(target=pipe, args=(s, cs), daemon=True)
+    t.start()
+    pipe(cs, s)
+    t.join(timeout=30)
+    cs.close()
+    s.close()
+
+
 def main():
     mode, port, portfile, capture = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4]
     ls = socket.socket()
@@ -89,6 +114,9 @@ def main():
         f.write(str(ls.getsockname()[1]))
     os.rename(portfile + ".tmp", portfile)
     c, _ = ls.accept()
+    if mode == "tls":
+        tls_relay(c, port, capture, sys.argv[5])
+        return
     s = socket.create_connection(("127.0.0.1", port))
     t = threading.Thread(target=pipe, args=(s, c), daemon=True)
     t.start()

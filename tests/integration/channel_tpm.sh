@@ -18,12 +18,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 tpm_setup
 require_tools tpm2_readpublic tpm2_pcrextend xxd
 
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    tpm_cleanup
-}
-trap cleanup EXIT
 W=$T/chan
 mkdir -p "$W"
 fail() {
@@ -79,9 +73,7 @@ expect_ok() { # LISTENER CONNECTOR LISTENER_MECH CONNECTOR_MECH
     fail "collect tpm (makes the AK)"
 mkdir -p "$W/pin/tpm" "$W/nopin/tpm"
 # the AK read from the TPM itself (a channel the test trusts), never from the evidence it verifies
-tpm2_readpublic -c 0x81010002 -f pem -o "$W/pin/tpm/ak.pem" >/dev/null || fail "tpm2_readpublic"
-AK_NAME=$(tpm2_readpublic -c 0x81010002 | sed -n 's/^name: //p')
-[ -n "$AK_NAME" ] || fail "no AK name"
+tpm_pin_ak "$W/pin"
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout \
     -out "$W/nopin/tpm/other.pem" 2>/dev/null || fail "another P-256 key"
 

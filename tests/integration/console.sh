@@ -42,7 +42,7 @@ ln -s "$C/nvidia-gpu/rim" "$work/coll/nvidia-gpu"
 "$UATTEST" collect --tee tpm --root "$T/root" --state-dir "$work/tpm" -O tcti="$TCTI" \
     --report-data 00 -o "$work/tpm-pass.json" || fail "collect tpm"
 mkdir -p "$work/trust/tpm"
-tpm2_readpublic -c 0x81010002 -f pem -o "$work/trust/tpm/ak.pem" >/dev/null || fail "tpm2_readpublic"
+tpm_pin_ak "$work/trust"
 
 ADMIN=$("$UATTESTD" --data-dir "$work/a" --init-admin 2>/dev/null)
 [[ "$ADMIN" == uata_* ]] || fail "--init-admin printed no token"

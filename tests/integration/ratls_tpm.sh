@@ -15,12 +15,6 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 tpm_setup
 require_tools tpm2_readpublic tpm2_pcrread xxd
 
-pids=()
-cleanup() {
-    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-    tpm_cleanup
-}
-trap cleanup EXIT
 W=$T/ratls
 mkdir -p "$W"
 fail() {
@@ -62,8 +56,7 @@ client() { # NAME ARGS...: sets $ccode
     fail "ratls cert --tee tpm"
 mkdir -p "$W/pin/tpm" "$W/nopin/tpm"
 # the AK read from the TPM itself (a channel the test trusts), never from the certificate
-tpm2_readpublic -c 0x81010002 -f pem -o "$W/pin/tpm/ak.pem" >/dev/null || fail "tpm2_readpublic"
-AK_NAME=$(tpm2_readpublic -c 0x81010002 | sed -n 's/^name: //p')
+tpm_pin_ak "$W/pin"
 grep -aq 'application/vnd.uattest.tpm+cbor' "$W/tpm.der" ||
     fail "the evidence extension is not a CMW record naming the tpm media type"
 "$U" ratls verify --trust "$W/pin" "$W/tpm.der" >"$W/verify.out" 2>&1 || fail "ratls verify (AK pinned)"

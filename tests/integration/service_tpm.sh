@@ -39,9 +39,7 @@ workload_key
 "$UATTEST" collect --tee tpm --root "$T/root" --state-dir "$work/tpm" -O tcti="$TCTI" \
     --report-data 00 -o "$work/ak-ev.json" || fail "collect tpm (makes the AK)"
 mkdir -p "$work/pin/tpm" "$work/nopin/tpm"
-tpm2_readpublic -c 0x81010002 -f pem -o "$work/pin/tpm/ak.pem" >/dev/null || fail "tpm2_readpublic"
-AK_NAME=$(tpm2_readpublic -c 0x81010002 | sed -n 's/^name: //p')
-[ -n "$AK_NAME" ] || fail "no AK name"
+tpm_pin_ak "$work/pin"
 openssl ecparam -name prime256v1 -genkey -noout 2>/dev/null | openssl ec -pubout \
     -out "$work/nopin/tpm/other.pem" 2>/dev/null || fail "another P-256 key"
 tpm2_pcrread sha256:7 -o "$work/pcr7.bin" >/dev/null || fail "tpm2_pcrread"

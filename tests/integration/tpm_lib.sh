@@ -1,6 +1,11 @@
-# Shared by the swtpm integration tests (tpm_swtpm.sh, tpm_enrol.sh): a fresh swtpm with EK
-# certificates from its own local CA, on free loopback ports, state in a temp dir, stopped on exit.
-# Sourced; sets T (temp dir), TCTI, TPM2TOOLS_TCTI, SWTPM_CA (the CA folder: root + issuer).
+# Shared by every swtpm integration test: fresh swtpm instances with EK certificates from their
+# own local CA, on free loopback ports, state in temp dirs, stopped on exit (with every background
+# process a test added to the pids array).
+# Sourced. `tpm_setup [N]` starts N instances (default 1) and sets, for instance i (1..N),
+# TPM_DIRS[i] (its temp dir, with an empty filesystem root root/), TPM_TCTIS[i], TPM_PIDS[i] and
+# TPM_CAS[i] (the CA folder: root + issuer); T, TCTI, SWTPM_PID, SWTPM_CA and TPM2TOOLS_TCTI are
+# instance 1's. `tpm_pin_ak DIR [TCTI]` writes the AK (0x81010002) read from the TPM itself as
+# DIR/tpm/ak.pem and sets AK_NAME.
 
 fail() {
     echo "FAIL: $*" >&2
@@ -17,12 +22,23 @@ require_tools() {
 }
 
 SWTPM_PID=
+TPM_DIRS=()
+TPM_TCTIS=()
+TPM_PIDS=()
+TPM_CAS=()
+pids=()
 tpm_cleanup() {
-    if [ -n "$SWTPM_PID" ]; then
-        kill "$SWTPM_PID" 2>/dev/null || true
-        wait "$SWTPM_PID" 2>/dev/null || true
-    fi
-    [ -n "${T:-}" ] && rm -rf "$T"
+    local p d
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${TPM_PIDS[@]}" "$SWTPM_PID"; do
+        [ -n "$p" ] || continue
+        kill "$p" 2>/dev/null || true
+        wait "$p" 2>/dev/null || true
+    done
+    for d in "${TPM_DIRS[@]}" "${T:-}"; do
+        [ -n "$d" ] && rm -rf "$d"
+    done
+    return 0
 }
 
 # A port P with P and P+1 free on 127.0.0.1 (server and control channel).
@@ -101,11 +117,27 @@ tpm_start() {
 }
 
 tpm_setup() {
+    local n=${1:-1} i
     require_tools swtpm swtpm_setup swtpm_localca tpm2_pcrread tpm2_checkquote python3 openssl
-    T=$(mktemp -d "${TMPDIR:-/tmp}/uattest-tpm.XXXXXX")
     trap tpm_cleanup EXIT
     trap 'exit 1' INT TERM HUP # so that the EXIT trap stops swtpm
-    mkdir -p "$T/root" # an empty filesystem root: no host event log or IMA log
-    tpm_manufacture
-    tpm_start
+    for i in $(seq "$n" -1 1); do # instance 1 last: T, TCTI, ... end up as its
+        T=$(mktemp -d "${TMPDIR:-/tmp}/uattest-tpm.XXXXXX")
+        TPM_DIRS[i]=$T
+        mkdir -p "$T/root" # an empty filesystem root: no host event log or IMA log
+        tpm_manufacture
+        tpm_start
+        TPM_TCTIS[i]=$TCTI
+        TPM_PIDS[i]=$SWTPM_PID
+        TPM_CAS[i]=$SWTPM_CA
+    done
+}
+
+tpm_pin_ak() { # DIR [TCTI]
+    local dir=$1 tcti=${2:-$TCTI}
+    mkdir -p "$dir/tpm"
+    TPM2TOOLS_TCTI=$tcti tpm2_readpublic -c 0x81010002 -f pem -o "$dir/tpm/ak.pem" >/dev/null ||
+        fail "tpm2_readpublic 0x81010002 (the AK) on $tcti"
+    AK_NAME=$(TPM2TOOLS_TCTI=$tcti tpm2_readpublic -c 0x81010002 | sed -n 's/^name: //p')
+    [ -n "$AK_NAME" ] || fail "no AK name on $tcti"
 }

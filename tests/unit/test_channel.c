@@ -1,6 +1,7 @@
 /* The attestation channel (src/channel, docs/channel.md): message parsers at every truncation and
  * against malformed fields, the selection rule, and whole runs sim <-> sim over a socketpair, with
  * a test hook standing in for an attacker on the wire (downgrade, replay, reflection, tampering). */
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -132,16 +133,41 @@ static void test_other_messages(void **state)
     uint8_t ev[40] = {1, 2, 3};
     uat_buf b;
     uat_buf_init(&b, 4096);
-    assert_ok(uat_chan_evidence_build("sim", uat_span_of(ev, sizeof(ev)), &b));
+    uat_span none = {NULL, 0};
+    assert_ok(uat_chan_evidence_build("sim", uat_span_of(ev, sizeof(ev)), none, &b));
     uat_chan_mech m;
-    uat_span cmw;
-    assert_ok(uat_chan_evidence_parse(uat_buf_span(&b), m, &cmw));
+    uat_span cmw, proof;
+    assert_ok(uat_chan_evidence_parse(uat_buf_span(&b), m, &cmw, &proof));
     assert_string_equal(m, "sim");
     assert_int_equal(cmw.len, sizeof(ev));
+    assert_int_equal(proof.len, 0);
     for (size_t n = 0; n < b.len; n++) {
-        assert_int_equal(uat_err_category(uat_chan_evidence_parse(uat_span_of(b.p, n), m, &cmw)),
-                         UAT_CAT_PARSE);
+        assert_int_equal(
+            uat_err_category(uat_chan_evidence_parse(uat_span_of(b.p, n), m, &cmw, &proof)),
+            UAT_CAT_PARSE);
     }
+    uat_buf_free(&b);
+    /* with the TLS key's proof: a third element, never empty */
+    uint8_t pr[7] = {9, 8, 7};
+    uat_buf_init(&b, 4096);
+    assert_ok(uat_chan_evidence_build("tpm", uat_span_of(ev, sizeof(ev)),
+                                      uat_span_of(pr, sizeof(pr)), &b));
+    assert_ok(uat_chan_evidence_parse(uat_buf_span(&b), m, &cmw, &proof));
+    assert_int_equal(proof.len, sizeof(pr));
+    assert_memory_equal(proof.p, pr, sizeof(pr));
+    for (size_t n = 0; n < b.len; n++) {
+        assert_int_equal(
+            uat_err_category(uat_chan_evidence_parse(uat_span_of(b.p, n), m, &cmw, &proof)),
+            UAT_CAT_PARSE);
+    }
+    uat_buf_free(&b);
+    uat_buf_init(&b, 4096);
+    assert_ok(uat_cbor_put_head(&b, UAT_CBOR_ARRAY, 3));
+    assert_ok(uat_cbor_put_string(&b, UAT_CBOR_TSTR, "tpm", 3));
+    assert_ok(uat_cbor_put_string(&b, UAT_CBOR_BSTR, ev, sizeof(ev)));
+    assert_ok(uat_cbor_put_string(&b, UAT_CBOR_BSTR, pr, 0));
+    assert_int_equal(uat_chan_evidence_parse(uat_buf_span(&b), m, &cmw, &proof),
+                     UAT_ERR_PARSE_BAD_LENGTH); /* an empty proof has one encoding: none */
     uat_buf_free(&b);
 
     uat_buf_init(&b, 4096);
@@ -697,6 +723,171 @@ static int setup(void **state)
     return 0;
 }
 
+/* ---- a live stream cut at every byte offset of the handshake ---- */
+
+/* Forwards bytes both ways between a client end (a) and a server end (b) until limit bytes have
+ * passed in all, then cuts both connections. */
+struct cutter {
+    int a, b;
+    size_t limit;
+    size_t count; /* atomic: read by the test thread */
+};
+
+static int write_all(int fd, const uint8_t *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+        if (k <= 0) {
+            return -1;
+        }
+        p += k;
+        n -= (size_t)k;
+    }
+    return 0;
+}
+
+static void *cut_main(void *p)
+{
+    struct cutter *x = p;
+    struct pollfd f[2] = {{x->a, POLLIN, 0}, {x->b, POLLIN, 0}};
+    uint8_t buf[4096];
+    int done = 0;
+    while (!done && __atomic_load_n(&x->count, __ATOMIC_SEQ_CST) < x->limit) {
+        if (poll(f, 2, -1) < 0) {
+            break;
+        }
+        for (int i = 0; i < 2 && !done; i++) {
+            if ((f[i].revents & (POLLIN | POLLHUP | POLLERR)) == 0) {
+                continue;
+            }
+            size_t room = x->limit - __atomic_load_n(&x->count, __ATOMIC_SEQ_CST);
+            ssize_t k = read(f[i].fd, buf, room < sizeof(buf) ? room : sizeof(buf));
+            if (k <= 0 || write_all(f[1 - i].fd, buf, (size_t)k) != 0) {
+                done = 1;
+                break;
+            }
+            __atomic_add_fetch(&x->count, (size_t)k, __ATOMIC_SEQ_CST);
+            done = __atomic_load_n(&x->count, __ATOMIC_SEQ_CST) >= x->limit;
+        }
+    }
+    shutdown(x->a, SHUT_RDWR); /* the cut: both ends see the stream end here */
+    shutdown(x->b, SHUT_RDWR);
+    return NULL;
+}
+
+/* One run of c against s through a cutter at limit; returns the bytes forwarded by the time
+ * both handshakes returned. The channels are left open for the caller to inspect. */
+static size_t run_cut(struct side *c, struct side *s, size_t limit, struct cutter *x,
+                      pthread_t *tp)
+{
+    int cs[2], ss[2];
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, cs), 0);
+    assert_int_equal(socketpair(AF_UNIX, SOCK_STREAM, 0, ss), 0);
+    c->fd = cs[0];
+    s->fd = ss[0];
+    x->a = cs[1];
+    x->b = ss[1];
+    x->limit = limit;
+    x->count = 0;
+    assert_int_equal(pthread_create(tp, NULL, cut_main, x), 0);
+    pthread_t ts;
+    assert_int_equal(pthread_create(&ts, NULL, server_main, s), 0);
+    c->rc = uat_channel_connect(c->cfg, c->fd, &c->ch);
+    side_done(c);
+    assert_int_equal(pthread_join(ts, NULL), 0);
+    return __atomic_load_n(&x->count, __ATOMIC_SEQ_CST);
+}
+
+static void end_run(struct side *c, struct side *s, struct cutter *x, pthread_t tp)
+{
+    struct side *both[2] = {c, s};
+    for (int i = 0; i < 2; i++) {
+        uat_channel_close(both[i]->ch);
+        both[i]->ch = NULL;
+        if (both[i]->fd >= 0) {
+            close(both[i]->fd);
+            both[i]->fd = -1;
+        }
+    }
+    assert_int_equal(pthread_join(tp, NULL), 0);
+    close(x->a);
+    close(x->b);
+}
+
+/* A side that failed names its error and check and holds no channel; a side whose part was
+ * complete when the cut came (its peer's last message had passed) releases no data either. */
+static void expect_cut(struct side *sd, const char *who, size_t at)
+{
+    if (sd->rc == UAT_OK) {
+        char buf[16];
+        size_t n = 0;
+        uat_err e = uat_channel_read(sd->ch, buf, sizeof(buf), &n);
+        if (e == UAT_OK && n != 0) {
+            fail_msg("offset %zu: the %s read %zu bytes of application data", at, who, n);
+        }
+        return;
+    }
+    if (sd->ch != NULL || sd->check[0] == '\0' || strcmp(uat_err_name(sd->rc), "?") == 0) {
+        fail_msg("offset %zu: the %s ended with %s (check '%s')", at, who,
+                 uat_err_name(sd->rc), sd->check);
+    }
+}
+
+static void every_cut(int mode)
+{
+    struct side c, s;
+    side_new(&c, g_a, g_trust_b);
+    side_new(&s, g_b, g_trust_a);
+    assert_ok(uat_channel_cfg_set_mode(c.cfg, mode));
+    assert_ok(uat_channel_cfg_set_mode(s.cfg, mode));
+    struct cutter x;
+    pthread_t tp;
+    /* the whole handshake, uncut: its length */
+    size_t total = run_cut(&c, &s, SIZE_MAX, &x, &tp);
+    assert_ok(c.rc);
+    assert_ok(s.rc);
+    end_run(&c, &s, &x, tp);
+    assert_true(total > 100);
+    size_t client_ok = 0, server_ok = 0, shorter = 0;
+    for (size_t at = 0; at < total; at++) {
+        (void)run_cut(&c, &s, at, &x, &tp);
+        if (c.rc == UAT_OK && s.rc == UAT_OK) {
+            /* this run's handshake was shorter than the measured one and fit before the cut:
+             * DER signatures (TLS CertificateVerify, evidence) vary by a few bytes per run */
+            if (at + 16 < total) {
+                fail_msg("offset %zu of %zu: both sides completed a cut handshake", at, total);
+            }
+            shorter++;
+            end_run(&c, &s, &x, tp);
+            continue;
+        }
+        expect_cut(&s, "server", at);
+        expect_cut(&c, "client", at);
+        client_ok += c.rc == UAT_OK;
+        server_ok += s.rc == UAT_OK;
+        end_run(&c, &s, &x, tp);
+    }
+    print_message("%s mode: %zu handshake bytes, every cut refused by name (one side's part was "
+                  "complete at %zu (client) / %zu (server) of them, and released no data; %zu "
+                  "runs near the end were shorter and completed before their cut)\n",
+                  mode == UAT_CHANNEL_MODE_BARE ? "bare" : "TLS", total, client_ok, server_ok,
+                  shorter);
+    side_free(&c);
+    side_free(&s);
+}
+
+static void test_every_cut_tls(void **state)
+{
+    (void)state;
+    every_cut(UAT_CHANNEL_MODE_TLS);
+}
+
+static void test_every_cut_bare(void **state)
+{
+    (void)state;
+    every_cut(UAT_CHANNEL_MODE_BARE);
+}
+
 static int teardown(void **state)
 {
     (void)state;
@@ -727,6 +918,8 @@ int main(void)
         cmocka_unit_test(test_bare_pair_records),
         cmocka_unit_test(test_bare_record_tampered_truncated_closed),
         cmocka_unit_test(test_bare_evidence_attacks),
+        cmocka_unit_test(test_every_cut_tls),
+        cmocka_unit_test(test_every_cut_bare),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -22,15 +22,21 @@ uat_err uat_tpm_tss_fail(TSS2_RC rc, const char *check, const char *field, const
                         Tss2_RC_Decode(rc), (unsigned)rc);
 }
 
-uat_err uat_tpm_dev_open(const uat_attest_ctx *ctx, uat_tpm_dev *dev)
+const char *uat_tpm_tcti_conf(const uat_attest_ctx *ctx, char *def, size_t cap)
 {
     const char *conf = uat_attest_opt(ctx, "tcti");
-    char def[UAT_MAX_PATH_LEN + 32];
     if (conf == NULL) {
         int rooted = ctx->root != NULL && strcmp(ctx->root, "/") != 0;
-        snprintf(def, sizeof(def), "device:%s/dev/tpmrm0", rooted ? ctx->root : "");
+        snprintf(def, cap, "device:%s/dev/tpmrm0", rooted ? ctx->root : "");
         conf = def;
     }
+    return conf;
+}
+
+uat_err uat_tpm_dev_open(const uat_attest_ctx *ctx, uat_tpm_dev *dev)
+{
+    char def[UAT_MAX_PATH_LEN + 32];
+    const char *conf = uat_tpm_tcti_conf(ctx, def, sizeof(def));
     memset(dev, 0, sizeof(*dev));
     TSS2_RC rc = Tss2_TctiLdr_Initialize(conf, &dev->tcti);
     if (rc != TSS2_RC_SUCCESS) {

@@ -14,6 +14,8 @@ typedef struct uat_tpm_dev {
     ESYS_CONTEXT *esys;
 } uat_tpm_dev;
 
+/* The TCTI configuration of option "tcti", else device:<root>/dev/tpmrm0 written into def. */
+const char *uat_tpm_tcti_conf(const uat_attest_ctx *ctx, char *def, size_t cap);
 /* Opens the TCTI of option "tcti" (default device:<root>/dev/tpmrm0) and an ESAPI context. */
 UAT_MUST_USE uat_err uat_tpm_dev_open(const uat_attest_ctx *ctx, uat_tpm_dev *dev);
 void uat_tpm_dev_close(uat_tpm_dev *dev);

@@ -1,29 +1,34 @@
-/* The TPM's bound keys for the channel's bare mode (registry.h kx_*, docs/channel.md): an ECDH
- * P-256 key created inside the TPM under a transient storage primary, with fixedTPM,
- * fixedParent, sensitiveDataOrigin, userWithAuth and decrypt, so its private part never leaves
- * the TPM; a quote and a certification of the key by the attestation key, both with the report
- * data as qualifying data; Z computed by the TPM. The key's ESAPI connection stays open from
- * creation to agreement (a TPM without a resource manager serves one connection at a time).
+/* The TPM's bound keys for the channel (registry.h kx_*, docs/channel.md): a P-256 key created
+ * inside the TPM under a transient storage primary, with fixedTPM, fixedParent,
+ * sensitiveDataOrigin, userWithAuth and either decrypt (ECDH, bare mode) or sign (ECDSA SHA-256:
+ * the TLS key of TLS mode), so its private part never leaves the TPM; a quote and a
+ * certification of the key by the attestation key, both with the report data as qualifying
+ * data; Z computed by the TPM (ECDH), or TLS signatures made by the TPM through the tpm2-openssl
+ * provider (sign: the key is moved to a persistent handle, where the provider reads it, and removed when
+ * freed). The ECDH key stays loaded on its ESAPI connection from creation to agreement.
  * Test knobs (options): kx-fixed-tpm=no creates the key without fixedTPM / fixedParent;
  * kx-ak-handle / kx-ak-alg certify with another AK than the one that quotes.
  * spec: TPM 2.0 Library Part 3 rev 1.59 §24.1 TPM2_CreatePrimary, §12.1 TPM2_Create, §12.2
  *       TPM2_Load, §18.2 TPM2_Certify, §14.5 TPM2_ECDH_ZGen, §28.4 TPM2_FlushContext; Part 2
- *       §8.3 TPMA_OBJECT. */
+ *       §8.3 TPMA_OBJECT; §28.5 TPM2_EvictControl. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <tss2/tss2_mu.h>
 
 #include "core/limits.h"
+#include "crypto/crypto.h"
 #include "tee/tpm/esys.h"
 
 #define CHECK "tpm.kx"
 
 typedef struct tpm_kx {
     uat_tpm_dev dev;
-    ESYS_TR key;
+    ESYS_TR key; /* the ECDH key (loaded), or the signing key at its persistent handle */
+    int use;     /* UAT_KX_* */
     uint8_t pub[sizeof(TPMT_PUBLIC)]; /* the key's TPMT_PUBLIC as marshalled */
     size_t pub_len;
+    TPM2_HANDLE persistent; /* the signing key's persistent handle (0: none) */
 } tpm_kx;
 
 void uat_tpm_kx_free(void *key)
@@ -32,7 +37,12 @@ void uat_tpm_kx_free(void *key)
     if (k == NULL) {
         return;
     }
-    if (k->key != ESYS_TR_NONE) {
+    if (k->persistent != 0) {
+        /* spec: Part 3 §28.5: EvictControl of a persistent object removes it */
+        ESYS_TR gone = ESYS_TR_NONE;
+        (void)Esys_EvictControl(k->dev.esys, ESYS_TR_RH_OWNER, k->key, ESYS_TR_PASSWORD,
+                                ESYS_TR_NONE, ESYS_TR_NONE, k->persistent, &gone);
+    } else if (k->key != ESYS_TR_NONE) {
         (void)Esys_FlushContext(k->dev.esys, k->key); /* a TPM without RM keeps it otherwise */
     }
     uat_tpm_dev_close(&k->dev);
@@ -59,7 +69,7 @@ static TPM2B_PUBLIC storage_template(void)
     return t;
 }
 
-static uat_err key_template(const uat_attest_ctx *ctx, TPM2B_PUBLIC *t)
+static uat_err key_template(const uat_attest_ctx *ctx, int use, TPM2B_PUBLIC *t)
 {
     const char *fixed = uat_attest_opt(ctx, "kx-fixed-tpm");
     UAT_ENSURE(fixed == NULL || strcmp(fixed, "yes") == 0 || strcmp(fixed, "no") == 0,
@@ -68,18 +78,23 @@ static uat_err key_template(const uat_attest_ctx *ctx, TPM2B_PUBLIC *t)
     t->publicArea.type = TPM2_ALG_ECC;
     t->publicArea.nameAlg = TPM2_ALG_SHA256;
     t->publicArea.objectAttributes = TPMA_OBJECT_SENSITIVEDATAORIGIN | TPMA_OBJECT_USERWITHAUTH |
-                                     TPMA_OBJECT_NODA | TPMA_OBJECT_DECRYPT;
+                                     TPMA_OBJECT_NODA |
+                                     (use == UAT_KX_SIGN ? TPMA_OBJECT_SIGN_ENCRYPT
+                                                         : TPMA_OBJECT_DECRYPT);
     if (fixed == NULL || strcmp(fixed, "yes") == 0) {
         t->publicArea.objectAttributes |= TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT;
     }
     TPMS_ECC_PARMS *e = &t->publicArea.parameters.eccDetail;
     e->symmetric.algorithm = TPM2_ALG_NULL;
-    e->scheme.scheme = TPM2_ALG_ECDH;
-    e->scheme.details.ecdh.hashAlg = TPM2_ALG_SHA256;
+    /* the TLS key signs TLS 1.3's ecdsa_secp256r1_sha256 only (RFC 8446 §4.2.3) */
+    e->scheme.scheme = use == UAT_KX_SIGN ? TPM2_ALG_ECDSA : TPM2_ALG_ECDH;
+    e->scheme.details.ecdh.hashAlg = TPM2_ALG_SHA256; /* (the same field for ecdsa) */
     e->curveID = TPM2_ECC_NIST_P256;
     e->kdf.scheme = TPM2_ALG_NULL;
     return UAT_OK;
 }
+
+static uat_err persist(tpm_kx *k);
 
 /* TPM2_Create under a transient primary, TPM2_Load, then the primary is flushed. */
 static uat_err create_key(tpm_kx *k, const uat_attest_ctx *ctx, TPM2B_PUBLIC **out_pub)
@@ -91,7 +106,7 @@ static uat_err create_key(tpm_kx *k, const uat_attest_ctx *ctx, TPM2B_PUBLIC **o
     TPML_PCR_SELECTION pcrs;
     memset(&pcrs, 0, sizeof(pcrs));
     TPM2B_PUBLIC srk = storage_template(), tmpl;
-    UAT_TRY(key_template(ctx, &tmpl));
+    UAT_TRY(key_template(ctx, k->use, &tmpl));
     ESYS_TR parent = ESYS_TR_NONE;
     TSS2_RC rc = Esys_CreatePrimary(k->dev.esys, ESYS_TR_RH_OWNER, ESYS_TR_PASSWORD, ESYS_TR_NONE,
                                     ESYS_TR_NONE, &sens, &srk, &outside, &pcrs, &parent, NULL,
@@ -111,11 +126,50 @@ static uat_err create_key(tpm_kx *k, const uat_attest_ctx *ctx, TPM2B_PUBLIC **o
         if (rc != TSS2_RC_SUCCESS) {
             k->key = ESYS_TR_NONE;
             e = UAT_TSS_FAIL(rc, "tpm.Load", "kx");
+        } else if (k->use == UAT_KX_SIGN) {
+            e = persist(k);
         }
     }
+    uat_wipe(priv, sizeof(*priv));
     Esys_Free(priv);
     (void)Esys_FlushContext(k->dev.esys, parent);
     return e;
+}
+
+#define KX_PERSISTENT_FIRST 0x81000100u /* owner storage range, TCG handle registry */
+#define KX_PERSISTENT_COUNT 16u
+
+/* The signing key moves to the first free persistent handle of a small range: the provider then
+ * reads it there (handle:0x...) without loading a copy, and neither side keeps a transient
+ * object slot (a TPM without a resource manager has three; the provider's signatures and
+ * verifications take up to three: a loaded external key, a hash sequence and its copy). Another
+ * process may take a handle between the check and the move: the next one is tried. */
+static uat_err persist(tpm_kx *k)
+{
+    for (uint32_t i = 0; i < KX_PERSISTENT_COUNT; i++) {
+        TPM2_HANDLE h = KX_PERSISTENT_FIRST + i;
+        int present = 1;
+        UAT_TRY(uat_tpm_handle_present(&k->dev, h, &present));
+        if (present) {
+            continue;
+        }
+        ESYS_TR p = ESYS_TR_NONE;
+        TSS2_RC rc = Esys_EvictControl(k->dev.esys, ESYS_TR_RH_OWNER, k->key, ESYS_TR_PASSWORD,
+                                       ESYS_TR_NONE, ESYS_TR_NONE, h, &p);
+        if ((rc & 0xFFFu) == TPM2_RC_NV_DEFINED) {
+            continue;
+        }
+        if (rc != TSS2_RC_SUCCESS) {
+            return UAT_TSS_FAIL(rc, "tpm.EvictControl", "kx");
+        }
+        (void)Esys_FlushContext(k->dev.esys, k->key);
+        k->key = p;
+        k->persistent = h;
+        return UAT_OK;
+    }
+    return UAT_FAILF(UAT_ERR_RESOURCE_LIMIT, CHECK, "persistent", -1,
+                     "persistent handles 0x%08x..0x%08x are all taken", KX_PERSISTENT_FIRST,
+                     KX_PERSISTENT_FIRST + KX_PERSISTENT_COUNT - 1);
 }
 
 static uat_err create_run(tpm_kx *k, const uat_attest_ctx *ctx, uint8_t pub[65])
@@ -143,13 +197,16 @@ static uat_err create_run(tpm_kx *k, const uat_attest_ctx *ctx, uint8_t pub[65])
     return e;
 }
 
-uat_err uat_tpm_kx_create(const uat_attest_ctx *ctx, void **key, uint8_t pub[65])
+uat_err uat_tpm_kx_create(const uat_attest_ctx *ctx, int use, void **key, uint8_t pub[65])
 {
+    UAT_ENSURE(use == UAT_KX_ECDH || use == UAT_KX_SIGN, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
+               "use", -1);
     tpm_kx *k = calloc(1, sizeof(*k));
     if (k == NULL) {
         return UAT_NOMEM(CHECK);
     }
     k->key = ESYS_TR_NONE;
+    k->use = use;
     uat_err e = create_run(k, ctx, pub);
     if (e != UAT_OK) {
         uat_tpm_kx_free(k);
@@ -242,6 +299,26 @@ uat_err uat_tpm_kx_prove(const uat_attest_ctx *ctx, void *key, const uint8_t *re
     tpm_kx *k = key;
     UAT_TRY(uat_tpm_collect_dev(ctx, &k->dev, report_data, evidence));
     return certify(k, ctx, report_data, proof);
+}
+
+uat_err uat_tpm_kx_signing_key(const uat_attest_ctx *ctx, void *key, uat_key **out)
+{
+    tpm_kx *k = key;
+    UAT_ENSURE(k != NULL && k->use == UAT_KX_SIGN, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "use",
+               -1);
+    UAT_ENSURE(k->persistent != 0, UAT_ERR_INTERNAL, CHECK, "persistent", -1);
+    char def[UAT_MAX_PATH_LEN + 32], uri[32];
+    snprintf(uri, sizeof(uri), "handle:0x%08x", (unsigned)k->persistent);
+    /* signatures through the provider, everything else (digests, ciphers, randomness) in
+     * software: the TPM's own digests and ciphers would send every TLS record through it */
+    /* tpm2-openssl 1.1.1 ignores its "tcti" configuration parameter (it hands the core a NULL
+     * address to write it to) and reads TPM2OPENSSL_TCTI instead: both are given */
+    uat_provider_key_spec spec = {"tpm2",
+                                  "tcti",
+                                  uat_tpm_tcti_conf(ctx, def, sizeof(def)),
+                                  "TPM2OPENSSL_TCTI",
+                                  "?tpm2.signature,tpm2.digest=no,tpm2.cipher=no"};
+    return uat_key_from_provider(&spec, uri, out);
 }
 
 uat_err uat_tpm_kx_agree(void *key, const uint8_t peer[65], uint8_t z[32])

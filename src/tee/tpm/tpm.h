@@ -264,7 +264,12 @@ extern const uat_tee_ops uat_tee_tpm;
 extern const char *const uat_tpm_attest_options[];
 /* kx.c: the bound-key operations of the channel's bare mode (registry.h kx_*): TPM2_Create of an
  * ECDH P-256 key, TPM2_Certify and TPM2_Quote by the AK, TPM2_ECDH_ZGen (kx.c has the details). */
-UAT_MUST_USE uat_err uat_tpm_kx_create(const uat_attest_ctx *ctx, void **key, uint8_t pub[65]);
+UAT_MUST_USE uat_err uat_tpm_kx_create(const uat_attest_ctx *ctx, int use, void **key,
+                                       uint8_t pub[65]);
+/* The signing key (use UAT_KX_SIGN) as an OpenSSL key through the tpm2-openssl provider. */
+struct uat_key;
+UAT_MUST_USE uat_err uat_tpm_kx_signing_key(const uat_attest_ctx *ctx, void *key,
+                                           struct uat_key **out);
 UAT_MUST_USE uat_err uat_tpm_kx_prove(const uat_attest_ctx *ctx, void *key,
                                       const uint8_t *report_data, uat_buf *evidence,
                                       uat_buf *proof);

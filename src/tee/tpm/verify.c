@@ -568,23 +568,35 @@ static uat_err tpm_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *cl
 
 #define CHECK_KX "tpm.kx"
 #define KX_ATTRS (UAT_TPMA_FIXED_TPM | UAT_TPMA_SENSITIVE_DATA_ORIGIN | UAT_TPMA_DECRYPT)
+#define KX_SIGN_ATTRS                                                                              \
+    (UAT_TPMA_FIXED_TPM | UAT_TPMA_FIXED_PARENT | UAT_TPMA_SENSITIVE_DATA_ORIGIN | UAT_TPMA_SIGN)
 
-/* The certified key is the one offered, an ECC P-256 key the TPM made and keeps. */
-static uat_err kx_check_key(const uat_tpm_public *k, const uint8_t pub[UAT_KX_POINT_LEN])
+/* The certified key is the one offered, an ECC P-256 key the TPM made and keeps, for the use the
+ * channel puts it to (ECDH: decrypt; the TLS key: sign, not restricted). */
+static uat_err kx_check_key(const uat_tpm_public *k, int use,
+                            const uint8_t pub[UAT_KX_POINT_LEN])
 {
     if (k->type != UAT_TPM_ALG_ECC || k->curve != UAT_TPM_ECC_NIST_P256) {
         return UAT_FAILF(UAT_ERR_CRYPTO_BAD_KEY, CHECK_KX, "certified.type", -1,
                          "the certified key is %s %s, not an ECC P-256 key",
                          uat_tpm_alg_name(k->type), uat_tpm_curve_name(k->curve));
     }
-    uint32_t missing = KX_ATTRS & ~k->attributes;
+    uint32_t missing = (use == UAT_KX_SIGN ? KX_SIGN_ATTRS : KX_ATTRS) & ~k->attributes;
     if (missing != 0) {
         const char *which = missing & UAT_TPMA_FIXED_TPM                ? "fixedTPM"
+                            : missing & UAT_TPMA_FIXED_PARENT          ? "fixedParent"
                             : missing & UAT_TPMA_SENSITIVE_DATA_ORIGIN ? "sensitiveDataOrigin"
+                            : missing & UAT_TPMA_SIGN                  ? "sign"
                                                                        : "decrypt";
         return UAT_FAILF(UAT_ERR_VERIFY_POLICY, CHECK_KX, which, -1,
                          "the certified key lacks %s: its private part may exist outside the "
-                         "TPM, or the TPM cannot use it for key agreement", which);
+                         "TPM, or the TPM cannot use it for %s", which,
+                         use == UAT_KX_SIGN ? "the TLS signatures" : "key agreement");
+    }
+    if (use == UAT_KX_SIGN && (k->attributes & UAT_TPMA_RESTRICTED) != 0) {
+        return UAT_FAILF(UAT_ERR_VERIFY_POLICY, CHECK_KX, "restricted", -1,
+                         "the certified key is a restricted signing key: it cannot sign TLS "
+                         "handshakes");
     }
     /* spec: SEC 1 §2.3.3: the point is 0x04 || x || y, coordinates left-padded to 32 bytes */
     uint8_t q[UAT_KX_POINT_LEN] = {0x04};
@@ -604,8 +616,8 @@ static uat_err kx_check_key(const uat_tpm_public *k, const uint8_t pub[UAT_KX_PO
 /* proof: certify evidence by the AK that made ev (quote evidence), with report_data as its
  * qualifying data, of the offered key. */
 static uat_err kx_check(tpm_verified *v, uat_span ev, uat_span proof, const uat_verify_ctx *ctx,
-                        const uint8_t *rd, const uint8_t pub[UAT_KX_POINT_LEN], uat_key **ak,
-                        int *owned)
+                        int use, const uint8_t *rd, const uint8_t pub[UAT_KX_POINT_LEN],
+                        uat_key **ak, int *owned)
 {
     UAT_TRY(verify_all(v, proof, ctx, ak, owned));
     UAT_ENSURE(v->att.type == UAT_TPM_ST_ATTEST_CERTIFY, UAT_ERR_VERIFY_BINDING, CHECK_KX,
@@ -626,10 +638,10 @@ static uat_err kx_check(tpm_verified *v, uat_span ev, uat_span proof, const uat_
                          "the key is certified by another attestation key than the one that "
                          "quoted the PCRs");
     }
-    return kx_check_key(&v->certified, pub);
+    return kx_check_key(&v->certified, use, pub);
 }
 
-static uat_err tpm_kx_verify(uat_span ev, uat_span proof, const uat_verify_ctx *ctx,
+static uat_err tpm_kx_verify(uat_span ev, uat_span proof, const uat_verify_ctx *ctx, int use,
                              const uint8_t *report_data, const uint8_t pub[UAT_KX_POINT_LEN])
 {
     tpm_verified *v = calloc(1, sizeof(*v));
@@ -638,7 +650,7 @@ static uat_err tpm_kx_verify(uat_span ev, uat_span proof, const uat_verify_ctx *
     }
     uat_key *ak = NULL;
     int owned = 0;
-    uat_err rc = kx_check(v, ev, proof, ctx, report_data, pub, &ak, &owned);
+    uat_err rc = kx_check(v, ev, proof, ctx, use, report_data, pub, &ak, &owned);
     if (owned) {
         uat_key_free(ak);
     }
@@ -668,5 +680,6 @@ const uat_tee_ops uat_tee_tpm = {
     .kx_prove = uat_tpm_kx_prove,
     .kx_agree = uat_tpm_kx_agree,
     .kx_free = uat_tpm_kx_free,
+    .kx_signing_key = uat_tpm_kx_signing_key, /* the TLS key through tpm2-openssl */
     .kx_verify = tpm_kx_verify,
 };
