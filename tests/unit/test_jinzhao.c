@@ -1,4 +1,4 @@
-/* jinzhao-attest report JSON (src/evidence/jinzhao.c): negative cases first (unknown members,
+/* jinzhao-attest report JSON (src/evidence/jinzhao_parse.c): negative cases first (unknown members,
  * wrong nesting, bad base64, values jinzhao does not define, payloads not accepted yet), then the
  * platform -> registry TEE table, the resolve layer's detection, and the AuthReport key check. */
 #include <setjmp.h>
