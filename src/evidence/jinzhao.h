@@ -16,8 +16,9 @@ int uat_jinzhao_sniff(uat_span in);
  * verifier takes it (*ops). Errors: PARSE_BAD_JSON (not JSON, unknown member, wrong nesting,
  * wrong type), PARSE_BAD_ENCODING (b64_quote not padded standard base64), PARSE_BAD_VALUE
  * (report version or type jinzhao does not define), UNSUPPORTED_TEE (a platform jinzhao does not
- * define, or whose TEE this build lacks), UNSUPPORTED_FEATURE (a payload uattest does not take
- * yet: nested reports, Uas, SGX_EPID, CSV). */
+ * define, or whose TEE this build lacks), UNSUPPORTED_FEATURE (a payload uattest does not take:
+ * nested reports, Uas, an SGX_EPID BackgroundCheck quote). CSV and SGX_EPID Passport messages
+ * come back as their TEE's own evidence (registry.h evidence_import), with its errors. */
 UAT_MUST_USE uat_err uat_jinzhao_unwrap(uat_span in, const uat_tee_ops **ops, uat_buf *inner);
 
 /* After verification: VERIFY_BINDING unless an AuthReport's non-empty pem_public_key is the key

@@ -129,9 +129,9 @@ uat_err uat_jz_emit_msg(uat_buf *b, const json_t *o, const struct jz_field *f)
 static uat_err emit_report(uat_buf *b, const json_t *r)
 {
     size_t k = uat_jz_platform_index(json_string_value(json_object_get(r, "str_tee_platform")));
-    UAT_ENSURE(k < uat_jz_nplatforms, UAT_ERR_UNSUPPORTED_TEE, CHECK,
-               "str_tee_platform", -1);
-    const struct jz_field fields[] = {
+    UAT_ENSURE(k < uat_jz_nplatforms, UAT_ERR_UNSUPPORTED_TEE, CHECK, "str_tee_platform", -1);
+    const char *type = json_string_value(json_object_get(r, "str_report_type"));
+    struct jz_field fields[] = {
         {"str_report_version", JZ_STR, NULL},
         {"str_report_type", JZ_STR, NULL},
         {"str_tee_platform", JZ_STR, NULL},
@@ -139,7 +139,35 @@ static uat_err emit_report(uat_buf *b, const json_t *r)
         {"json_nested_reports", JZ_STR, NULL},
         {NULL, JZ_STR, NULL},
     };
-    return uat_jz_emit_msg(b, r, fields);
+    if (type == NULL || strcmp(type, "Passport") != 0 || uat_jz_platforms[k].passport_fields == NULL) {
+        return uat_jz_emit_msg(b, r, fields);
+    }
+    /* SGX_EPID Passport: the IasReport JSON, base64-wrapped as jinzhao's generator writes it, or
+     * plain as its converter does (COMPAT.md D §2.4) */
+    json_t *ias = NULL, *copy = NULL;
+    int wrapped = 0;
+    uat_buf text, b64;
+    uat_buf_init(&text, UAT_MAX_CMW_TEXT_BYTES);
+    uat_buf_init(&b64, UAT_MAX_CMW_TEXT_BYTES);
+    uat_err rc = uat_jz_ias_object(r, &ias, &wrapped);
+    fields[3].msg = uat_jz_platforms[k].passport_fields;
+    if (rc == UAT_OK && wrapped) {
+        fields[3].kind = JZ_STR;
+        rc = uat_jz_emit_msg(&text, ias, uat_jz_platforms[k].passport_fields);
+        rc = rc == UAT_OK ? uat_b64_encode(text.p, text.len, UAT_B64_STD, &b64) : rc;
+        copy = rc == UAT_OK ? json_copy((json_t *)r) : NULL;
+        if (rc == UAT_OK && (copy == NULL || json_object_set_new(copy, "json_report",
+                                                                 json_stringn((const char *)b64.p,
+                                                                              b64.len)) != 0)) {
+            rc = UAT_NOMEM(CHECK);
+        }
+    }
+    rc = rc == UAT_OK ? uat_jz_emit_msg(b, copy != NULL ? copy : r, fields) : rc;
+    json_decref(copy);
+    json_decref(ias);
+    uat_buf_free(&text);
+    uat_buf_free(&b64);
+    return rc;
 }
 
 /* A report or AuthReport document as jinzhao writes it, NUL-terminated in *out. */
@@ -208,7 +236,7 @@ uat_err uat_jinzhao_from_cmw(const uat_cmw *evidence, const char *report_type,
                          "jinzhao-attest defines no platform for %s evidence",
                          ops != NULL ? ops->name : "this");
     }
-    if (uat_jz_platforms[k].payload == JZ_UNSUPPORTED) {
+    if (uat_jz_platforms[k].payload == JZ_IMPORT) {
         return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "tee", -1,
                          "jinzhao %s reports are not written yet", uat_jz_platforms[k].platform);
     }

@@ -11,7 +11,7 @@
 enum jz_payload {
     JZ_QUOTE,       /* {b64_quote, json_collateral?}: the quote is the TEE's evidence */
     JZ_KUNPENG,     /* {b64_quote, int64_version?}: iTrustee report_response */
-    JZ_UNSUPPORTED, /* a payload uattest does not take yet (docs/compat.md) */
+    JZ_IMPORT,      /* a message the TEE converts to its own evidence (registry.h evidence_import) */
 };
 
 /* The members of one proto3 message in field-number order (the order protobuf's JSON printer
@@ -33,7 +33,12 @@ struct uat_jz_platform {
     enum jz_payload payload;
     int binds_key; /* report data [32,64) = SHA-256(pem_public_key) (COMPAT.md D §2.3) */
     const struct jz_field *fields;
+    const char *message; /* JZ_IMPORT: json_report's message name ("HygonCsvReport") */
+    /* Passport payload when it differs (SGX_EPID: IasReport, and base64 of its JSON text) */
+    const char *passport_message;
+    const struct jz_field *passport_fields;
 };
+extern const struct jz_field uat_jz_ias_report[]; /* IasReport (§2.4) */
 extern const struct uat_jz_platform uat_jz_platforms[];
 extern const size_t uat_jz_nplatforms;
 extern const struct jz_field uat_jz_dcap_report[]; /* DcapReport and IntelTdxReport */
@@ -50,6 +55,9 @@ UAT_MUST_USE uat_err uat_jz_optional_string(const json_t *o, const char *name);
 UAT_MUST_USE uat_err uat_jz_optional_int64(const json_t *o, const char *name);
 UAT_MUST_USE uat_err uat_jz_check_msg(const json_t *o, const struct jz_field *f,
                                       const char *where);
+/* An EPID Passport's json_report: the IasReport as JSON text in base64 (jinzhao's generator) or
+ * as plain JSON text (jinzhao's ReportConvert). *out owned; *wrapped says which. */
+UAT_MUST_USE uat_err uat_jz_ias_object(const json_t *report, json_t **out, int *wrapped);
 
 /* jinzhao_emit.c: message f from object o (checked by uat_jz_check_msg) as protobuf's JSON
  * printer writes it, appended to b. */

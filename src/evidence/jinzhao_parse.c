@@ -62,14 +62,23 @@ static const struct jz_field jz_csv_report[] = {
     {NULL, JZ_STR, NULL},
 };
 
+/* IasReport (A ual/network/ias/ias_client.cpp) */
+const struct jz_field uat_jz_ias_report[] = {
+    {"b64_signature", JZ_STR, NULL},    {"str_signing_cert", JZ_STR, NULL},
+    {"str_advisory_url", JZ_STR, NULL}, {"str_advisory_ids", JZ_STR, NULL},
+    {"json_response_body", JZ_STR, NULL}, {NULL, JZ_STR, NULL},
+};
+
 /* docs/compat.md carries the same table. */
 const struct uat_jz_platform uat_jz_platforms[] = {
-    {"SGX_DCAP", "sgx", JZ_QUOTE, 1, uat_jz_dcap_report},
-    {"TDX", "tdx", JZ_QUOTE, 1, uat_jz_dcap_report},
-    {"HyperEnclave", "hyperenclave", JZ_QUOTE, 1, jz_quote_only},
-    {"Kunpeng", "itrustee", JZ_KUNPENG, 0, jz_kunpeng_report},
-    {"CSV", "csv", JZ_UNSUPPORTED, 1, jz_csv_report},
-    {"SGX_EPID", "sgx-epid", JZ_UNSUPPORTED, 1, jz_quote_only},
+    {"SGX_DCAP", "sgx", JZ_QUOTE, 1, uat_jz_dcap_report, NULL, NULL, NULL},
+    {"TDX", "tdx", JZ_QUOTE, 1, uat_jz_dcap_report, NULL, NULL, NULL},
+    {"HyperEnclave", "hyperenclave", JZ_QUOTE, 1, jz_quote_only, NULL, NULL, NULL},
+    {"Kunpeng", "itrustee", JZ_KUNPENG, 0, jz_kunpeng_report, NULL, NULL, NULL},
+    {"CSV", "csv", JZ_IMPORT, 1, jz_csv_report, "HygonCsvReport", NULL, NULL},
+    /* BackgroundCheck: EpidReport {b64_quote}; Passport: base64 of the IasReport JSON */
+    {"SGX_EPID", "sgx-epid", JZ_IMPORT, 1, jz_quote_only, "EpidReport", "IasReport",
+     uat_jz_ias_report},
 };
 const size_t uat_jz_nplatforms = sizeof(uat_jz_platforms) / sizeof(uat_jz_platforms[0]);
 
@@ -125,8 +134,9 @@ uat_err uat_jz_embedded_object(const json_t *o, const char *name, json_t **out)
     const json_t *v = json_object_get(o, name);
     UAT_ENSURE(json_is_string(v), UAT_ERR_PARSE_BAD_JSON, CHECK, name, -1);
     json_error_t err;
-    json_t *doc =
-        json_loadb(json_string_value(v), json_string_length(v), JSON_REJECT_DUPLICATES, &err);
+    /* JSON_ALLOW_NUL: jinzhao's CSV str_chip_id carries its trailing NULs as \u0000 */
+    json_t *doc = json_loadb(json_string_value(v), json_string_length(v),
+                             JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, &err);
     if (!json_is_object(doc)) {
         json_decref(doc);
         return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, name, err.position,
@@ -162,8 +172,9 @@ uat_err uat_jz_optional_int64(const json_t *o, const char *name)
 }
 
 /* Object o has only the members of message f, each of its type; embedded messages recursively
- * (two levels at most: json_report, then json_collateral or json_cert_chain). */
-uat_err uat_jz_check_msg(const json_t *o, const struct jz_field *f, const char *where)
+ * (two levels at most: json_report, then json_collateral or json_cert_chain). When out is not
+ * NULL, the members are copied into it with the embedded messages as parsed objects. */
+static uat_err parse_msg(const json_t *o, const struct jz_field *f, const char *where, json_t *out)
 {
     const char *key;
     json_t *v;
@@ -176,6 +187,7 @@ uat_err uat_jz_check_msg(const json_t *o, const struct jz_field *f, const char *
             return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, where, -1,
                              "%s has no member \"%.64s\" in jinzhao's message", where, key);
         }
+        json_t *copy = NULL;
         if (f[i].kind == JZ_STR) {
             UAT_TRY(uat_jz_optional_string(o, key));
         } else if (f[i].kind == JZ_INT64) {
@@ -183,40 +195,109 @@ uat_err uat_jz_check_msg(const json_t *o, const struct jz_field *f, const char *
         } else {
             json_t *c = NULL;
             UAT_TRY(uat_jz_embedded_object(o, key, &c));
-            uat_err rc = uat_jz_check_msg(c, f[i].msg, f[i].name);
+            copy = out != NULL ? json_object() : NULL;
+            uat_err rc = out != NULL && copy == NULL ? UAT_NOMEM(CHECK)
+                                                     : parse_msg(c, f[i].msg, f[i].name, copy);
             json_decref(c);
-            UAT_TRY(rc);
+            if (rc != UAT_OK) {
+                json_decref(copy);
+                return rc;
+            }
+        }
+        if (out != NULL && json_object_set_new(out, key, copy != NULL ? copy : json_incref(v)) != 0) {
+            return UAT_NOMEM(CHECK);
         }
     }
     return UAT_OK;
 }
 
-/* json_report of one platform: members checked, embedded messages parsed, quote decoded. */
-static uat_err payload(const json_t *report, size_t k, uat_buf *inner)
+uat_err uat_jz_check_msg(const json_t *o, const struct jz_field *f, const char *where)
 {
-    json_t *p = NULL;
-    UAT_TRY(uat_jz_embedded_object(report, "json_report", &p));
-    /* collateral and certificate chains: shape-checked, not used (docs/compat.md) */
-    uat_err rc = uat_jz_check_msg(p, uat_jz_platforms[k].fields, "json_report");
+    return parse_msg(o, f, where, NULL);
+}
+
+uat_err uat_jz_ias_object(const json_t *report, json_t **out, int *wrapped)
+{
+    const json_t *v = json_object_get(report, "json_report");
+    UAT_ENSURE(json_is_string(v), UAT_ERR_PARSE_BAD_JSON, CHECK, "json_report", -1);
+    const char *s = json_string_value(v);
+    size_t n = json_string_length(v), i = 0;
+    while (i < n && (s[i] == ' ' || s[i] == '\t' || s[i] == '\r' || s[i] == '\n')) {
+        i++;
+    }
+    if (i < n && s[i] == '{') {
+        *wrapped = 0; /* ReportConvert::BgcheckToPassport stores the plain JSON */
+        return uat_jz_embedded_object(report, "json_report", out);
+    }
+    /* spec: COMPAT.md D §2.4: IasFetchReport stores base64(JSON(IasReport)), standard alphabet */
+    uat_buf text;
+    uat_buf_init(&text, UAT_MAX_CMW_TEXT_BYTES);
+    uat_err rc = uat_b64_decode(s, n, UAT_B64_STD, &text);
+    if (rc != UAT_OK) {
+        uat_buf_free(&text);
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_ENCODING, CHECK, "json_report", -1,
+                         "an SGX_EPID Passport's json_report is neither base64 nor JSON text");
+    }
+    json_error_t err;
+    json_t *doc = json_loadb((const char *)text.p, text.len, JSON_REJECT_DUPLICATES, &err);
+    uat_buf_free(&text);
+    if (!json_is_object(doc)) {
+        json_decref(doc);
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "json_report", err.position,
+                         "an SGX_EPID Passport's json_report is not base64 of an IasReport object");
+    }
+    *wrapped = 1;
+    *out = doc;
+    return UAT_OK;
+}
+
+/* The quote of a JZ_QUOTE / JZ_KUNPENG payload p: padded standard base64, not empty. */
+static uat_err quote_of(const json_t *p, uat_buf *inner)
+{
     const json_t *q = json_object_get(p, "b64_quote");
-    if (rc == UAT_OK && !json_is_string(q)) {
-        rc = UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "json_report.b64_quote", -1,
-                       "json_report has no b64_quote string");
+    if (!json_is_string(q)) {
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "json_report.b64_quote", -1,
+                         "json_report has no b64_quote string");
     }
-    if (rc == UAT_OK && uat_jz_platforms[k].payload == JZ_UNSUPPORTED) {
-        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "str_tee_platform", -1,
-                       "jinzhao %s reports are not accepted yet", uat_jz_platforms[k].platform);
+    /* spec: COMPAT.md D §2.1: base64 = RFC 4648 standard alphabet with padding */
+    if (uat_b64_decode(json_string_value(q), json_string_length(q), UAT_B64_STD, inner) !=
+        UAT_OK) {
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_ENCODING, CHECK, "json_report.b64_quote", -1,
+                         "b64_quote is not padded standard base64");
     }
-    if (rc == UAT_OK) {
-        /* spec: COMPAT.md D §2.1: base64 = RFC 4648 standard alphabet with padding */
-        rc = uat_b64_decode(json_string_value(q), json_string_length(q), UAT_B64_STD, inner);
-        if (rc != UAT_OK) {
-            rc = UAT_FAILF(UAT_ERR_PARSE_BAD_ENCODING, CHECK, "json_report.b64_quote", -1,
-                           "b64_quote is not padded standard base64");
-        } else if (inner->len == 0) {
-            rc = UAT_FAIL(UAT_ERR_PARSE_TRUNCATED, CHECK, "json_report.b64_quote", 0);
+    UAT_ENSURE(inner->len > 0, UAT_ERR_PARSE_TRUNCATED, CHECK, "json_report.b64_quote", 0);
+    return UAT_OK;
+}
+
+/* json_report of platform k in a report of type: members checked, embedded messages parsed, the
+ * platform's evidence into inner (the quote, or what the TEE makes of the message). */
+static uat_err payload(const json_t *report, size_t k, const char *type, const uat_tee_ops *ops,
+                       uat_buf *inner)
+{
+    const struct uat_jz_platform *pl = &uat_jz_platforms[k];
+    int passport = strcmp(type, "Passport") == 0 && pl->passport_fields != NULL;
+    const struct jz_field *fields = passport ? pl->passport_fields : pl->fields;
+    json_t *p = NULL, *msg = NULL;
+    int wrapped = 0;
+    uat_err rc = passport ? uat_jz_ias_object(report, &p, &wrapped)
+                          : uat_jz_embedded_object(report, "json_report", &p);
+    if (rc == UAT_OK && pl->payload == JZ_IMPORT) {
+        /* collateral and chains carried in the message go to the TEE, untrusted as the quote */
+        char format[64];
+        snprintf(format, sizeof(format), "jinzhao/%s", passport ? pl->passport_message : pl->message);
+        msg = json_object();
+        rc = msg == NULL ? UAT_NOMEM(CHECK) : parse_msg(p, fields, "json_report", msg);
+        if (rc == UAT_OK && ops->evidence_import == NULL) {
+            rc = UAT_FAILF(UAT_ERR_INTERNAL, CHECK, "str_tee_platform", -1,
+                           "the %s TEE converts no jinzhao message", ops->name);
         }
+        rc = rc == UAT_OK ? ops->evidence_import(format, msg, inner) : rc;
+    } else if (rc == UAT_OK) {
+        /* collateral: shape-checked, not used (docs/compat.md) */
+        rc = uat_jz_check_msg(p, fields, "json_report");
+        rc = rc == UAT_OK ? quote_of(p, inner) : rc;
     }
+    json_decref(msg);
     json_decref(p);
     return rc;
 }
@@ -250,22 +331,20 @@ static uat_err report(const json_t *r, const uat_tee_ops **ops, uat_buf *inner)
                          "nested (group) reports are not accepted yet");
     }
     UAT_ENSURE(platform != NULL, UAT_ERR_PARSE_BAD_JSON, CHECK, "str_tee_platform", -1);
-    for (size_t k = 0; k < uat_jz_nplatforms; k++) {
-        if (strcmp(platform, uat_jz_platforms[k].platform) != 0) {
-            continue;
-        }
-        UAT_TRY(payload(r, k, inner));
-        const uat_tee_ops *o = uat_registry_by_name(uat_jz_platforms[k].tee);
-        if (o == NULL) {
-            return UAT_FAILF(UAT_ERR_UNSUPPORTED_TEE, CHECK, "str_tee_platform", -1,
-                             "this build has no %s verifier for jinzhao %s", uat_jz_platforms[k].tee,
-                             platform);
-        }
-        *ops = o;
-        return UAT_OK;
+    size_t k = uat_jz_platform_index(platform);
+    if (k == uat_jz_nplatforms) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_TEE, CHECK, "str_tee_platform", -1,
+                         "jinzhao defines no platform %.64s", platform);
     }
-    return UAT_FAILF(UAT_ERR_UNSUPPORTED_TEE, CHECK, "str_tee_platform", -1,
-                     "jinzhao defines no platform %.64s", platform);
+    const uat_tee_ops *o = uat_registry_by_name(uat_jz_platforms[k].tee);
+    if (o == NULL) {
+        return UAT_FAILF(UAT_ERR_UNSUPPORTED_TEE, CHECK, "str_tee_platform", -1,
+                         "this build has no %s verifier for jinzhao %s", uat_jz_platforms[k].tee,
+                         platform);
+    }
+    UAT_TRY(payload(r, k, type, o, inner));
+    *ops = o;
+    return UAT_OK;
 }
 
 uat_err uat_jinzhao_unwrap(uat_span in, const uat_tee_ops **ops, uat_buf *inner)

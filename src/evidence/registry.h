@@ -121,6 +121,13 @@ typedef struct uat_tee_ops {
      * (TPM: fixedTPM, sensitiveDataOrigin, decrypt, ECC P-256). */
     uat_err (*kx_verify)(uat_span ev, uat_span proof, const uat_verify_ctx *ctx,
                          const uint8_t *report_data, const uint8_t pub[UAT_KX_POINT_LEN]);
+    /* Evidence in a foreign ecosystem's message, converted to this TEE's own evidence (*out,
+     * appended) for verify: format is "<ecosystem>/<message>" (e.g. "jinzhao/HygonCsvReport"),
+     * msg the message as JSON whose nested messages the ecosystem's front-end already parsed and
+     * shape-checked (src/evidence/jinzhao_parse.c). Pure: no I/O, no crypto. UNSUPPORTED_FEATURE
+     * for a message the TEE does not take. NULL when the TEE takes none (its quote is its
+     * evidence as is). */
+    uat_err (*evidence_import)(const char *format, const json_t *msg, uat_buf *out);
 } uat_tee_ops;
 
 /* The bound-key operations of an attester's TEE through its options (attester.c); UNSUPPORTED_-

@@ -79,8 +79,17 @@ static void test_malformed(void **state)
     expect_err(REPORT("SNP", "Passport", QUOTE), UAT_ERR_UNSUPPORTED_TEE);
     /* not accepted yet */
     expect_err(REPORT("TDX", "Uas", QUOTE), UAT_ERR_UNSUPPORTED_FEATURE);
-    expect_err(REPORT("CSV", "Passport", QUOTE), UAT_ERR_UNSUPPORTED_FEATURE);
+    /* a bare EPID quote: only IAS (retired) could verify it */
     expect_err(REPORT("SGX_EPID", "BackgroundCheck", QUOTE), UAT_ERR_UNSUPPORTED_FEATURE);
+    /* CSV: the chip ID is required, the report is a 4096-byte page */
+    expect_err(REPORT("CSV", "Passport", QUOTE), UAT_ERR_PARSE_BAD_JSON);
+    expect_err(REPORT("CSV", "Passport",
+                      "{\\\"b64_quote\\\":\\\"AQIDBA==\\\",\\\"str_chip_id\\\":\\\"K1\\\"}"),
+               UAT_ERR_PARSE_BAD_LENGTH);
+    /* SGX_EPID Passport: json_report is base64 of the IasReport JSON, or that JSON */
+    expect_err(REPORT("SGX_EPID", "Passport", "@@"), UAT_ERR_PARSE_BAD_ENCODING);
+    expect_err(REPORT("SGX_EPID", "Passport", "AQIDBA=="), UAT_ERR_PARSE_BAD_JSON);
+    expect_err(REPORT("SGX_EPID", "Passport", QUOTE), UAT_ERR_PARSE_BAD_JSON);
     expect_err("{\"str_report_type\":\"Passport\",\"str_tee_platform\":\"TDX\",\"json_report\":\"" QUOTE
                "\",\"json_nested_reports\":\"{}\"}",
                UAT_ERR_UNSUPPORTED_FEATURE);
