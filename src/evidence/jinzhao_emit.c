@@ -95,10 +95,25 @@ uat_err uat_jz_emit_msg(uat_buf *b, const json_t *o, const struct jz_field *f)
         if (v == NULL) {
             continue;
         }
-        if (f[i].kind == JZ_STR) {
+        if (f[i].kind == JZ_STR || (f[i].kind == JZ_MSG && json_string_length(v) == 0)) {
             if (json_string_length(v) > 0) {
                 UAT_TRY(put_key(b, &first, f[i].name));
                 UAT_TRY(put_string(b, json_string_value(v), json_string_length(v)));
+            }
+        } else if (f[i].kind == JZ_OBJ) {
+            UAT_TRY(put_key(b, &first, f[i].name));
+            UAT_TRY(uat_jz_emit_msg(b, v, f[i].msg));
+        } else if (f[i].kind == JZ_LIST) {
+            /* a repeated message: omitted when empty, else an array of objects */
+            for (size_t k = 0; k < json_array_size(v); k++) {
+                if (k == 0) {
+                    UAT_TRY(put_key(b, &first, f[i].name));
+                }
+                UAT_TRY(uat_buf_append(b, k == 0 ? "[" : ",", 1));
+                UAT_TRY(uat_jz_emit_msg(b, json_array_get(v, k), f[i].msg));
+            }
+            if (json_array_size(v) > 0) {
+                UAT_TRY(uat_buf_append(b, "]", 1));
             }
         } else if (f[i].kind == JZ_INT64) {
             long long x = json_is_integer(v) ? (long long)json_integer_value(v)
@@ -136,7 +151,7 @@ static uat_err emit_report(uat_buf *b, const json_t *r)
         {"str_report_type", JZ_STR, NULL},
         {"str_tee_platform", JZ_STR, NULL},
         {"json_report", JZ_MSG, uat_jz_platforms[k].fields},
-        {"json_nested_reports", JZ_STR, NULL},
+        {"json_nested_reports", JZ_MSG, uat_jz_nested_reports},
         {NULL, JZ_STR, NULL},
     };
     if (type == NULL || strcmp(type, "Passport") != 0 || uat_jz_platforms[k].passport_fields == NULL) {

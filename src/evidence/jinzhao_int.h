@@ -16,9 +16,10 @@ enum jz_payload {
 
 /* The members of one proto3 message in field-number order (the order protobuf's JSON printer
  * writes them; COMPAT.md D §2.1), with their JSON types: a string, an int64 (a number or a
- * decimal string on input, a decimal string on output) or a nested message carried as JSON text
- * in a string. */
-enum jz_kind { JZ_STR, JZ_INT64, JZ_MSG };
+ * decimal string on input, a decimal string on output), a nested message carried as JSON text
+ * in a string (jinzhao's json_* fields; an empty string is an absent one), a message as a JSON
+ * object, or a repeated message as an array of objects (at most UAT_MAX_JZ_NESTED). */
+enum jz_kind { JZ_STR, JZ_INT64, JZ_MSG, JZ_OBJ, JZ_LIST };
 struct jz_field {
     const char *name;
     enum jz_kind kind;
@@ -39,6 +40,7 @@ struct uat_jz_platform {
     const struct jz_field *passport_fields;
 };
 extern const struct jz_field uat_jz_ias_report[]; /* IasReport (§2.4) */
+extern const struct jz_field uat_jz_nested_reports[]; /* UnifiedAttestationNestedReports (§2.2) */
 extern const struct uat_jz_platform uat_jz_platforms[];
 extern const size_t uat_jz_nplatforms;
 extern const struct jz_field uat_jz_dcap_report[]; /* DcapReport and IntelTdxReport */

@@ -69,6 +69,25 @@ const struct jz_field uat_jz_ias_report[] = {
     {"json_response_body", JZ_STR, NULL}, {NULL, JZ_STR, NULL},
 };
 
+/* UnifiedAttestationNestedResult {result (3)}; UnifiedAttestationNestedResults {str_group_name (1),
+ * str_group_id (2), results (3)}; UnifiedAttestationNestedReports {json_nested_results (1),
+ * b64_nested_signature (2)} (COMPAT.md D §2.2: the format since jinzhao commit 341edc75) */
+static const struct jz_field jz_nested_result[] = {
+    {"result", JZ_OBJ, uat_jz_attributes},
+    {NULL, JZ_STR, NULL},
+};
+static const struct jz_field jz_nested_results[] = {
+    {"str_group_name", JZ_STR, NULL},
+    {"str_group_id", JZ_STR, NULL},
+    {"results", JZ_LIST, jz_nested_result},
+    {NULL, JZ_STR, NULL},
+};
+const struct jz_field uat_jz_nested_reports[] = {
+    {"json_nested_results", JZ_MSG, jz_nested_results},
+    {"b64_nested_signature", JZ_STR, NULL},
+    {NULL, JZ_STR, NULL},
+};
+
 /* docs/compat.md carries the same table. */
 const struct uat_jz_platform uat_jz_platforms[] = {
     {"SGX_DCAP", "sgx", JZ_QUOTE, 1, uat_jz_dcap_report, NULL, NULL, NULL},
@@ -174,6 +193,44 @@ uat_err uat_jz_optional_int64(const json_t *o, const char *name)
 /* Object o has only the members of message f, each of its type; embedded messages recursively
  * (two levels at most: json_report, then json_collateral or json_cert_chain). When out is not
  * NULL, the members are copied into it with the embedded messages as parsed objects. */
+static uat_err parse_msg(const json_t *o, const struct jz_field *f, const char *where, json_t *out);
+
+/* A JZ_OBJ (object) or JZ_LIST (array of objects) member v of field f; *copy when want_copy. */
+static uat_err parse_inline(const json_t *v, const struct jz_field *f, int want_copy, json_t **copy)
+{
+    int list = f->kind == JZ_LIST;
+    UAT_ENSURE(list ? json_is_array(v) : json_is_object(v), UAT_ERR_PARSE_BAD_JSON, CHECK, f->name,
+               -1);
+    UAT_ENSURE(!list || json_array_size(v) <= UAT_MAX_JZ_NESTED, UAT_ERR_RESOURCE_LIMIT, CHECK,
+               f->name, -1);
+    json_t *c = want_copy ? (list ? json_array() : json_object()) : NULL;
+    UAT_ENSURE(!want_copy || c != NULL, UAT_ERR_RESOURCE_NO_MEMORY, CHECK, f->name, -1);
+    uat_err rc = UAT_OK;
+    for (size_t k = 0; rc == UAT_OK && k < (list ? json_array_size(v) : 1); k++) {
+        const json_t *e = list ? json_array_get(v, k) : v;
+        json_t *ec = want_copy ? (list ? json_object() : c) : NULL;
+        if (!json_is_object(e)) {
+            rc = UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, f->name, (int64_t)k,
+                           "%s[%zu] is not an object", f->name, k);
+        } else if (want_copy && ec == NULL) {
+            rc = UAT_NOMEM(CHECK);
+        } else {
+            rc = parse_msg(e, f->msg, f->name, ec);
+        }
+        if (list && ec != NULL && rc != UAT_OK) {
+            json_decref(ec);
+        } else if (list && ec != NULL && json_array_append_new(c, ec) != 0) {
+            rc = UAT_NOMEM(CHECK); /* jansson freed ec */
+        }
+    }
+    if (rc != UAT_OK) {
+        json_decref(c);
+        return rc;
+    }
+    *copy = c;
+    return UAT_OK;
+}
+
 static uat_err parse_msg(const json_t *o, const struct jz_field *f, const char *where, json_t *out)
 {
     const char *key;
@@ -188,10 +245,12 @@ static uat_err parse_msg(const json_t *o, const struct jz_field *f, const char *
                              "%s has no member \"%.64s\" in jinzhao's message", where, key);
         }
         json_t *copy = NULL;
-        if (f[i].kind == JZ_STR) {
-            UAT_TRY(uat_jz_optional_string(o, key));
+        if (f[i].kind == JZ_STR || (f[i].kind == JZ_MSG && json_string_length(v) == 0)) {
+            UAT_TRY(uat_jz_optional_string(o, key)); /* an empty json_* string: no message */
         } else if (f[i].kind == JZ_INT64) {
             UAT_TRY(uat_jz_optional_int64(o, key));
+        } else if (f[i].kind == JZ_OBJ || f[i].kind == JZ_LIST) {
+            UAT_TRY(parse_inline(v, &f[i], out != NULL, &copy));
         } else {
             json_t *c = NULL;
             UAT_TRY(uat_jz_embedded_object(o, key, &c));
@@ -302,6 +361,47 @@ static uat_err payload(const json_t *report, size_t k, const char *type, const u
     return rc;
 }
 
+/* json_nested_reports of report r (COMPAT.md D §2.2) as an object, its json_nested_results
+ * parsed and shape-checked; NULL when r has none. b64_nested_signature is required and padded
+ * standard base64; json_nested_results required. */
+static uat_err nested_of(const json_t *r, json_t **out)
+{
+    static const struct jz_field field[] = {
+        {"json_nested_reports", JZ_MSG, uat_jz_nested_reports},
+        {NULL, JZ_STR, NULL},
+    };
+    *out = NULL;
+    const json_t *v = json_object_get(r, "json_nested_reports");
+    if (json_string_length(v) == 0) {
+        return UAT_OK;
+    }
+    json_t *holder = json_object();
+    UAT_ENSURE(holder != NULL, UAT_ERR_RESOURCE_NO_MEMORY, CHECK, "json_nested_reports", -1);
+    json_t *only = json_pack("{s:O}", "json_nested_reports", (json_t *)v);
+    uat_err rc = only != NULL ? parse_msg(only, field, "report", holder) : UAT_NOMEM(CHECK);
+    json_decref(only);
+    json_t *n = json_object_get(holder, "json_nested_reports");
+    const json_t *sig = json_object_get(n, "b64_nested_signature");
+    uat_buf b;
+    uat_buf_init(&b, UAT_MAX_CMW_TEXT_BYTES);
+    if (rc == UAT_OK && (!json_is_object(json_object_get(n, "json_nested_results")) ||
+                         json_string_length(sig) == 0)) {
+        rc = UAT_FAILF(UAT_ERR_PARSE_BAD_JSON, CHECK, "json_nested_reports", -1,
+                       "json_nested_reports needs json_nested_results and b64_nested_signature");
+    }
+    if (rc == UAT_OK && uat_b64_decode(json_string_value(sig), json_string_length(sig),
+                                       UAT_B64_STD, &b) != UAT_OK) {
+        rc = UAT_FAILF(UAT_ERR_PARSE_BAD_ENCODING, CHECK, "b64_nested_signature", -1,
+                       "b64_nested_signature is not padded standard base64");
+    }
+    uat_buf_free(&b);
+    if (rc == UAT_OK) {
+        *out = json_incref(n);
+    }
+    json_decref(holder);
+    return rc;
+}
+
 /* UnifiedAttestationReport (COMPAT.md D §2.2). */
 static uat_err report(const json_t *r, const uat_tee_ops **ops, uat_buf *inner)
 {
@@ -327,8 +427,10 @@ static uat_err report(const json_t *r, const uat_tee_ops **ops, uat_buf *inner)
                          "a Uas report carries another service's verdict, not evidence");
     }
     if (nested != NULL && nested[0] != '\0') {
-        return UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "json_nested_reports", -1,
-                         "nested (group) reports are not accepted yet");
+        json_t *n = NULL;
+        uat_err rc = nested_of(r, &n); /* checked here, verified after the evidence */
+        json_decref(n);
+        UAT_TRY(rc);
     }
     UAT_ENSURE(platform != NULL, UAT_ERR_PARSE_BAD_JSON, CHECK, "str_tee_platform", -1);
     size_t k = uat_jz_platform_index(platform);
@@ -373,38 +475,109 @@ uat_err uat_jinzhao_unwrap(uat_span in, const uat_tee_ops **ops, uat_buf *inner)
 
 /* The AuthReport's pem_public_key must be the key the evidence binds: report data [32,64) =
  * SHA-256 of the exact PEM string (spec: COMPAT.md D §2.3, jinzhao PrepareReportData). */
-uat_err uat_jinzhao_check_key(uat_span in, const char *tee, const char *report_data_hex)
+/* The key check of an AuthReport whose pem_public_key is not empty. */
+static uat_err key_bound(const char *platform, const json_t *pem, const char *tee,
+                         const char *report_data_hex)
 {
-    json_t *doc = json_loadb((const char *)in.p, in.len, JSON_REJECT_DUPLICATES, NULL);
-    const json_t *pem = json_object_get(doc, "pem_public_key");
-    const char *platform =
-        json_string_value(json_object_get(json_object_get(doc, "report"), "str_tee_platform"));
-    uat_err rc = UAT_OK;
-    if (json_string_length(pem) == 0 || platform == NULL) {
-        json_decref(doc);
-        return UAT_OK; /* a bare report, or an AuthReport without a key: nothing is claimed */
-    }
     int binds = 0;
     for (size_t k = 0; k < uat_jz_nplatforms; k++) {
         if (strcmp(platform, uat_jz_platforms[k].platform) == 0) {
-            binds = uat_jz_platforms[k].binds_key && strcmp(tee, uat_jz_platforms[k].tee) == 0;
+            binds = uat_jz_platforms[k].binds_key && tee != NULL &&
+                    strcmp(tee, uat_jz_platforms[k].tee) == 0;
         }
     }
     uint8_t h[32], rd[64];
     uat_span part = uat_span_of((const uint8_t *)json_string_value(pem), json_string_length(pem));
     if (!binds) {
-        rc = UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK, "pem_public_key", -1,
-                       "%s evidence does not bind a public key", platform);
-    } else if (report_data_hex == NULL || strlen(report_data_hex) < 128 ||
-               uat_hex_decode_fixed(report_data_hex, 128, rd, sizeof(rd)) != UAT_OK) {
-        rc = UAT_FAIL(UAT_ERR_VERIFY_BINDING, CHECK, "pem_public_key", -1);
-    } else {
-        rc = uat_hash(UAT_HASH_SHA256, &part, 1, h);
-        if (rc == UAT_OK && !uat_ct_equal(h, rd + 32, sizeof(h))) {
-            rc = UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK, "pem_public_key", -1,
-                           "report data [32,64) is not the SHA-256 of pem_public_key");
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK, "pem_public_key", -1,
+                         "%s evidence does not bind a public key", platform);
+    }
+    if (report_data_hex == NULL || strlen(report_data_hex) < 128 ||
+        uat_hex_decode_fixed(report_data_hex, 128, rd, sizeof(rd)) != UAT_OK) {
+        return UAT_FAIL(UAT_ERR_VERIFY_BINDING, CHECK, "pem_public_key", -1);
+    }
+    UAT_TRY(uat_hash(UAT_HASH_SHA256, &part, 1, h));
+    if (!uat_ct_equal(h, rd + 32, sizeof(h))) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK, "pem_public_key", -1,
+                         "report data [32,64) is not the SHA-256 of pem_public_key");
+    }
+    return UAT_OK;
+}
+
+/* The nested results of report r: RSASSA-PKCS1-v1_5 SHA-256 by the main attester's key (the
+ * AuthReport's pem_public_key, already checked as bound) over the exact json_nested_results
+ * text (spec: COMPAT.md D §2.2, jinzhao verifier_interface.cpp), then the results as the claim
+ * jinzhao_nested. */
+static uat_err nested_verified(const json_t *r, const json_t *pem, json_t *claims_doc)
+{
+    json_t *raw = NULL, *n = NULL;
+    UAT_TRY(nested_of(r, &n));
+    if (n == NULL) {
+        return UAT_OK;
+    }
+    uat_err rc = UAT_OK;
+    if (json_string_length(pem) == 0) {
+        rc = UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK, "json_nested_reports", -1,
+                       "nested results are signed by the main attester's key: verify the "
+                       "AuthReport that carries it (pem_public_key)");
+    }
+    rc = rc == UAT_OK ? uat_jz_embedded_object(r, "json_nested_reports", &raw) : rc;
+    const json_t *text = json_object_get(raw, "json_nested_results");
+    const json_t *sig64 = json_object_get(raw, "b64_nested_signature");
+    uat_key *key = NULL;
+    uat_buf sig;
+    uat_buf_init(&sig, UAT_MAX_CMW_TEXT_BYTES);
+    if (rc == UAT_OK) {
+        rc = uat_key_from_pem(uat_span_of(json_string_value(pem), json_string_length(pem)), &key);
+        if (rc != UAT_OK) {
+            rc = UAT_FAILF(rc, CHECK, "pem_public_key", -1,
+                           "pem_public_key is not a public key in PEM (PKCS#1 or SPKI)");
         }
     }
+    if (rc == UAT_OK && uat_key_kind_of(key) != UAT_KEY_RSA) {
+        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "pem_public_key", -1,
+                       "jinzhao signs nested results with an RSA key only");
+    }
+    rc = rc == UAT_OK ? uat_b64_decode(json_string_value(sig64), json_string_length(sig64),
+                                       UAT_B64_STD, &sig)
+                      : rc;
+    if (rc == UAT_OK) {
+        rc = uat_sig_verify(key, UAT_SIG_RS256,
+                            uat_span_of(json_string_value(text), json_string_length(text)),
+                            uat_buf_span(&sig), "jinzhao.nested");
+        if (rc != UAT_OK) {
+            rc = UAT_FAILF(UAT_ERR_VERIFY_SIGNATURE, CHECK, "b64_nested_signature", -1,
+                           "the nested results are not signed by pem_public_key");
+        }
+    }
+    if (rc == UAT_OK &&
+        json_object_set(claims_doc, "jinzhao_nested", json_object_get(n, "json_nested_results")) !=
+            0) {
+        rc = UAT_NOMEM(CHECK);
+    }
+    uat_key_free(key);
+    uat_buf_free(&sig);
+    json_decref(raw);
+    json_decref(n);
+    return rc;
+}
+
+uat_err uat_jinzhao_check_binding(uat_span in, uat_claims *claims)
+{
+    json_t *doc = json_loadb((const char *)in.p, in.len, JSON_REJECT_DUPLICATES, NULL);
+    const json_t *r = json_object_get(doc, "report");
+    const json_t *pem = json_object_get(doc, "pem_public_key");
+    r = r != NULL ? r : doc;
+    const char *platform = json_string_value(json_object_get(r, "str_tee_platform"));
+    json_t *cd = uat_claims_doc(claims);
+    uat_err rc = doc != NULL && platform != NULL
+                     ? UAT_OK
+                     : UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, CHECK, "", -1); /* unwrap read it */
+    if (rc == UAT_OK && json_string_length(pem) > 0) {
+        rc = key_bound(platform, pem, uat_claims_tee(claims),
+                       json_string_value(json_object_get(cd, "report_data")));
+    }
+    rc = rc == UAT_OK ? nested_verified(r, pem, cd) : rc;
     json_decref(doc);
     return rc;
 }

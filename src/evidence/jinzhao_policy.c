@@ -218,6 +218,82 @@ static uat_err match_entry(const json_t *entry, const json_t *attrs)
     return UAT_OK;
 }
 
+/* OR over entries (an array of UnifiedAttestationAttributes) against attrs; on failure the last
+ * entry's error, as jinzhao reports it; no entry: VERIFY_POLICY naming field (RULE_ENTRY_EMPTY). */
+static uat_err match_any(const json_t *entries, const json_t *attrs, const char *field)
+{
+    if (json_array_size(entries) == 0) {
+        return UAT_FAILF(UAT_ERR_VERIFY_POLICY, CHECK, field, -1,
+                         "the jinzhao policy has no %s entry (jinzhao: RULE_ENTRY_EMPTY)", field);
+    }
+    uat_err rc = UAT_OK;
+    for (size_t i = 0; i < json_array_size(entries); i++) {
+        rc = match_entry(json_array_get(entries, i), attrs);
+        if (rc == UAT_OK || uat_err_category(rc) != UAT_CAT_VERIFY) {
+            return rc;
+        }
+        if (i + 1 < json_array_size(entries)) {
+            uat_error_clear();
+        }
+    }
+    return rc;
+}
+
+/* UnifiedAttestationNestedPolicies {str_group_name (1), str_group_id (2), policies (3)},
+ * UnifiedAttestationNestedPolicy {sub_attributes (1)} (COMPAT.md D §3.2) */
+static const struct jz_field jz_nested_policy[] = {
+    {"sub_attributes", JZ_LIST, uat_jz_attributes},
+    {NULL, JZ_STR, NULL},
+};
+static const struct jz_field jz_nested_policies[] = {
+    {"str_group_name", JZ_STR, NULL},
+    {"str_group_id", JZ_STR, NULL},
+    {"policies", JZ_LIST, jz_nested_policy},
+    {NULL, JZ_STR, NULL},
+};
+
+/* jinzhao's nested step (§3.2 step 3, verifier_interface.cpp): skipped when there are neither
+ * results nor policies; else as many results as policies, the group name and id when the policy
+ * sets them, and result i matching an entry of policy i. nested is the verified jinzhao_nested
+ * claim (its signature was checked by uat_verify), NULL when the report had none. */
+static uat_err match_nested(const json_t *np, const json_t *nested)
+{
+    if (np != NULL) {
+        UAT_ENSURE(json_is_object(np), UAT_ERR_PARSE_BAD_JSON, CHECK, "nested_policies", -1);
+        UAT_TRY(uat_jz_check_msg(np, jz_nested_policies, "nested_policies"));
+    }
+    const json_t *pols = json_object_get(np, "policies");
+    const json_t *res = json_object_get(nested, "results");
+    if (json_array_size(pols) == 0 && json_array_size(res) == 0) {
+        return UAT_OK;
+    }
+    if (json_array_size(pols) != json_array_size(res)) {
+        return UAT_FAILF(UAT_ERR_VERIFY_POLICY, CHECK, "nested_policies", -1,
+                         "the report has %zu nested results, the jinzhao policy %zu nested "
+                         "policies",
+                         json_array_size(res), json_array_size(pols));
+    }
+    static const char *const group[] = {"str_group_name", "str_group_id"};
+    for (size_t g = 0; g < 2; g++) {
+        const char *want = json_string_value(json_object_get(np, group[g]));
+        const char *have = json_string_value(json_object_get(nested, group[g]));
+        if (want != NULL && want[0] != '\0' && (have == NULL || strcmp(want, have) != 0)) {
+            return UAT_FAILF(UAT_ERR_VERIFY_POLICY, CHECK, group[g], -1,
+                             "nested %s is \"%.80s\", the jinzhao policy wants \"%.80s\"",
+                             group[g], have != NULL ? have : "", want);
+        }
+    }
+    for (size_t i = 0; i < json_array_size(res); i++) {
+        const json_t *attrs = json_object_get(json_array_get(res, i), "result");
+        json_t *empty = attrs == NULL ? json_object() : NULL;
+        uat_err rc = match_any(json_object_get(json_array_get(pols, i), "sub_attributes"),
+                               attrs != NULL ? attrs : empty, "sub_attributes");
+        json_decref(empty);
+        UAT_TRY(rc); /* the error names the attribute that failed, as for main_attributes */
+    }
+    return UAT_OK;
+}
+
 /* UnifiedAttestationPolicy (§3.2): pem_public_key, main_attributes[], nested_policies */
 uat_err uat_jinzhao_policy_check(const uat_claims *claims, const char *policy, size_t n)
 {
@@ -241,29 +317,14 @@ uat_err uat_jinzhao_policy_check(const uat_claims *claims, const char *policy, s
     if (rc == UAT_OK && main != NULL && !json_is_array(main)) {
         rc = UAT_FAIL(UAT_ERR_PARSE_BAD_JSON, CHECK, "main_attributes", -1);
     }
-    if (rc == UAT_OK && nested != NULL && !(json_is_object(nested) && json_object_size(nested) == 0)) {
-        rc = UAT_FAILF(UAT_ERR_UNSUPPORTED_FEATURE, CHECK, "nested_policies", -1,
-                       "nested (group) policies are not accepted yet");
-    }
     rc = rc == UAT_OK ? attributes(claims, &attrs) : rc;
     if (rc == UAT_OK && pem != NULL && pem[0] != '\0') {
         rc = match_field("hex_hash_or_pem_pubkey", pem, attrs);
     }
-    if (rc == UAT_OK && json_array_size(main) == 0) {
-        rc = UAT_FAILF(UAT_ERR_VERIFY_POLICY, CHECK, "main_attributes", -1,
-                       "the jinzhao policy has no main_attributes entry (jinzhao: "
-                       "RULE_ENTRY_EMPTY)");
-    }
-    /* OR over the entries; on failure the last entry's error (as jinzhao reports it) */
-    for (size_t i = 0; rc == UAT_OK && i < json_array_size(main); i++) {
-        rc = match_entry(json_array_get(main, i), attrs);
-        if (rc == UAT_OK) {
-            break;
-        }
-        if (uat_err_category(rc) == UAT_CAT_VERIFY && i + 1 < json_array_size(main)) {
-            rc = UAT_OK;
-            continue;
-        }
+    /* main attester, then nested (the platform check ran first, in uat_verify) */
+    rc = rc == UAT_OK ? match_any(main, attrs, "main_attributes") : rc;
+    if (rc == UAT_OK) {
+        rc = match_nested(nested, json_object_get(uat_claims_doc(claims), "jinzhao_nested"));
     }
     json_decref(attrs);
     json_decref(p);

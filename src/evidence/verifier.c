@@ -301,10 +301,8 @@ static uat_err verify_any(uat_verifier *v, const uint8_t *evidence, size_t n,
                      : uat_composite_verify(v, c, expected_report_data, out);
     uat_cmw_free(c);
     if (rc == UAT_OK && uat_jinzhao_sniff(uat_span_of(evidence, n))) {
-        /* a jinzhao AuthReport's key is part of what the evidence claims */
-        rc = uat_jinzhao_check_key(uat_span_of(evidence, n), uat_claims_tee(*out),
-                                   json_string_value(json_object_get(uat_claims_doc(*out),
-                                                                     "report_data")));
+        /* a jinzhao AuthReport's key and nested results are part of what the evidence claims */
+        rc = uat_jinzhao_check_binding(uat_span_of(evidence, n), *out);
         if (rc != UAT_OK) {
             uat_claims_free(*out);
             *out = NULL;

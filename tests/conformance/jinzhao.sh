@@ -195,6 +195,20 @@ run "$work/o" --trust "$C/intel-sgx-epid-ias/trust" --at 2020-04-27T00:00:00Z "$
     fail "epid BackgroundCheck: $code $(cat "$work/err")"
 echo "ok - SGX_EPID BackgroundCheck (a bare quote only IAS could verify): UNSUPPORTED_FEATURE"
 
+# nested (group) results on a verified quote: signed by the main attester's key, so a bare
+# report (no key) is refused after the quote verifies (tests/unit/test_jinzhao.c: good case)
+python3 - "$work/s1.json" "$work/s1n.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+res = json.dumps({"str_group_name": "g", "results": [{"result": {"str_tee_platform": "TDX"}}]}, separators=(",", ":"))
+d["json_nested_reports"] = json.dumps({"json_nested_results": res, "b64_nested_signature": "AAAA"}, separators=(",", ":"))
+open(sys.argv[2], "w").write(json.dumps(d, separators=(",", ":")))
+PY
+run "$work/o" --trust "$C/intel-sgx-dcap/trust" --collateral "$S1" --at 2025-07-01T00:00:00Z "$work/s1n.json"
+[ "$code" -ne 0 ] && grep -q '\[VERIFY_BINDING\]' "$work/err" && grep -q 'json_nested_reports' "$work/err" ||
+    fail "nested results without a key: $code $(cat "$work/err")"
+echo "ok - nested results in a report without the attester's key: VERIFY_BINDING"
+
 # ---- 2. malformed jinzhao JSON: named errors
 # bad LABEL ERROR_NAME JSON_TEXT
 bad() {
@@ -227,7 +241,7 @@ bad "unknown report type" PARSE_BAD_VALUE \
     '{"str_report_type":"Selfie","str_tee_platform":"SGX_DCAP","json_report":"{\"b64_quote\":\"AAAA\"}"}'
 bad "report version" PARSE_BAD_VALUE \
     '{"str_report_version":"2.0","str_report_type":"Passport","str_tee_platform":"SGX_DCAP","json_report":"{\"b64_quote\":\"AAAA\"}"}'
-bad "nested reports" UNSUPPORTED_FEATURE \
+bad "nested reports without results or signature" PARSE_BAD_JSON \
     '{"str_report_type":"Passport","str_tee_platform":"SGX_DCAP","json_report":"{\"b64_quote\":\"AAAA\"}","json_nested_reports":"{}"}'
 bad "CSV report page not 4096 bytes" PARSE_BAD_LENGTH \
     '{"str_report_type":"Passport","str_tee_platform":"CSV","json_report":"{\"b64_quote\":\"AAAA\",\"str_chip_id\":\"X\"}"}'

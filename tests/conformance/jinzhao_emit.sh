@@ -74,6 +74,16 @@ grep -q 'u0000' "$work/csv.json" || fail "csv: no NUL escapes"
 same_bytes "CSV Passport with str_chip_id NULs and json_cert_chain" "$work/csv.json" "$work/csv.json"
 same_bytes "SGX_EPID Passport AuthReport (base64-wrapped IasReport)" "$work/epid.json" "$work/epid.json"
 same_bytes "SGX_EPID Passport AuthReport (plain IasReport)" "$work/epidp.json" "$work/epidp.json"
+# nested results: json_nested_reports -> json_nested_results (JSON text) -> results (objects)
+python3 - "$work/t1.json" "$work/t1n.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = lambda o: json.dumps(o, separators=(",", ":"))
+res = c({"str_group_name": "g", "str_group_id": "7", "results": [{"result": {"str_tee_platform": "SGX_DCAP", "str_tee_name": "n1", "hex_ta_measurement": "AB"}}, {"result": {}}]})
+d["report"]["json_nested_reports"] = c({"json_nested_results": res, "b64_nested_signature": "AAAA"})
+open(sys.argv[2], "w").write(c(d))
+PY
+same_bytes "TDX AuthReport with nested results" "$work/t1n.json" "$work/t1n.json"
 # what protobuf normalises: a zero int64 and an empty string are omitted, an int64 number is
 # written as a string, fields come in field-number order, no whitespace
 wrap SGX_DCAP Passport "$S1/quote.bin" "$work/s1z.json" auth '{"json_collateral":"{\"version\":\"3\",\"tee_type\":\"0\"}"}'
