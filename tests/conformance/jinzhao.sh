@@ -209,6 +209,39 @@ run "$work/o" --trust "$C/intel-sgx-dcap/trust" --collateral "$S1" --at 2025-07-
     fail "nested results without a key: $code $(cat "$work/err")"
 echo "ok - nested results in a report without the attester's key: VERIFY_BINDING"
 
+# ---- 1c. --jinzhao-lax-insecure: jinzhao checks no validity period. Refused strictly by name,
+# accepted under the switch with the claim jinzhao_lax naming the waived check; nothing else waived
+# lax LABEL JINZHAO_FILE VERIFY_ARGS...
+lax() {
+    local label=$1 f=$2
+    shift 2
+    run "$work/o" --compact "$@" "$f"
+    [ "$code" -ne 0 ] && grep -q '\[VERIFY_EXPIRED\]' "$work/err" || fail "$label strict: $code $(cat "$work/err")"
+    run "$work/o" --compact --jinzhao-lax-insecure "$@" "$f"
+    [ "$code" -eq 0 ] || fail "$label lax: $code $(cat "$work/err")"
+    grep -q '"jinzhao_lax":{"strict_error":"[^"]*\[VERIFY_EXPIRED\][^"]*","waived":\["VERIFY_EXPIRED"\]}' "$work/o" ||
+        fail "$label lax: no jinzhao_lax claim: $(cat "$work/o")"
+    grep -q 'warning: --jinzhao-lax-insecure' "$work/err" || fail "$label lax: the switch is not logged"
+    echo "ok - $label: VERIFY_EXPIRED strictly, accepted with jinzhao_lax under --jinzhao-lax-insecure"
+}
+lax "SGX_DCAP s1 after its collateral expired" "$work/s1.json" --trust "$C/intel-sgx-dcap/trust" \
+    --collateral "$S1" --at 2026-12-01T00:00:00Z
+grep -q '"status":"ConfigurationAndSWHardeningNeeded"' "$work/o" || fail "lax s1: TCB status not claimed"
+lax "TDX t1 after its collateral expired" "$work/t1.json" --trust "$C/intel-tdx/trust" \
+    --collateral "$T1" --at 2026-12-01T00:00:00Z
+lax "SGX_EPID e1 after the IAS signing certificate expired" "$work/epid.json" \
+    --trust "$C/intel-sgx-epid-ias/trust" --at 2026-12-01T00:00:00Z
+# what the switch does not waive: the binding, signatures, and non-jinzhao evidence
+run "$work/o" --jinzhao-lax-insecure --trust "$C/intel-sgx-dcap/trust" --collateral "$S1" \
+    --at 2026-12-01T00:00:00Z --report-data 00 "$work/s1.json"
+[ "$code" -ne 0 ] && grep -q '\[VERIFY_BINDING\]' "$work/err" || fail "lax binding: $code $(cat "$work/err")"
+run "$work/o" --jinzhao-lax-insecure --trust "$C/intel-sgx-epid-ias/trust" --at 2026-12-01T00:00:00Z "$work/epidt.json"
+[ "$code" -ne 0 ] && grep -q '\[VERIFY_SIGNATURE\]' "$work/err" || fail "lax signature: $code $(cat "$work/err")"
+run "$work/o" --jinzhao-lax-insecure --trust "$C/intel-sgx-dcap/trust" --collateral "$S1" \
+    --at 2026-12-01T00:00:00Z "$S1/quote.bin"
+[ "$code" -ne 0 ] && grep -q '\[VERIFY_EXPIRED\]' "$work/err" || fail "lax native: $code $(cat "$work/err")"
+echo "ok - --jinzhao-lax-insecure waives neither bindings nor signatures, nor anything for native evidence"
+
 # ---- 2. malformed jinzhao JSON: named errors
 # bad LABEL ERROR_NAME JSON_TEXT
 bad() {
