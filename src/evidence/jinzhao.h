@@ -1,7 +1,7 @@
 /* jinzhao-attest report JSON (../shared/COMPAT.md part D §2, §7.3; docs/compat.md): an
  * UnifiedAttestationReport or UnifiedAttestationAuthReport is unwrapped to the platform's own
- * evidence and the registry TEE that verifies it. Parsing only, no I/O; the one check after
- * verification (the AuthReport's key) hashes. */
+ * evidence and the registry TEE that verifies it. Parsing only, no I/O; the check after
+ * verification (the AuthReport's key, the nested results' signature) hashes and verifies. */
 #ifndef UAT_EVIDENCE_JINZHAO_H
 #define UAT_EVIDENCE_JINZHAO_H
 

@@ -5,8 +5,10 @@
  * fields refused; nested messages travel as JSON text inside strings (json_report,
  * json_collateral, json_cert_chain, json_nested_reports). uattest reads them as strictly: every
  * object has only the members its message defines, each member has its proto type, and the
- * embedded JSON strings must hold objects. The platform payload's quote is handed, by registry
- * name, to the TEE in the table below; nothing here verifies anything. */
+ * embedded JSON strings must hold objects. The platform payload's quote (or, for CSV and
+ * SGX_EPID, the message converted by the TEE's evidence_import) is handed, by registry name, to
+ * the TEE in the table below. Reading verifies nothing; uat_jinzhao_check_binding, after the
+ * TEE verified the evidence, checks the AuthReport's key and the nested results' signature. */
 #include "evidence/jinzhao_int.h"
 
 #include <stdio.h>
