@@ -40,6 +40,14 @@ UAT_API void uat_verifier_set_time(uat_verifier *v, int64_t unix_seconds);
  * default) turns it off. The claim "valid_until" always gives the earliest expiry. */
 UAT_API void uat_verifier_set_expiry_warning(uat_verifier *v, int64_t seconds);
 
+/* Migration switch for jinzhao-attest users (docs/compat.md, off by default): a jinzhao report
+ * whose strict verification fails only because a certificate, CRL or collateral document is not
+ * valid at the evaluation time (VERIFY_EXPIRED) is verified again with no validity period
+ * checked, as jinzhao verifies it; if that passes, the claims carry "jinzhao_lax" {"waived":
+ * ["VERIFY_EXPIRED"], "strict_error": the strict verdict}. Signatures, chains to the anchors,
+ * revocation and bindings are still checked. Other evidence is unaffected. */
+UAT_API void uat_verifier_set_jinzhao_lax_insecure(uat_verifier *v, int on);
+
 /* Record every check the next uat_verify* calls run (off by default; no cost when off). While on,
  * verifications do not reuse what earlier calls verified: the explanation shows every check. */
 UAT_API void uat_verifier_set_explain(uat_verifier *v, int on);

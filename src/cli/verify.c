@@ -18,6 +18,7 @@ struct verify_opts {
     const char *evidence_nonce;
     int compact;
     long warn_days; /* --warn-expiry DAYS; 0 = off */
+    int jinzhao_lax; /* --jinzhao-lax-insecure */
     int explain; /* 0 off, 1 auto (text on a terminal, JSON otherwise), 2 JSON, 3 text */
     /* appraisal */
     const char *refvals[16];
@@ -49,6 +50,10 @@ static void verify_help(void)
            "  --runtime-data FILE   runtime data for --nonce\n"
            "  --evidence-nonce TEXT a nonce the evidence must carry in a nonce field of its own\n"
            "                        (the nonce of an Intel IAS report)\n"
+           "  --jinzhao-lax-insecure  for a jinzhao report refused only for expiry\n"
+           "                        (VERIFY_EXPIRED): verify it again without validity periods,\n"
+           "                        as jinzhao does, and claim jinzhao_lax with the strict\n"
+           "                        error (migration only; docs/compat.md)\n"
            "  --compact             print JSON on one line\n"
            "  --explain[=json|text] print every check that ran (pass / fail / skipped, the values\n"
            "                        found and required, the certificates and collateral used, the\n"
@@ -79,6 +84,7 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         {"token-keys", required_argument, NULL, 'k'},   {"ttl", required_argument, NULL, 't'},
         {"state-dir", required_argument, NULL, 's'},    {"evidence-nonce", required_argument, NULL, 'N'},
         {"bundle-jwks", required_argument, NULL, 'B'},  {"warn-expiry", required_argument, NULL, 'W'},  {"explain", optional_argument, NULL, 'X'},
+        {"jinzhao-lax-insecure", no_argument, NULL, 'L'},
         {NULL, 0, NULL, 0},
     };
     int c;
@@ -99,6 +105,7 @@ static int parse_opts(int argc, char **argv, struct verify_opts *o)
         case 'N': o->evidence_nonce = optarg; break;
         case 'R': o->b.runtime_data_path = optarg; break;
         case 'c': o->compact = 1; break;
+        case 'L': o->jinzhao_lax = 1; break;
         case 'X':
             if (optarg == NULL) {
                 o->explain = 1;
@@ -165,6 +172,11 @@ static int configure(const struct verify_opts *o, uat_verifier *v)
         return fail("verify", e);
     }
     uat_verifier_set_expiry_warning(v, (int64_t)o->warn_days * 86400);
+    if (o->jinzhao_lax) {
+        fprintf(stderr, "uattest: warning: --jinzhao-lax-insecure: jinzhao reports refused only "
+                        "for expiry are verified again without validity periods\n");
+        uat_verifier_set_jinzhao_lax_insecure(v, 1);
+    }
     return cli_verifier_sources("verify", v, (const char *const *)o->fetch, o->nfetch, o->at);
 }
 

@@ -27,6 +27,10 @@ UAT_MUST_USE uat_err uat_pem_encode(const char *label, uat_span der, uat_buf *ou
 
 /* Seconds since 1970-01-01T00:00:00Z. */
 typedef int64_t uat_time;
+/* An evaluation time that checks no validity period (certificates, CRLs, collateral dates): given
+ * to verifiers only by the verifier's jinzhao migration switch, whose result says so
+ * (uat_verifier_set_jinzhao_lax_insecure). */
+#define UAT_TIME_UNCHECKED INT64_MIN
 /* RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM); fraction truncated. */
 UAT_MUST_USE uat_err uat_time_parse(const char *s, size_t slen, uat_time *out);
 /* "YYYY-MM-DDTHH:MM:SSZ" into out (at least 32 bytes); years 0000..9999 only. */

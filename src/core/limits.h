@@ -12,6 +12,7 @@
 #define UAT_MAX_TRUST_FILES 256u                      /* files in one trust directory */
 #define UAT_MAX_PATH_LEN 4096u
 #define UAT_MAX_CERT_CHAIN 16u                        /* certificates in one chain */
+#define UAT_MAX_JZ_NESTED 256u  /* jinzhao nested (group) results in one report */
 #define UAT_MAX_OPTIONS 32u                           /* key=value options on an attester */
 #define UAT_MAX_EVIDENCE_NONCE 64u                   /* a nonce field of evidence (IAS: 32) */
 #define UAT_MAX_HCL_VAR_DATA (64u * 1024u)           /* runtime claims JSON of an Azure HCL report */

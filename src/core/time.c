@@ -140,6 +140,11 @@ uat_err uat_time_parse(const char *s, size_t slen, uat_time *out)
 
 uat_err uat_time_format(uat_time t, char out[32])
 {
+    /* 0000-01-01T00:00:00Z .. 9999-12-31T23:59:59Z; also keeps UAT_TIME_UNCHECKED out of the
+     * arithmetic below */
+    if (t < -62167219200LL || t > 253402300799LL) {
+        return UAT_FAIL(UAT_ERR_USAGE_INVALID_ARGUMENT, "rfc3339.format", "", -1);
+    }
     int64_t days = t / 86400 - (t % 86400 < 0); /* floor division, no negation overflow */
     int64_t secs = t - days * 86400;
     int64_t y;

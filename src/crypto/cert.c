@@ -228,8 +228,13 @@ static uat_err run_verify(X509_STORE_CTX *ctx, int has_crls, int require_crls, u
     if (!require_crls) {
         X509_STORE_CTX_set_verify_cb(ctx, crl_optional_cb);
     }
+    if (at == UAT_TIME_UNCHECKED) {
+        flags |= X509_V_FLAG_NO_CHECK_TIME; /* validity periods waived (codec.h) */
+    }
     X509_VERIFY_PARAM_set_flags(param, flags);
-    X509_VERIFY_PARAM_set_time(param, (time_t)at);
+    if (at != UAT_TIME_UNCHECKED) {
+        X509_VERIFY_PARAM_set_time(param, (time_t)at);
+    }
     if (X509_verify_cert(ctx) != 1) {
         return map_verify_error(X509_STORE_CTX_get_error(ctx), X509_STORE_CTX_get_error_depth(ctx),
                                 X509_STORE_CTX_get_current_cert(ctx), check);

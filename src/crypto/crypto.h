@@ -33,7 +33,8 @@ enum uat_key_kind {
     UAT_KEY_OTHER,
 };
 
-/* Imports: PEM (SPKI public key, private key or certificate), DER SPKI, raw EC point, JWK. */
+/* Imports: PEM (SPKI public key, PKCS#1 RSA public key, private key or certificate), DER SPKI,
+ * raw EC point, JWK. */
 UAT_MUST_USE uat_err uat_key_from_pem(uat_span pem, uat_key **out);
 UAT_MUST_USE uat_err uat_key_from_spki_der(uat_span der, uat_key **out);
 /* Uncompressed point coordinates x and y, each the curve's field size. */

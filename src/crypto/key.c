@@ -5,6 +5,7 @@
 #include <openssl/bio.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
+#include <openssl/decoder.h>
 #include <openssl/err.h>
 #include <openssl/param_build.h>
 #include <openssl/pem.h>
@@ -72,6 +73,18 @@ uat_err uat_key_from_pem(uat_span pem, uat_key **out)
             pkey = X509_get_pubkey(x);
             X509_free(x);
         }
+    }
+    if (pkey == NULL) {
+        /* PKCS#1 "RSA PUBLIC KEY" (RFC 8017 A.1.1 in PEM; jinzhao-attest's UAK, OpenSSL's
+         * PEM_write_bio_RSAPublicKey) */
+        (void)BIO_reset(bio);
+        OSSL_DECODER_CTX *d = OSSL_DECODER_CTX_new_for_pkey(&pkey, "PEM", "type-specific", "RSA",
+                                                            EVP_PKEY_PUBLIC_KEY, NULL, NULL);
+        if (d == NULL || OSSL_DECODER_from_bio(d, bio) != 1) {
+            EVP_PKEY_free(pkey);
+            pkey = NULL;
+        }
+        OSSL_DECODER_CTX_free(d);
     }
     BIO_free(bio);
     if (pkey == NULL) {

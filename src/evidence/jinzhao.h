@@ -1,7 +1,7 @@
 /* jinzhao-attest report JSON (../shared/COMPAT.md part D §2, §7.3; docs/compat.md): an
  * UnifiedAttestationReport or UnifiedAttestationAuthReport is unwrapped to the platform's own
- * evidence and the registry TEE that verifies it. Parsing only, no I/O; the one check after
- * verification (the AuthReport's key) hashes. */
+ * evidence and the registry TEE that verifies it. Parsing only, no I/O; the check after
+ * verification (the AuthReport's key, the nested results' signature) hashes and verifies. */
 #ifndef UAT_EVIDENCE_JINZHAO_H
 #define UAT_EVIDENCE_JINZHAO_H
 
@@ -16,17 +16,20 @@ int uat_jinzhao_sniff(uat_span in);
  * verifier takes it (*ops). Errors: PARSE_BAD_JSON (not JSON, unknown member, wrong nesting,
  * wrong type), PARSE_BAD_ENCODING (b64_quote not padded standard base64), PARSE_BAD_VALUE
  * (report version or type jinzhao does not define), UNSUPPORTED_TEE (a platform jinzhao does not
- * define, or whose TEE this build lacks), UNSUPPORTED_FEATURE (a payload uattest does not take
- * yet: nested reports, Uas, SGX_EPID, CSV). */
+ * define, or whose TEE this build lacks), UNSUPPORTED_FEATURE (a payload uattest does not take:
+ * nested reports, Uas, an SGX_EPID BackgroundCheck quote). CSV and SGX_EPID Passport messages
+ * come back as their TEE's own evidence (registry.h evidence_import), with its errors. */
 UAT_MUST_USE uat_err uat_jinzhao_unwrap(uat_span in, const uat_tee_ops **ops, uat_buf *inner);
 
-/* After verification: VERIFY_BINDING unless an AuthReport's non-empty pem_public_key is the key
- * the verified evidence binds (report data [32,64) = SHA-256 of the PEM text, for the platforms
- * whose jinzhao generator binds one; Kunpeng binds none, so a key there is refused). tee is the
- * TEE that verified the evidence, report_data_hex its report_data claim. OK for a bare report or
- * an AuthReport without a key. */
-UAT_MUST_USE uat_err uat_jinzhao_check_key(uat_span in, const char *tee,
-                                           const char *report_data_hex);
+/* After the platform evidence verified (claims): an AuthReport's non-empty pem_public_key must be
+ * the key the evidence binds (report data [32,64) = SHA-256 of the PEM text, for the platforms
+ * whose jinzhao generator binds one; Kunpeng binds none, so a key there is refused):
+ * VERIFY_BINDING. Nested (group) results must be signed with that key (RSASSA-PKCS1-v1_5
+ * SHA-256 over the exact json_nested_results text): VERIFY_BINDING without a key,
+ * VERIFY_SIGNATURE for a bad signature; verified, they become the claim jinzhao_nested
+ * {str_group_name, str_group_id, results: [{result: UnifiedAttestationAttributes}]}. OK for a
+ * bare report or an AuthReport without key or nested results. */
+UAT_MUST_USE uat_err uat_jinzhao_check_binding(uat_span in, uat_claims *claims);
 
 /* A jinzhao UnifiedAttestationPolicy (COMPAT.md D §3.2) as reference value documents appended to
  * docs (docs/appraisal.md), one per main_attributes entry, for `refvals import --format jinzhao`

@@ -137,6 +137,13 @@ typedef struct uat_tee_ops {
      * and measurement selected, then HKDF over the label; sim: HKDF over its identity key and
      * measurement). NULL when the TEE offers no sealing key. */
     uat_err (*seal_key)(const uat_attest_ctx *ctx, const char *label, uint8_t key[32]);
+    /* Evidence in a foreign ecosystem's message, converted to this TEE's own evidence (*out,
+     * appended) for verify: format is "<ecosystem>/<message>" (e.g. "jinzhao/HygonCsvReport"),
+     * msg the message as JSON whose nested messages the ecosystem's front-end already parsed and
+     * shape-checked (src/evidence/jinzhao_parse.c). Pure: no I/O, no crypto. UNSUPPORTED_FEATURE
+     * for a message the TEE does not take. NULL when the TEE takes none (its quote is its
+     * evidence as is). */
+    uat_err (*evidence_import)(const char *format, const json_t *msg, uat_buf *out);
 } uat_tee_ops;
 
 /* The bound-key operations of an attester's TEE through its options (attester.c); UNSUPPORTED_-

@@ -26,6 +26,8 @@ struct uat_verifier {
     size_t nonce_len;
     uat_member_nonces *member_nonces; /* composite members' explicit nonces (composite.c) */
     int64_t warn_window; /* uat_verifier_set_expiry_warning; 0 = off */
+    int jinzhao_lax;   /* uat_verifier_set_jinzhao_lax_insecure */
+    int unchecked;     /* this call's retry without validity periods (jinzhao_lax) */
     int explain;       /* record the checks of each call (uat_verifier_set_explain) */
     char *explanation; /* the last call's, JSON */
 };
@@ -167,6 +169,11 @@ void uat_verifier_set_expiry_warning(uat_verifier *v, int64_t seconds)
     v->warn_window = seconds > 0 ? seconds : 0;
 }
 
+void uat_verifier_set_jinzhao_lax_insecure(uat_verifier *v, int on)
+{
+    v->jinzhao_lax = on != 0;
+}
+
 void uat_verifier_set_explain(uat_verifier *v, int on)
 {
     v->explain = on != 0;
@@ -216,8 +223,8 @@ static uat_verify_ctx make_ctx(uat_verifier *v, const uat_tee_ops *ops, uat_span
 {
     uat_verify_ctx ctx = {v->trust_dir,
                           v->collateral_dir,
-                          v->has_time ? v->at : uat_time_now(),
-                          inband.len > 0 || v->explain ? NULL : cache_slot(v, ops),
+                          v->unchecked ? UAT_TIME_UNCHECKED : v->has_time ? v->at : uat_time_now(),
+                          inband.len > 0 || v->explain || v->unchecked ? NULL : cache_slot(v, ops),
                           v->nfetch,
                           (const char *const *)v->fetch_names,
                           (const char *const *)v->fetch_urls,
@@ -267,12 +274,13 @@ uat_err uat_verify_member(uat_verifier *v, const uat_cmw *c, uat_span inband, ua
     uat_err rc;
     UAT_TRY_GOTO(rc, uat_claims_new(ops->name, &claims), fail);
     UAT_TRY_GOTO(rc, ops->verify(value, &ctx, claims, vo), fail);
-    UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "verified_at", ctx.at), fail);
+    uat_time at = v->has_time ? v->at : uat_time_now(); /* ctx.at may be UAT_TIME_UNCHECKED */
+    UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "verified_at", at), fail);
     if (vo->valid_until != 0) {
         UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "valid_until", vo->valid_until),
                      fail);
     }
-    if (v->warn_window > 0 && vo->valid_until != 0 && vo->valid_until - ctx.at < v->warn_window) {
+    if (v->warn_window > 0 && vo->valid_until != 0 && vo->valid_until - at < v->warn_window) {
         UAT_TRY_GOTO(rc, uat_json_set(uat_claims_doc(claims), "collateral_expiring", json_true()),
                      fail);
     }
@@ -300,11 +308,28 @@ static uat_err verify_any(uat_verifier *v, const uint8_t *evidence, size_t n,
                                  "composite evidence takes no in-band collateral")
                      : uat_composite_verify(v, c, expected_report_data, out);
     uat_cmw_free(c);
-    if (rc == UAT_OK && uat_jinzhao_sniff(uat_span_of(evidence, n))) {
-        /* a jinzhao AuthReport's key is part of what the evidence claims */
-        rc = uat_jinzhao_check_key(uat_span_of(evidence, n), uat_claims_tee(*out),
-                                   json_string_value(json_object_get(uat_claims_doc(*out),
-                                                                     "report_data")));
+    int jinzhao = uat_jinzhao_sniff(uat_span_of(evidence, n));
+    if (rc == UAT_ERR_VERIFY_EXPIRED && jinzhao && v->jinzhao_lax && !v->unchecked) {
+        /* jinzhao checks no validity period: its verdict is this one without them (docs/compat.md) */
+        char strict[512];
+        uat_error_format(uat_last_error(), strict, sizeof(strict));
+        v->unchecked = 1;
+        rc = verify_any(v, evidence, n, collateral, collateral_len, expected_report_data, out);
+        v->unchecked = 0;
+        json_t *lax = rc == UAT_OK ? json_pack("{s:[s],s:s}", "waived", "VERIFY_EXPIRED",
+                                               "strict_error", strict)
+                                   : NULL;
+        if (rc == UAT_OK && (lax == NULL ||
+                             json_object_set_new(uat_claims_doc(*out), "jinzhao_lax", lax) != 0)) {
+            uat_claims_free(*out);
+            *out = NULL;
+            rc = UAT_NOMEM("verify.jinzhao_lax");
+        }
+        return rc;
+    }
+    if (rc == UAT_OK && jinzhao) {
+        /* a jinzhao AuthReport's key and nested results are part of what the evidence claims */
+        rc = uat_jinzhao_check_binding(uat_span_of(evidence, n), *out);
         if (rc != UAT_OK) {
             uat_claims_free(*out);
             *out = NULL;

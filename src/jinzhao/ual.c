@@ -192,6 +192,13 @@ static uat_err verified(const char *json, unsigned int len, uat_claims **claims)
         }
         uat_verifier_set_time(v, t);
     }
+    const char *lax = getenv("UATTEST_JINZHAO_LAX_INSECURE");
+    if (lax != NULL && strcmp(lax, "1") == 0) {
+        /* jinzhao's verdict where it checks no validity period (docs/compat.md) */
+        fprintf(stderr, "uattest-jinzhao: warning: UATTEST_JINZHAO_LAX_INSECURE=1: reports refused "
+                        "only for expiry are verified again without validity periods\n");
+        uat_verifier_set_jinzhao_lax_insecure(v, 1);
+    }
     e = e == UAT_OK ? uat_verify(v, (const uint8_t *)json, len, NULL, claims) : e;
     uat_verifier_free(v);
     return e;

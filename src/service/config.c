@@ -162,6 +162,7 @@ static const key_slot keys[] = {
     NUM_KEY("connection_timeout", connection_timeout, 1, 3600),
     NUM_KEY("threads", threads, 0, 1024),
     NUM_KEY("collateral_warning_days", collateral_warning_days, 0, 3650),
+    NUM_KEY("jinzhao_lax_insecure", jinzhao_lax_insecure, 0, 1),
     STR_KEY("collateral.upstream.intel", upstream_intel),
     STR_KEY("collateral.upstream.amd", upstream_amd),
     NUM_KEY("collateral.refresh_before", refresh_before, 0, 365 * 86400),

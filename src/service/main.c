@@ -31,6 +31,12 @@ static void log_listening(const uat_svc_config *cfg, unsigned port)
     uat_log_event("info", "listening", "listen", cfg->listen, "port", p, "scheme",
                   cfg->tls_cert ? "https" : "http", "data_dir", cfg->data_dir, "trust", cfg->trust,
                   NULL);
+    if (cfg->jinzhao_lax_insecure) {
+        uat_log_event("warning", "jinzhao_lax_insecure", "detail",
+                      "jinzhao reports refused only for expiry are verified again without validity "
+                      "periods (claim jinzhao_lax)",
+                      NULL);
+    }
 }
 
 /* Serves until SIGINT or SIGTERM (blocked in every thread, taken here with sigwait). */

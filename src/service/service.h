@@ -32,6 +32,7 @@ typedef struct uat_svc_config {
     char *ui_dir;             /* the web console's static files (docs/console.md) */
     long nonce_ttl, token_ttl;
     long collateral_warning_days; /* claim collateral_expiring within this many days; 0 = off */
+    long jinzhao_lax_insecure;    /* 1: uat_verifier_set_jinzhao_lax_insecure (docs/compat.md) */
     long max_connections, connection_timeout, threads;
     /* the PCCS / KDS collateral caches (routes_pccs.c): upstream base URLs (NULL: serve only
      * what the store holds), refresh this long before an item's expiry, and ask upstream about

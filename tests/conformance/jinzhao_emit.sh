@@ -47,6 +47,43 @@ wrap TDX BackgroundCheck "$T1/quote.bin" "$work/t1.json" auth
 same_bytes "TDX AuthReport without a key" "$work/t1.json" "$work/t1.json"
 wrap Kunpeng BackgroundCheck "$K1" "$work/k1.json" auth '{"int64_version":"2"}'
 same_bytes "Kunpeng AuthReport (int64 as a string)" "$work/k1.json" "$work/k1.json"
+# CSV: str_chip_id with jinzhao's trailing NULs (\u0000), json_cert_chain; SGX_EPID Passport:
+# json_report = base64 of the IasReport JSON (COMPAT.md D §2.4)
+python3 - "$C" "$work" <<'PY'
+import base64, json, sys
+C, w = sys.argv[1:3]
+compact = lambda o: json.dumps(o, separators=(",", ":"))
+d = json.load(open(C + "/hygon-csv/v1-trustee-csv/csv_evidence.json"))
+page = bytes(d["attestation_report"]["data"])
+hc = open(C + "/hygon-csv/trust/hrk.cert", "rb").read() + page[0x150:0x150 + 2084]
+msg = {"b64_quote": base64.b64encode(page).decode(), "str_chip_id": "KPA64911240507" + "\0" * 51,
+       "json_cert_chain": compact({"b64_hsk_cert": base64.b64encode(hc[:832]).decode(),
+                                   "b64_cek_cert": base64.b64encode(hc[832:]).decode()})}
+open(w + "/csv.json", "w").write(compact({"str_report_version": "1.0", "str_report_type": "Passport",
+                                          "str_tee_platform": "CSV", "json_report": compact(msg)}))
+e = C + "/intel-sgx-epid-ias/e1-integritee-test4-debug/"
+ias = {"b64_signature": open(e + "x-iasreport-signature.b64").read().strip(),
+       "str_signing_cert": open(e + "ias_signing_cert.pem").read(),
+       "str_advisory_url": "https://security-center.intel.com",
+       "json_response_body": open(e + "report.json").read()}
+for name, jr in (("epid.json", base64.b64encode(compact(ias).encode()).decode()), ("epidp.json", compact(ias))):
+    open(w + "/" + name, "w").write(compact({"report": {"str_report_version": "1.0", "str_report_type": "Passport",
+                                                        "str_tee_platform": "SGX_EPID", "json_report": jr}}))
+PY
+grep -q 'u0000' "$work/csv.json" || fail "csv: no NUL escapes"
+same_bytes "CSV Passport with str_chip_id NULs and json_cert_chain" "$work/csv.json" "$work/csv.json"
+same_bytes "SGX_EPID Passport AuthReport (base64-wrapped IasReport)" "$work/epid.json" "$work/epid.json"
+same_bytes "SGX_EPID Passport AuthReport (plain IasReport)" "$work/epidp.json" "$work/epidp.json"
+# nested results: json_nested_reports -> json_nested_results (JSON text) -> results (objects)
+python3 - "$work/t1.json" "$work/t1n.json" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = lambda o: json.dumps(o, separators=(",", ":"))
+res = c({"str_group_name": "g", "str_group_id": "7", "results": [{"result": {"str_tee_platform": "SGX_DCAP", "str_tee_name": "n1", "hex_ta_measurement": "AB"}}, {"result": {}}]})
+d["report"]["json_nested_reports"] = c({"json_nested_results": res, "b64_nested_signature": "AAAA"})
+open(sys.argv[2], "w").write(c(d))
+PY
+same_bytes "TDX AuthReport with nested results" "$work/t1n.json" "$work/t1n.json"
 # what protobuf normalises: a zero int64 and an empty string are omitted, an int64 number is
 # written as a string, fields come in field-number order, no whitespace
 wrap SGX_DCAP Passport "$S1/quote.bin" "$work/s1z.json" auth '{"json_collateral":"{\"version\":\"3\",\"tee_type\":\"0\"}"}'

@@ -1,4 +1,4 @@
-/* libFuzzer target: jinzhao-attest report JSON (src/evidence/jinzhao.c), unwrapped to the platform
+/* libFuzzer target: jinzhao-attest report JSON (src/evidence/jinzhao_parse.c), unwrapped to the platform
  * evidence without verification, written back as jinzhao writes it, imported as a jinzhao
  * policy, and the resolve layer that detects it. */
 #include <stdlib.h>

@@ -93,6 +93,13 @@ expect "VerifyReport, no policy entry" 0x114c0000 "$work/o"
 expect "VerifyReport, unknown attribute in the policy" 0x02060000 "$work/o"
 UATTEST_JINZHAO_AT=2026-01-01T00:00:00Z "$P" verify "$work/r.json" '{"main_attributes":[{"str_tee_platform":"TDX"}]}' >"$work/o"
 expect "VerifyReport after the collateral expired (jinzhao would not check)" 0x11100000 "$work/o"
+UATTEST_JINZHAO_LAX_INSECURE=1 UATTEST_JINZHAO_AT=2026-01-01T00:00:00Z "$P" verify "$work/r.json" \
+    '{"main_attributes":[{"str_tee_platform":"TDX"}]}' >"$work/o" 2>"$work/lax.err"
+expect "VerifyReport after the collateral expired, UATTEST_JINZHAO_LAX_INSECURE=1 (jinzhao's verdict)" 0x00000000 "$work/o"
+grep -q 'LAX_INSECURE=1' "$work/lax.err" || fail "the lax switch is not logged: $(cat "$work/lax.err")"
+UATTEST_JINZHAO_LAX_INSECURE=1 UATTEST_JINZHAO_AT=2026-01-01T00:00:00Z "$P" verify "$work/r.json" \
+    '{"main_attributes":[{"str_tee_platform":"TDX","hex_boot_measurement":"00"}]}' >"$work/o" 2>/dev/null
+expect "VerifyReport, lax: the policy still applies" 0x11250000 "$work/o"
 "$P" verifyauth "$work/a.json" "{\"main_attributes\":[{\"str_tee_platform\":\"TDX\"}]}" >"$work/o"
 expect "VerifyAuthReport: the corpus quote does not bind our key" 0x11190000 "$work/o"
 

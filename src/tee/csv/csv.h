@@ -234,6 +234,10 @@ typedef struct uat_csv_evidence_in {
 } uat_csv_evidence_in;
 UAT_MUST_USE uat_err uat_csv_evidence_write(const uat_csv_evidence_in *in, uat_buf *out);
 
+/* import.c: pure. Evidence from a foreign ecosystem's message (registry.h evidence_import):
+ * "jinzhao/HygonCsvReport". */
+UAT_MUST_USE uat_err uat_csv_evidence_import(const char *format, const json_t *msg, uat_buf *out);
+
 /* verify.c */
 /* The HRK's self-signature and its usage; the trust anchor's own consistency. */
 UAT_MUST_USE uat_err uat_csv_verify_hrk(const uat_csv_ca_cert *hrk);

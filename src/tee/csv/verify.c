@@ -309,4 +309,5 @@ const uat_tee_ops uat_tee_csv = {
     .verify = uat_csv_verify,
     .cache_free = NULL,
     .collect = uat_csv_collect,
+    .evidence_import = uat_csv_evidence_import,
 };

@@ -133,6 +133,10 @@ UAT_MUST_USE uat_err uat_epid_status_tcb(enum uat_epid_status st, const char **t
 /* Quote and report fields under their SGX / IAS names (tee_claims, inspect). */
 UAT_MUST_USE uat_err uat_epid_describe(const uat_epid_report *r, json_t *fields);
 UAT_MUST_USE uat_err uat_epid_inspect(uat_span in, json_t *fields);
+/* epid_import.c: pure. Evidence from a foreign ecosystem's message (registry.h evidence_import):
+ * "jinzhao/IasReport"; "jinzhao/EpidReport" is UNSUPPORTED_FEATURE (IAS is retired). */
+UAT_MUST_USE uat_err uat_epid_evidence_import(const char *format, const json_t *msg,
+                                              uat_buf *out);
 /* verify.c */
 UAT_MUST_USE uat_err uat_epid_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *claims,
                                      uat_verify_out *out);

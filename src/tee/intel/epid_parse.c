@@ -586,4 +586,5 @@ const uat_tee_ops uat_tee_sgx_epid = {
     .verify = uat_epid_verify,
     .cache_free = NULL,
     .collect = NULL,
+    .evidence_import = uat_epid_evidence_import,
 };
