@@ -28,6 +28,7 @@ struct uat_verifier {
     int64_t warn_window; /* uat_verifier_set_expiry_warning; 0 = off */
     int explain;       /* record the checks of each call (uat_verifier_set_explain) */
     char *explanation; /* the last call's, JSON */
+    char *collateral;  /* the last explained call's collateral digests (uat_verifier_collateral) */
 };
 
 uat_err uat_verifier_new(uat_verifier **out)
@@ -64,6 +65,7 @@ void uat_verifier_free(uat_verifier *v)
         free(v->trust_dir);
         free(v->collateral_dir);
         uat_member_nonces_free(v->member_nonces);
+        free(v->collateral);
         free(v->explanation);
         free(v);
     }
@@ -173,7 +175,14 @@ void uat_verifier_set_explain(uat_verifier *v, int on)
     if (!v->explain) {
         free(v->explanation);
         v->explanation = NULL;
+        free(v->collateral);
+        v->collateral = NULL;
     }
+}
+
+const char *uat_verifier_collateral(const uat_verifier *v)
+{
+    return v != NULL && v->explain ? v->collateral : NULL;
 }
 
 const char *uat_verifier_explanation(const uat_verifier *v)
@@ -322,6 +331,8 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     uat_error_clear();
     free(v->explanation);
     v->explanation = NULL;
+    free(v->collateral);
+    v->collateral = NULL;
     if (!v->explain) {
         return verify_any(v, evidence, n, collateral, collateral_len, expected_report_data, out);
     }
@@ -336,8 +347,9 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     uat_trace_leave(prev);
     uat_trace_finish(t, rc);
     v->explanation = uat_explain_render(t, rc, v->has_time ? v->at : uat_time_now());
+    v->collateral = uat_trace_collateral_digests(t);
     uat_trace_free(t);
-    if (v->explanation == NULL && rc == UAT_OK) {
+    if ((v->explanation == NULL || v->collateral == NULL) && rc == UAT_OK) {
         uat_claims_free(*out);
         *out = NULL;
         rc = UAT_NOMEM("verify.explain");

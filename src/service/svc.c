@@ -223,6 +223,9 @@ uat_err uat_svc_verifier_configure(const uat_svc_config *cfg, uat_verifier *v)
         UAT_TRY(uat_verifier_set_fetch(v, cfg->fetch_vendor[i], cfg->fetch_url[i]));
     }
     uat_verifier_set_expiry_warning(v, (int64_t)cfg->collateral_warning_days * 86400);
+    if (cfg->test_at != 0) {
+        uat_verifier_set_time(v, cfg->test_at);
+    }
     return UAT_OK;
 }
 

@@ -24,6 +24,7 @@ typedef struct rim_pick {
     uat_err first_err[2];
     char first_detail[2][256];
     size_t nfiles;
+    uint8_t file_sha256[32]; /* of the RIM file being tried */
 } rim_pick;
 
 static const char *const KIND_NAME[2] = {"driver", "vbios"};
@@ -86,7 +87,8 @@ static uat_err try_rim(rim_pick *p, int kind, const uat_nvgpu_rim *r, const char
             uat_error_clear(); /* verified above: only a failed allocation gets here */
             nb = na = 0;
         }
-        uat_trace_collateral(kind == 0 ? "rim_driver" : "rim_vbios", signer, nb, na, NULL);
+        uat_trace_collateral(kind == 0 ? "rim_driver" : "rim_vbios", signer, nb, na, NULL,
+                             p->file_sha256);
         uat_stepf(CHECK_APPRAISE, "every active golden measurement of the RIM of the report's "
                   "version equals a measurement block", "%s RIM %s (version %s, signed by %s): "
                   "%zu indices matched, %zu skipped", KIND_NAME[kind], base_name(path), r->version,
@@ -110,6 +112,10 @@ static uat_err on_file(void *ud, const char *path)
     uat_nvgpu_rim *r = NULL;
     uat_buf_init(&b, UAT_MAX_RIM_BYTES);
     uat_err rc = uat_file_read(path, UAT_MAX_RIM_BYTES, &b);
+    if (rc == UAT_OK) {
+        uat_span whole = uat_buf_span(&b);
+        rc = uat_hash(UAT_HASH_SHA256, &whole, 1, p->file_sha256);
+    }
     if (rc == UAT_OK) {
         rc = uat_nvgpu_rim_parse(uat_buf_span(&b), &r);
     }
