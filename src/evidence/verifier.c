@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collateral/fetch.h"
 #include "core/limits.h"
 #include "evidence/composite.h"
 #include "evidence/explain.h"
@@ -275,7 +276,12 @@ uat_err uat_verify_member(uat_verifier *v, const uat_cmw *c, uat_span inband, ua
     uat_claims *claims = NULL;
     uat_err rc;
     UAT_TRY_GOTO(rc, uat_claims_new(ops->name, &claims), fail);
+    uat_fetch_stale_reset();
     UAT_TRY_GOTO(rc, ops->verify(value, &ctx, claims, vo), fail);
+    if (uat_fetch_stale_seen()) { /* fetched from a cache serving a copy past its next update */
+        UAT_TRY_GOTO(rc, uat_json_set(uat_claims_doc(claims), "collateral_stale", json_true()),
+                     fail);
+    }
     UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "verified_at", ctx.at), fail);
     if (vo->valid_until != 0) {
         UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "valid_until", vo->valid_until),
