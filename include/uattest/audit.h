@@ -26,6 +26,9 @@ typedef struct uat_audit_record {
     const char *token_id;       /* the issued token's id (hex SHA-256 of the JWT), "" when none */
     const char *tee;            /* the TEE of the evidence; NULL or "" when unknown (records
                                  * written before the field existed: hashed without it) */
+    const char *collateral;     /* the collateral the verification used, "kind:sha256" items
+                                 * joined by "," (uat_verifier_collateral); NULL or "" when none
+                                 * (hashed without it, as records written before it existed) */
     char prev_hash[UAT_AUDIT_HASH_HEX + 1];
     char record_hash[UAT_AUDIT_HASH_HEX + 1];
 } uat_audit_record;
@@ -61,9 +64,12 @@ struct uat_refvals;
  * export as uat_audit_chain_check reads it; its chain is checked first) whose evidence_sha256 is
  * the SHA-256 of the evidence is re-verified with v at the record's time (no binding: the nonce
  * is not kept) and appraised with p (NULL: the default policy) and rv (may be NULL), and its
- * status compared with the recorded one. *report (free()) is a JSON array of
- * {"id", "time", "policy_id", "recorded", "replayed"} with "error" when the verification failed.
- * VERIFY_AUDIT (field: the first differing record's id) when a status differs; USAGE_NOT_FOUND
+ * status compared with the recorded one, and the collateral the replay used (v's explain is
+ * turned on) with the record's collateral digests. *report (free()) is a JSON array of
+ * {"id", "time", "policy_id", "recorded", "replayed"} with "error" when the verification failed,
+ * and "collateral": "same" or, when they differ, "recorded_collateral" and "replayed_collateral".
+ * VERIFY_AUDIT (field: the first differing record's id) when a status or the collateral differs;
+ * USAGE_NOT_FOUND
  * when no record is of this evidence; *report is set in both cases. */
 UAT_API UAT_MUST_USE uat_err uat_audit_replay(const char *records_json, size_t n,
                                               const uint8_t *evidence, size_t evidence_len,

@@ -32,6 +32,12 @@ static json_t *record_fields(const uat_audit_record *r)
         json_decref(o);
         return NULL;
     }
+    /* "collateral" likewise only when the verification used some */
+    if (o != NULL && r->collateral != NULL && r->collateral[0] != '\0' &&
+        json_object_set_new(o, "collateral", json_string(r->collateral)) != 0) {
+        json_decref(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -113,6 +119,9 @@ static uat_err check_one(const json_t *o, uat_audit_cursor *cur, int64_t *broken
     json_t *tee = json_object_get(o, "tee");
     r.tee = json_string_value(tee);
     ok &= tee == NULL || (json_is_string(tee) && r.tee[0] != '\0');
+    json_t *coll = json_object_get(o, "collateral");
+    r.collateral = json_string_value(coll);
+    ok &= coll == NULL || (json_is_string(coll) && r.collateral[0] != '\0');
     const char *prev = json_string_value(json_object_get(o, "prev_hash"));
     const char *hash = json_string_value(json_object_get(o, "record_hash"));
     if (!ok || !r.evidence_sha256 || !r.policy_id || !r.status || !r.token_id || !prev || !hash) {
@@ -208,13 +217,37 @@ static uat_err sha256_hex(const uint8_t *p, size_t n, char hex[65])
 }
 
 /* The status a replay gives: the appraisal's, or "error" with the verification's error name. */
+/* The collateral of the replay against the record's: "same", or both lists; 1 when they differ. */
+static int compare_collateral(const char *recorded, const char *replayed, json_t *row)
+{
+    recorded = recorded != NULL ? recorded : "";
+    replayed = replayed != NULL ? replayed : "";
+    if (strcmp(recorded, replayed) == 0) {
+        json_object_set_new(row, "collateral", json_string("same"));
+        return 0;
+    }
+    json_object_set_new(row, "collateral", json_string("differs"));
+    json_object_set_new(row, "recorded_collateral", json_string(recorded));
+    json_object_set_new(row, "replayed_collateral", json_string(replayed));
+    return 1;
+}
+
 static uat_err replay_one(const uint8_t *ev, size_t n, int64_t at, uat_verifier *v,
-                          const uat_policy *p, const uat_refvals *rv, json_t *row)
+                          const uat_policy *p, const uat_refvals *rv, json_t *row,
+                          const char *recorded_collateral, int *coll_differs)
 {
     uat_claims *claims = NULL;
     uat_ear *ear = NULL;
     uat_verifier_set_time(v, at);
+    uat_verifier_set_explain(v, 1); /* to know the collateral it uses */
     uat_err ve = uat_verify(v, ev, n, NULL, &claims);
+    const char *used = uat_verifier_collateral(v);
+    char *coll = ve == UAT_OK ? strdup(used != NULL ? used : "") : NULL;
+    uat_verifier_set_explain(v, 0);
+    if (ve == UAT_OK && coll == NULL) {
+        uat_claims_free(claims);
+        return UAT_NOMEM("audit.replay");
+    }
     if (ve != UAT_OK) {
         json_object_set_new(row, "replayed", json_string("error"));
         json_object_set_new(row, "error", json_string(uat_err_name(ve)));
@@ -225,7 +258,9 @@ static uat_err replay_one(const uint8_t *ev, size_t n, int64_t at, uat_verifier 
     uat_err rc = uat_appraise(p, rv, claims, &ctx, &ear);
     if (rc == UAT_OK) {
         json_object_set_new(row, "replayed", json_string(uat_ear_status(ear)));
+        *coll_differs = compare_collateral(recorded_collateral, coll, row);
     }
+    free(coll);
     uat_ear_free(ear);
     uat_claims_free(claims);
     return rc;
@@ -283,10 +318,13 @@ uat_err uat_audit_replay(const char *records_json, size_t n, const uint8_t *evid
             rc = UAT_NOMEM("audit.replay");
             break;
         }
-        rc = replay_one(evidence, evidence_len, t, v, p, rv, row);
+        int coll_differs = 0;
+        rc = replay_one(evidence, evidence_len, t, v, p, rv, row,
+                        json_string_value(json_object_get(o, "collateral")), &coll_differs);
         const char *replayed = json_string_value(json_object_get(row, "replayed"));
         if (rc == UAT_OK && differs == 0 &&
-            (recorded == NULL || replayed == NULL || strcmp(recorded, replayed) != 0)) {
+            (recorded == NULL || replayed == NULL || strcmp(recorded, replayed) != 0 ||
+             coll_differs)) {
             differs = id;
         }
     }
@@ -305,7 +343,8 @@ uat_err uat_audit_replay(const char *records_json, size_t n, const uint8_t *evid
         char field[32];
         snprintf(field, sizeof(field), "%lld", (long long)differs);
         rc = UAT_FAILF(UAT_ERR_VERIFY_AUDIT, "audit.replay", field, -1,
-                       "record %lld: the replay's status differs from the recorded one",
+                       "record %lld: the replay's status or collateral differs from the "
+                       "recorded one",
                        (long long)differs);
     }
     return rc;

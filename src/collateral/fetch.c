@@ -194,10 +194,37 @@ uat_err uat_http_request(const char *method, const char *url, const char *bearer
     return rc;
 }
 
+/* Stale answers seen by this thread since the last reset (uat_fetch_stale_*). */
+static _Thread_local unsigned stale_seen;
+
+void uat_fetch_stale_reset(void)
+{
+    stale_seen = 0;
+}
+
+int uat_fetch_stale_seen(void)
+{
+    return stale_seen != 0;
+}
+
+/* spec: RFC 7234 §5.5.1: warn-code 110 "Response is Stale" (what a caching uattestd sends with
+ * a copy past its next update while upstream fails, docs/operations.md) */
+static void note_stale(const uat_http_response *r)
+{
+    uat_buf w;
+    uat_buf_init(&w, 256);
+    if (uat_http_header(r, "Warning", 0, &w) == UAT_OK && w.len >= 3 && memcmp(w.p, "110", 3) == 0) {
+        stale_seen++;
+    }
+    uat_error_clear(); /* an absent header is no error */
+    uat_buf_free(&w);
+}
+
 uat_err uat_http_get_auth(const char *url, const char *bearer, size_t max, uat_http_response *out)
 {
     UAT_TRY(uat_http_request("GET", url, bearer, NULL, NULL, 0, max, out));
     if (out->status == 200) {
+        note_stale(out);
         return UAT_OK;
     }
     uat_http_response_free(out);

@@ -48,6 +48,10 @@ typedef struct uat_fetch_journal {
 
 /* Opens j on this thread (one at a time); uat_fetch_journal_close detaches and keeps the items. */
 void uat_fetch_journal_open(uat_fetch_journal *j);
+/* Whether a GET of this thread answered with "Warning: 110" (a stale cached copy) since the
+ * last reset: the verifier then claims collateral_stale. */
+void uat_fetch_stale_reset(void);
+int uat_fetch_stale_seen(void);
 void uat_fetch_journal_close(uat_fetch_journal *j);
 void uat_fetch_journal_free(uat_fetch_journal *j);
 /* Keeps bytes under path (replacing an item of the same path) when a journal is open. */

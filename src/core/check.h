@@ -74,9 +74,10 @@ void uat_trace_stepf(const char *check, enum uat_step_result r, const char *requ
 /* A certificate or CRL a chain used, with the role it played (leaf, intermediate, root, crl). */
 void uat_trace_cert_(const char *role, const char *subject, const char *issuer, const char *serial,
                      int64_t not_before, int64_t not_after, const char *source);
-/* A piece of collateral the verification used (tcb_info, qe_identity, crl, vcek, rim, ...). */
+/* A piece of collateral the verification used (tcb_info, qe_identity, crl, vcek, rim, ...), with
+ * the SHA-256 of its bytes (NULL: not known). */
 void uat_trace_collateral_(const char *kind, const char *issuer, int64_t issued,
-                           int64_t next_update, const char *source);
+                           int64_t next_update, const char *source, const uint8_t *sha256);
 /* Where the certificates the next chain verifications use came from ("evidence", "collateral dir",
  * "fetched", "bundle"; NULL: where the collateral comes from); anchors always come from the trust
  * directory. Static strings only. */
@@ -96,9 +97,10 @@ void uat_trace_coll_source_(const char *source);
     (UAT_TRACING() ? uat_trace_step((check), UAT_STEP_SKIPPED, (why), NULL, NULL) : (void)0)
 #define uat_stepf(check, required, ...)                                                            \
     (UAT_TRACING() ? uat_trace_stepf((check), UAT_STEP_PASS, (required), __VA_ARGS__) : (void)0)
-#define uat_trace_collateral(kind, issuer, issued, next_update, source)                            \
-    (UAT_TRACING() ? uat_trace_collateral_((kind), (issuer), (issued), (next_update), (source))    \
-                   : (void)0)
+#define uat_trace_collateral(kind, issuer, issued, next_update, source, sha256)                    \
+    (UAT_TRACING()                                                                                 \
+         ? uat_trace_collateral_((kind), (issuer), (issued), (next_update), (source), (sha256))   \
+         : (void)0)
 #define uat_trace_cert_source(source) (UAT_TRACING() ? uat_trace_cert_source_(source) : (void)0)
 #define uat_trace_coll_source(source) (UAT_TRACING() ? uat_trace_coll_source_(source) : (void)0)
 

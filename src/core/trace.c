@@ -174,16 +174,21 @@ void uat_trace_cert_(const char *role, const char *subject, const char *issuer, 
 }
 
 void uat_trace_collateral_(const char *kind, const char *issuer, int64_t issued,
-                           int64_t next_update, const char *source)
+                           int64_t next_update, const char *source, const uint8_t *sha256)
 {
     uat_trace *t = uat_trace_cur;
     if (t == NULL) {
         return;
     }
+    char hex[65] = "";
+    if (sha256 != NULL) {
+        uat_hex_encode(sha256, 32, hex);
+    }
     for (size_t i = 0; i < t->ncolls; i++) {
         const uat_trace_coll *c = &t->colls[i];
         if (same(c->kind, kind) && same(c->issuer, issuer) && c->issued == issued &&
-            c->next_update == next_update && same(c->source, source)) {
+            c->next_update == next_update && same(c->source, source) &&
+            strcmp(c->sha256, hex) == 0) {
             return;
         }
     }
@@ -197,6 +202,54 @@ void uat_trace_collateral_(const char *kind, const char *issuer, int64_t issued,
     c->source = dup_text(source);
     c->issued = issued;
     c->next_update = next_update;
+    memcpy(c->sha256, hex, sizeof(c->sha256));
+}
+
+static int cmp_text(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+char *uat_trace_collateral_digests(const uat_trace *t)
+{
+    /* kind is cut at UAT_MAX_TRACE_TEXT; ":" + 64 hex digits */
+    const char *items[UAT_MAX_TRACE_ITEMS];
+    char *texts[UAT_MAX_TRACE_ITEMS];
+    size_t n = 0, total = 1;
+    for (size_t i = 0; t != NULL && i < t->ncolls; i++) {
+        const uat_trace_coll *c = &t->colls[i];
+        if (c->sha256[0] == '\0' || c->kind == NULL) {
+            continue;
+        }
+        size_t len = strlen(c->kind) + 1 + 64 + 1;
+        texts[n] = malloc(len);
+        if (texts[n] == NULL) {
+            for (size_t k = 0; k < n; k++) {
+                free(texts[k]);
+            }
+            return NULL;
+        }
+        snprintf(texts[n], len, "%s:%s", c->kind, c->sha256);
+        items[n] = texts[n];
+        total += len;
+        n++;
+    }
+    qsort(items, n, sizeof(items[0]), cmp_text);
+    char *out = malloc(total);
+    size_t off = 0;
+    for (size_t i = 0; out != NULL && i < n; i++) {
+        if (i > 0 && strcmp(items[i], items[i - 1]) == 0) {
+            continue; /* the same bytes used twice (a CRL checked by two chains) */
+        }
+        off += (size_t)snprintf(out + off, total - off, "%s%s", off ? "," : "", items[i]);
+    }
+    if (out != NULL) {
+        out[off] = '\0';
+    }
+    for (size_t k = 0; k < n; k++) {
+        free(texts[k]);
+    }
+    return out;
 }
 
 void uat_trace_cert_source_(const char *source)

@@ -23,6 +23,7 @@ typedef struct uat_trace_cert {
 typedef struct uat_trace_coll {
     char *kind, *issuer, *source;
     uat_time issued, next_update; /* 0 when not known */
+    char sha256[65];              /* hex SHA-256 of the item's bytes; "" when not known */
 } uat_trace_coll;
 
 struct uat_trace {
@@ -49,5 +50,8 @@ uat_trace *uat_trace_enter(uat_trace *t);
 void uat_trace_leave(uat_trace *previous);
 /* After a failed verification: appends the recorded failure as the last, failing check. */
 void uat_trace_finish(uat_trace *t, uat_err rc);
+/* The collateral t lists with a known SHA-256, as "kind:sha256" joined by ",", sorted, each once:
+ * malloc'd ("" when none), NULL on no memory. What an audit record keeps of the collateral. */
+char *uat_trace_collateral_digests(const uat_trace *t);
 
 #endif

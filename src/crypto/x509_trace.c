@@ -67,7 +67,10 @@ static void trace_crl(X509_CRL *c, const char *source)
         uat_error_clear();
     }
     uat_trace_cert_("crl", issuer, issuer, number[0] != '\0' ? number : NULL, tu, nu, source);
-    uat_trace_collateral_("crl", issuer, tu, nu, source);
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    int hashed = X509_CRL_digest(c, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32;
+    uat_trace_collateral_("crl", issuer, tu, nu, source, hashed ? md : NULL);
     ERR_clear_error();
 }
 

@@ -133,6 +133,11 @@ static uat_err run_verify(xmlNodePtr sig, xmlSecKeyPtr key)
     if (rc == UAT_OK) {
         rc = check_references(c);
     }
+    if (rc == UAT_OK) {
+        uat_step(CHECK, "the enveloped signature over the whole document verifies with the "
+                        "chained signer's key",
+                 "one enveloped XML signature (URI=\"\"), C14N, SHA-256/384/512, ECDSA or RSA");
+    }
     xmlSecDSigCtxDestroy(c);
     ERR_clear_error();
     return rc;

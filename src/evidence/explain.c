@@ -73,11 +73,11 @@ static json_t *render_collateral(const uat_trace *t)
     json_t *a = json_array();
     for (size_t i = 0; a != NULL && i < t->ncolls; i++) {
         const uat_trace_coll *c = &t->colls[i];
-        json_array_append_new(a, json_pack("{s:o, s:o, s:o, s:o, s:o}", "kind", str_or_null(c->kind),
-                                           "issuer", str_or_null(c->issuer), "issued",
-                                           time_or_null(c->issued), "next_update",
-                                           time_or_null(c->next_update), "source",
-                                           str_or_null(c->source)));
+        json_array_append_new(
+            a, json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "kind", str_or_null(c->kind), "issuer",
+                         str_or_null(c->issuer), "issued", time_or_null(c->issued), "next_update",
+                         time_or_null(c->next_update), "source", str_or_null(c->source), "sha256",
+                         str_or_null(c->sha256[0] != '\0' ? c->sha256 : NULL)));
     }
     return a;
 }

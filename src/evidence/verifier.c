@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "collateral/fetch.h"
 #include "core/limits.h"
 #include "evidence/composite.h"
 #include "evidence/explain.h"
@@ -30,6 +31,7 @@ struct uat_verifier {
     int unchecked;     /* this call's retry without validity periods (jinzhao_lax) */
     int explain;       /* record the checks of each call (uat_verifier_set_explain) */
     char *explanation; /* the last call's, JSON */
+    char *collateral;  /* the last explained call's collateral digests (uat_verifier_collateral) */
 };
 
 uat_err uat_verifier_new(uat_verifier **out)
@@ -66,6 +68,7 @@ void uat_verifier_free(uat_verifier *v)
         free(v->trust_dir);
         free(v->collateral_dir);
         uat_member_nonces_free(v->member_nonces);
+        free(v->collateral);
         free(v->explanation);
         free(v);
     }
@@ -180,7 +183,14 @@ void uat_verifier_set_explain(uat_verifier *v, int on)
     if (!v->explain) {
         free(v->explanation);
         v->explanation = NULL;
+        free(v->collateral);
+        v->collateral = NULL;
     }
+}
+
+const char *uat_verifier_collateral(const uat_verifier *v)
+{
+    return v != NULL && v->explain ? v->collateral : NULL;
 }
 
 const char *uat_verifier_explanation(const uat_verifier *v)
@@ -273,7 +283,12 @@ uat_err uat_verify_member(uat_verifier *v, const uat_cmw *c, uat_span inband, ua
     uat_claims *claims = NULL;
     uat_err rc;
     UAT_TRY_GOTO(rc, uat_claims_new(ops->name, &claims), fail);
+    uat_fetch_stale_reset();
     UAT_TRY_GOTO(rc, ops->verify(value, &ctx, claims, vo), fail);
+    if (uat_fetch_stale_seen()) { /* fetched from a cache serving a copy past its next update */
+        UAT_TRY_GOTO(rc, uat_json_set(uat_claims_doc(claims), "collateral_stale", json_true()),
+                     fail);
+    }
     uat_time at = v->has_time ? v->at : uat_time_now(); /* ctx.at may be UAT_TIME_UNCHECKED */
     UAT_TRY_GOTO(rc, uat_json_set_time(uat_claims_doc(claims), "verified_at", at), fail);
     if (vo->valid_until != 0) {
@@ -347,6 +362,8 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     uat_error_clear();
     free(v->explanation);
     v->explanation = NULL;
+    free(v->collateral);
+    v->collateral = NULL;
     if (!v->explain) {
         return verify_any(v, evidence, n, collateral, collateral_len, expected_report_data, out);
     }
@@ -361,8 +378,9 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     uat_trace_leave(prev);
     uat_trace_finish(t, rc);
     v->explanation = uat_explain_render(t, rc, v->has_time ? v->at : uat_time_now());
+    v->collateral = uat_trace_collateral_digests(t);
     uat_trace_free(t);
-    if (v->explanation == NULL && rc == UAT_OK) {
+    if ((v->explanation == NULL || v->collateral == NULL) && rc == UAT_OK) {
         uat_claims_free(*out);
         *out = NULL;
         rc = UAT_NOMEM("verify.explain");

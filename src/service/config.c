@@ -2,6 +2,8 @@
  * UATTEST_TRUST_DIR) < the --config JSON file < flags. */
 #include "service/config.h"
 
+#include "core/codec.h"
+
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -167,6 +169,7 @@ static const key_slot keys[] = {
     STR_KEY("collateral.upstream.amd", upstream_amd),
     NUM_KEY("collateral.refresh_before", refresh_before, 0, 365 * 86400),
     NUM_KEY("collateral.retry_after", retry_after, 0, 86400),
+    STR_KEY("test_evaluation_time_insecure", test_at_text),
 };
 
 static int config_key(uat_svc_config *c, const char *k, json_t *v)
@@ -359,6 +362,17 @@ int uat_config_parse(int argc, char **argv, uat_svc_config *c)
     if (rc == 0 && (c->tls_cert == NULL) != (c->tls_key == NULL)) {
         rc = usage("give both --tls-cert and --tls-key");
     }
+    if (rc == 0 && c->test_at_text != NULL) {
+        uat_time at = 0;
+        if (uat_time_parse(c->test_at_text, strlen(c->test_at_text), &at) != UAT_OK || at <= 0) {
+            rc = usage("test_evaluation_time_insecure is an RFC 3339 UTC time");
+        } else {
+            c->test_at = at;
+            fprintf(stderr, "%s: WARNING: test_evaluation_time_insecure: evidence is verified at "
+                            "%s and without its nonce binding; for tests only\n",
+                    prog, c->test_at_text);
+        }
+    }
     return rc;
 }
 
@@ -366,7 +380,7 @@ void uat_config_free(uat_svc_config *c)
 {
     char **strs[] = {&c->listen,   &c->data_dir, &c->store,      &c->trust, &c->collateral,
                      &c->tls_cert, &c->tls_key,  &c->ready_file, &c->ui_dir,
-                     &c->upstream_intel, &c->upstream_amd};
+                     &c->upstream_intel, &c->upstream_amd, &c->test_at_text};
     for (size_t i = 0; i < sizeof(strs) / sizeof(strs[0]); i++) {
         free(*strs[i]);
         *strs[i] = NULL;

@@ -149,12 +149,14 @@ static uat_err verify(uat_svc *s, const uat_attest_in *in, uat_claims **claims)
      * lock */
     pthread_rwlock_rdlock(&s->refvals_lock);
     uat_verifier_set_reference_values(v, s->refvals);
-    uat_verifier_set_explain(v, in->explanation != NULL); /* the thread's verifier: per call */
-    uat_err rc = uat_verify(v, in->evidence, in->evidence_len, in->binding, claims);
+    /* always traced: the audit record keeps the collateral the verification used
+     * (uat_verifier_collateral, read by audit_fill on this thread's verifier) */
+    uat_verifier_set_explain(v, 1);
+    uat_err rc = uat_verify(v, in->evidence, in->evidence_len,
+                            s->cfg->test_at != 0 ? NULL : in->binding, claims);
     if (in->explanation != NULL) {
         const char *e = uat_verifier_explanation(v);
         *in->explanation = e != NULL ? strdup(e) : NULL;
-        uat_verifier_set_explain(v, 0);
     }
     uat_verifier_set_reference_values(v, NULL);
     pthread_rwlock_unlock(&s->refvals_lock);
@@ -220,19 +222,23 @@ static uat_err audit_fill(uat_svc *s, const uat_attest_in *in, const uat_ear *ea
                           audit_entry *a)
 {
     int64_t gen = 0;
+    uat_verifier *v = NULL;
     memset(a, 0, sizeof(*a));
+    UAT_TRY(uat_svc_verifier(s, &v)); /* the one that verified this evidence, on this thread */
+    const char *coll = uat_verifier_collateral(v);
     UAT_TRY(sha256_hex(in->evidence, in->evidence_len, a->ev));
     if (jwt != NULL) {
         UAT_TRY(sha256_hex(jwt, strlen(jwt), a->tok));
     }
     UAT_TRY(uat_store_generation(s->store, UAT_STORE_REFVALS, &gen));
-    a->r.time = in->now;
+    a->r.time = s->cfg->test_at != 0 ? s->cfg->test_at : in->now; /* the evaluation time */
     a->r.evidence_sha256 = a->ev;
     a->r.policy_id = in->policy_id != NULL ? in->policy_id : "";
     a->r.refvals_generation = gen;
     a->r.status = uat_ear_status(ear);
     a->r.token_id = a->tok;
     a->r.tee = uat_ear_tee(ear);
+    a->r.collateral = coll != NULL ? coll : "";
     return UAT_OK;
 }
 
@@ -431,14 +437,11 @@ void uat_route_metrics(uat_svc *s, const uat_http_req *rq, const char *id, uat_h
 static uat_err audit_add(void *user, const uat_audit_record *r)
 {
     json_t *recs = user;
-    json_t *o = json_pack("{s:I,s:I,s:s,s:s,s:I,s:s,s:s,s:s,s:s}", "id", (json_int_t)r->id,
-                          "time", (json_int_t)r->time, "evidence_sha256", r->evidence_sha256,
-                          "policy_id", r->policy_id, "refvals_generation",
-                          (json_int_t)r->refvals_generation, "status", r->status, "token_id",
-                          r->token_id, "prev_hash", r->prev_hash, "record_hash", r->record_hash);
-    if (o != NULL && r->tee != NULL && r->tee[0] != '\0') { /* hashed only when present */
-        json_object_set_new(o, "tee", json_string(r->tee));
-    }
+    char *text = NULL;
+    /* the record as the chain hashes it (optional fields only when present), with its hashes */
+    UAT_TRY(uat_audit_record_json(r, &text));
+    json_t *o = json_loads(text, 0, NULL);
+    free(text);
     return o != NULL && json_array_append_new(recs, o) == 0 ? UAT_OK : UAT_NOMEM(CHECK);
 }
 

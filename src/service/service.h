@@ -40,6 +40,12 @@ typedef struct uat_svc_config {
     char *upstream_intel, *upstream_amd;
     long refresh_before, retry_after;
     int init_admin;
+    /* Tests only (config key test_evaluation_time_insecure, docs/service.md): verify at this
+     * fixed time instead of now, and without the nonce binding, so that recorded (corpus)
+     * evidence goes through POST /v1/attest; the nonce is still required and spent, and the audit
+     * record's time is this time. NULL / 0: off. */
+    char *test_at_text;
+    int64_t test_at;
 } uat_svc_config;
 
 typedef struct uat_svc {

@@ -66,6 +66,8 @@ static const char *const migrations[] = {
     "CREATE TABLE collateral(id TEXT COLLATE \"C\" PRIMARY KEY, body BYTEA NOT NULL,"
     " updated_at BIGINT NOT NULL);"
     "INSERT INTO generations VALUES ('collateral', 0);",
+    /* 6: the collateral digests of each attestation ('' for records written before) */
+    "ALTER TABLE audit_log ADD COLUMN collateral TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -195,7 +197,7 @@ static uat_err with_conn(pg_store *s, pg_call fn, void *args)
 /* ---- statements ---- */
 
 /* Parameters: text, except a body (binary, n bytes). Results come back in binary. */
-#define PG_MAX_PARAMS 10 /* the audit insert's */
+#define PG_MAX_PARAMS 11 /* the audit insert's */
 typedef struct pg_params {
     int n;
     const char *vals[PG_MAX_PARAMS];
@@ -657,16 +659,17 @@ static uat_err audit_insert_locked(PGconn *c, uat_audit_record *rec)
     snprintf(id, sizeof(id), "%lld", (long long)rec->id);
     snprintf(t, sizeof(t), "%lld", (long long)rec->time);
     snprintf(g, sizeof(g), "%lld", (long long)rec->refvals_generation);
-    const char *v[10] = {id, t, rec->evidence_sha256, rec->policy_id, g, rec->status,
+    const char *v[11] = {id, t, rec->evidence_sha256, rec->policy_id, g, rec->status,
                          rec->token_id, rec->prev_hash, rec->record_hash,
-                         rec->tee != NULL ? rec->tee : ""};
-    for (int i = 0; i < 10; i++) {
+                         rec->tee != NULL ? rec->tee : "",
+                         rec->collateral != NULL ? rec->collateral : ""};
+    for (int i = 0; i < 11; i++) {
         param_text(&p, v[i]);
     }
     UAT_TRY(run(c,
                 "INSERT INTO audit_log(id, time, evidence_sha256, policy_id, refvals_generation,"
-                " status, token_id, prev_hash, record_hash, tee)"
-                " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                " status, token_id, prev_hash, record_hash, tee, collateral)"
+                " VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
                 &p, PGRES_COMMAND_OK, UAT_ERR_IO_WRITE, "audit_log", &r));
     PQclear(r);
     return UAT_OK;
@@ -707,7 +710,8 @@ static uat_err audit_list_on(pg_store *s, PGconn *c, void *args)
     PGresult *r = NULL;
     UAT_TRY(run(c,
                 "SELECT id, time, evidence_sha256, policy_id, refvals_generation, status,"
-                " token_id, prev_hash, record_hash, tee FROM audit_log WHERE id > $1::bigint"
+                " token_id, prev_hash, record_hash, tee, collateral FROM audit_log"
+                " WHERE id > $1::bigint"
                 " ORDER BY id LIMIT $2::bigint",
                 &p, PGRES_TUPLES_OK, UAT_ERR_IO_READ, "audit_log", &r));
     uat_err rc = UAT_OK;
@@ -724,6 +728,7 @@ static uat_err audit_list_on(pg_store *s, PGconn *c, void *args)
         snprintf(rec.prev_hash, sizeof(rec.prev_hash), "%s", PQgetvalue(r, i, 7));
         snprintf(rec.record_hash, sizeof(rec.record_hash), "%s", PQgetvalue(r, i, 8));
         rec.tee = PQgetvalue(r, i, 9);
+        rec.collateral = PQgetvalue(r, i, 10);
         rc = a->fn(a->user, &rec);
     }
     PQclear(r);

@@ -84,6 +84,8 @@ static const char *const migrations[] = {
     /* 5: vendor collateral cached by the PCCS / KDS routes (routes_pccs.c), shared by replicas */
     ("CREATE TABLE collateral(id TEXT PRIMARY KEY, body TEXT NOT NULL,"
      " updated_at INTEGER NOT NULL); INSERT INTO generations VALUES ('collateral', 0);"),
+    /* 6: the collateral digests of each attestation ('' for records written before) */
+    "ALTER TABLE audit_log ADD COLUMN collateral TEXT NOT NULL DEFAULT '';",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -206,8 +208,8 @@ static uat_err configure(sq_store *s, const char *path)
                     &s->st[ST_AUDIT_LAST]));
     UAT_TRY(prepare(s->w.db,
                     "INSERT INTO audit_log(id, time, evidence_sha256, policy_id,"
-                    " refvals_generation, status, token_id, prev_hash, record_hash, tee)"
-                    " VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    " refvals_generation, status, token_id, prev_hash, record_hash, tee,"
+                    " collateral) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     &s->st[ST_AUDIT]));
     return prepare(s->r->db, "SELECT generation FROM generations WHERE name = ?1",
                    &s->st[ST_GENERATION]);
@@ -372,6 +374,7 @@ static uat_err audit_insert(sq_store *s, uat_audit_record *r, int64_t *last,
     sqlite3_bind_text(st, 8, r->prev_hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 9, r->record_hash, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 10, r->tee != NULL ? r->tee : "", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 11, r->collateral != NULL ? r->collateral : "", -1, SQLITE_STATIC);
     if (step_cached(st) != SQLITE_DONE) {
         return sq_fail(s->w.db, UAT_ERR_IO_WRITE, "audit_log");
     }
@@ -700,7 +703,8 @@ static uat_err audit_list_locked(sqlite3 *db, int64_t after, size_t max, uat_sto
     sqlite3_stmt *st = NULL;
     UAT_TRY(prepare(db,
                     "SELECT id, time, evidence_sha256, policy_id, refvals_generation, status,"
-                    " token_id, prev_hash, record_hash, tee FROM audit_log WHERE id > ?"
+                    " token_id, prev_hash, record_hash, tee, collateral FROM audit_log"
+                    " WHERE id > ?"
                     " ORDER BY id LIMIT ?",
                     &st));
     sqlite3_bind_int64(st, 1, after);
@@ -720,6 +724,7 @@ static uat_err audit_list_locked(sqlite3 *db, int64_t after, size_t max, uat_sto
         snprintf(r.prev_hash, sizeof(r.prev_hash), "%s", col_text(st, 7));
         snprintf(r.record_hash, sizeof(r.record_hash), "%s", col_text(st, 8));
         r.tee = col_text(st, 9);
+        r.collateral = col_text(st, 10);
         rc = fn(user, &r);
     }
     if (rc == UAT_OK && step != SQLITE_DONE) {

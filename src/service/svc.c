@@ -225,6 +225,9 @@ uat_err uat_svc_verifier_configure(const uat_svc_config *cfg, uat_verifier *v)
     }
     uat_verifier_set_expiry_warning(v, (int64_t)cfg->collateral_warning_days * 86400);
     uat_verifier_set_jinzhao_lax_insecure(v, cfg->jinzhao_lax_insecure != 0);
+    if (cfg->test_at != 0) {
+        uat_verifier_set_time(v, cfg->test_at);
+    }
     return UAT_OK;
 }
 

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `uattest verify --explain`: for a passing and a failing corpus sample of each TEE family with a
-# complete one (sgx, tdx, snp, cca, itrustee; csv: failing only, its corpus sample lacks HSK/CEK;
-# sim: made here), the JSON validates against docs/explain.schema.json, a pass lists only passing
+# complete one (sgx, tdx, snp, cca, itrustee, nvidia-gpu, tpm, az-snp-vtpm, virtcca, sgx-epid;
+# csv: failing only, its corpus sample lacks HSK/CEK; sim: made here; hyperenclave has no public
+# quote), the JSON validates against docs/explain.schema.json, a pass lists only passing
 # or skipped checks, and a failure ends with the expected named check, its error and its remedy.
 # Also: --explain=text, and JSON when stdout is not a terminal.
 set -euo pipefail
@@ -106,6 +107,98 @@ K1=$C/huawei-itrustee/k1-kunpengsecl-noas/report.bin
 check "itrustee k1" pass - - 3 --trust "$C/huawei-itrustee/trust" --at 2026-06-01T00:00:00Z "$K1"
 check "itrustee k1 DRK expired" fail VERIFY_EXPIRED itrustee.drk_chain 0 \
     --trust "$C/huawei-itrustee/trust" --at 2038-01-01T00:00:00Z "$K1"
+
+# The evidence files the CLI takes, made from the corpus parts (PROVENANCE.md of each folder):
+# trustee's NVIDIA evidence JSON for g1, the TPM evidence map (docs/tpm.md) for p1 with its AK
+# pinned by Name, virtCCA v2 without its IMA log, and the IAS evidence JSON for e1.
+python3 - "$C" "$work" "$(dirname "$0")" <<'PY'
+import base64, json, sys
+C, W, here = sys.argv[1:]
+sys.path.insert(0, here)
+from tpm_tool import cbor_encode
+g = C + "/nvidia-gpu/g1-nvtrust-hopper-sample"
+dev = {"arch": "HOPPER", "uuid": "GPU-g1",
+       "evidence": open(g + "/attestation_report.hex").read().strip(),
+       "certificate": base64.b64encode(open(g + "/cert_chain.pem", "rb").read()).decode()}
+json.dump({"device_evidence_list": [dev]}, open(W + "/g1.json", "w"))
+p = C + "/tpm2/p1-goattestation-gcp-shielded-vm"
+pcrs = json.load(open(p + "/pcrs_sha1.json"))
+ev = {"attest": open(p + "/quote.tpms_attest", "rb").read(),
+      "signature": open(p + "/quote.tpmt_signature", "rb").read(),
+      "ak_pub": open(p + "/ak_public.tpmt", "rb").read(),
+      "pcrs": {0x0004: {int(k): bytes.fromhex(v)
+                        for k, v in sorted(pcrs.items(), key=lambda x: int(x[0]))}},
+      "event_log": open(p + "/eventlog.bin", "rb").read()}
+open(W + "/p1.cbor", "wb").write(cbor_encode(ev))
+json.dump({"id": "p1-ak", "tee": "tpm", "values": {"signer": [
+    "000b4ce9b151f75089d74c15dabe9d520cffafbcafd5d43be0aad2e2d88d54717e2e"]}},
+    open(W + "/p1-ak.json", "w"))
+v = json.load(open(C + "/arm-cca/v2-gta-virtcca-legacy/evidence.json"))
+v["evidence"]["logs"] = [l for l in v["evidence"]["logs"] if l["log_type"] == "CCEL"]
+json.dump(v, open(W + "/virtcca-noima.json", "w"))
+e = C + "/intel-sgx-epid-ias/e1-integritee-test4-debug"
+json.dump({"report": base64.b64encode(open(e + "/report.json", "rb").read()).decode(),
+           "signature": open(e + "/x-iasreport-signature.b64").read().strip(),
+           "certificates": open(e + "/ias_signing_cert.pem").read()}, open(W + "/e1.json", "w"))
+PY
+
+# explain_has CHECK...: each named check passed in the last output
+explain_has() {
+    python3 - "$work/out.json" "$@" <<'PY' || fail "checks missing: $*"
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = {(c["check"], c["result"]) for c in d["checks"]}
+missing = [n for n in sys.argv[2:] if (n, "pass") not in got]
+assert not missing, (missing, sorted(got))
+PY
+}
+
+NV=$C/nvidia-gpu
+mkdir -p "$work/rims/nvidia-gpu"
+cp "$NV/rim/NV_GPU_DRIVER_GH100_550.90.07.xml" "$NV/rim/NV_GPU_VBIOS_1010_0200_882_96009F0001.xml" \
+    "$work/rims/nvidia-gpu/"
+G1N=931d8dd0add203ac3d8b4fbde75e115278eefcdceac5b87671a748f32364dfcb
+check "nvidia-gpu g1 + RIMs" pass - - 8 --trust "$NV/trust" --collateral "$work/rims" \
+    --at 2026-02-01T00:00:00Z --report-data "$G1N" "$work/g1.json"
+explain_has nvidia-gpu.chain nvidia-gpu.fwid nvidia-gpu.signature nvidia-gpu.rim.chain \
+    xmldsig.verify nvidia-gpu.rim.appraise binding
+python3 -c '
+import json, sys
+kinds = sorted(c["kind"] for c in json.load(open(sys.argv[1]))["collateral"])
+assert kinds == ["rim_driver", "rim_vbios"], kinds
+' "$work/out.json" || fail "nvidia-gpu: the RIMs are not listed as collateral"
+check "nvidia-gpu g1 driver RIM expired" fail VERIFY_EXPIRED nvidia-gpu.rim.load 3 \
+    --trust "$NV/trust" --collateral "$work/rims" --at 2026-07-01T00:00:00Z --report-data "$G1N" \
+    "$work/g1.json"
+
+check "tpm p1 AK pinned" pass - - 4 --trust "$work" --reference-values "$work/p1-ak.json" \
+    "$work/p1.cbor"
+explain_has tpm.ak tpm.signature tpm.pcr_digest tpm.event_log
+check "tpm p1 AK not trusted" fail VERIFY_UNTRUSTED_KEY tpm.ak 3 --trust "$work" "$work/p1.cbor"
+
+P2=$C/tpm2/p2-trustee-azure-snp-vtpm/evidence-v2.json
+P2N=982f5c6e45df0ed3f10b6f60b02f0c8390e281300f3805e2279c16168cd6ae9aa398f647caa2338748cd0fd9f5f819ef
+check "az-snp-vtpm p2" pass - - 10 --trust "$C/amd-sev-snp/trust" --at 2026-07-16T00:00:00Z \
+    --report-data "$P2N" "$P2"
+explain_has snp.chain snp.signature az-snp-vtpm.binding az-snp-vtpm.ak tpm.signature tpm.pcr_digest
+check "az-snp-vtpm p2 other nonce" fail VERIFY_BINDING binding 11 \
+    --trust "$C/amd-sev-snp/trust" --at 2026-07-16T00:00:00Z --report-data "a0${P2N:2}" "$P2"
+
+VT=$C/arm-cca/virtcca-trust
+VN=a0efa5f5c64ad1c8509eb8e8d1e44472da1c368b87c05423c89d6ed4d6dcf756
+check "virtcca v2 without IMA log" pass - - 5 --trust "$VT" --at 2026-06-01T00:00:00Z \
+    --report-data "$VN" "$work/virtcca-noima.json"
+explain_has virtcca.chain virtcca.cvm virtcca.binding virtcca.ccel binding
+check "virtcca v2 IMA log vs REM3" fail VERIFY_MEASUREMENT virtcca.ima 4 --trust "$VT" \
+    --at 2026-06-01T00:00:00Z "$C/arm-cca/v2-gta-virtcca-legacy/evidence.json"
+
+ET=$C/intel-sgx-epid-ias/trust
+check "sgx-epid e1" pass - - 4 --trust "$ET" --at 2020-04-26T11:16:25Z "$work/e1.json"
+explain_has sgx-epid.chain sgx-epid.signature sgx-epid.report sgx-epid.status
+check "sgx-epid e1 signing certificate expired" fail VERIFY_EXPIRED sgx-epid.chain 0 --trust "$ET" \
+    --at 2026-11-21T00:00:00Z "$work/e1.json"
+# (hyperenclave: no public quote exists; its explanation is tested on synthetic evidence in
+# tests/unit/test_hyperenclave.c, test_synthetic_explain)
 
 rd=$(printf '5a%.0s' $(seq 1 64))
 "$U" collect --tee sim --state-dir "$work/sim" --report-data "$rd" >"$work/sim.cmw"

@@ -79,6 +79,7 @@ out=$("$UATTEST" verify --trust "$C/intel-sgx-dcap/trust" --fetch "intel=$P" \
     --at 2025-07-01T00:00:00Z --compact "$S1/quote.bin" 2>"$work/verify.err") ||
     fail "s1 through uattestd: $(cat "$work/verify.err")"
 grep -q '"status":"ConfigurationAndSWHardeningNeeded"' <<<"$out" || fail "s1 status: $out"
+grep -q '"collateral_stale"' <<<"$out" && fail "fresh copies claimed stale: $out"
 # verify asks for both PCK CRLs; s1's upstream has only the processor one, and a 404 is not cached
 [ "$(grep -vc 'ca=platform' "$work/s1.up.log")" -eq "$before" ] || fail "verify through the cache asked upstream"
 echo "ok - uattest verify --fetch intel=uattestd: s1 ConfigurationAndSWHardeningNeeded from the cache"
@@ -162,10 +163,11 @@ out=$("$UATTEST" verify --trust "$C/intel-sgx-dcap/trust" --fetch "intel=$R" \
     --at 2025-07-01T00:00:00Z --compact "$S1/quote.bin" 2>"$work/verify.err") ||
     fail "s1 through the stale cache: $(cat "$work/verify.err")"
 grep -q '"status":"ConfigurationAndSWHardeningNeeded"' <<<"$out" || fail "s1 stale status: $out"
+grep -q '"collateral_stale":true' <<<"$out" || fail "s1 through a stale copy: no collateral_stale claim: $out"
 expect "$(req GET "$R/metrics")" 200 "" "replica metrics"
 grep -q '^uattest_collateral_upstream_requests_total{upstream="intel",outcome="error"} [1-9]' \
     "$work/body" || fail "no upstream error counter"
-echo "ok - upstream gone: the cached copy with Warning: 110 and X-Uattest-Collateral-Stale: $next"
+echo "ok - upstream gone: the cached copy with Warning: 110 and X-Uattest-Collateral-Stale: $next; a verdict made with it claims collateral_stale"
 
 # ---- configuration refused ----
 echo '{"collateral.retry_after": -1}' >"$work/bad.json"

@@ -250,7 +250,7 @@ static void bounded(void **state)
     memset(big, 'a', sizeof(big) - 1);
     big[sizeof(big) - 1] = '\0';
     for (size_t i = 0; i < UAT_MAX_TRACE_ITEMS + 3; i++) {
-        uat_trace_collateral("crl", big, (int64_t)i + 1, 0, "collateral dir");
+        uat_trace_collateral("crl", big, (int64_t)i + 1, 0, "collateral dir", NULL);
     }
     (void)UAT_FAIL(UAT_ERR_VERIFY_TCB, "tcb.status", "status", 12);
     uat_trace_leave(prev);

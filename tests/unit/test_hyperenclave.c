@@ -12,6 +12,7 @@
 #include "tee/hyperenclave/hyperenclave.h"
 #include "uat_assert.h"
 #include "uattest/verifier.h"
+#include "uattest/uattest.h"
 
 #include "hyperenclave_test.h"
 
@@ -262,6 +263,58 @@ static void test_synthetic_valid_quote(void **state)
     json_decref(fields);
 }
 
+/* --explain through the public API: every check of the verifier is listed in order (the synthetic
+ * quote: no public HyperEnclave quote exists); a failing one ends with the failing check. */
+static json_t *he_explained(const he_fix *f, uat_err want)
+{
+    uat_verifier *v = NULL;
+    assert_ok(uat_verifier_new(&v));
+    assert_ok(uat_verifier_set_trust_dir(v, f->dir));
+    uat_verifier_set_time(v, HE_T);
+    uat_verifier_set_explain(v, 1);
+    uat_claims *c = NULL;
+    assert_err(uat_verify(v, f->quote, f->len, f->report_data, &c), want);
+    json_t *doc = json_loads(uat_verifier_explanation(v), 0, NULL);
+    assert_non_null(doc);
+    uat_claims_free(c);
+    uat_verifier_free(v);
+    return doc;
+}
+
+static void test_synthetic_explain(void **state)
+{
+    he_fix *f = *state;
+    build_with(f, (he_opts){0});
+    json_t *doc = he_explained(f, UAT_OK);
+    static const char *const want[] = {
+        "hyperenclave.platform_cert", "hyperenclave.platform_sig", "hyperenclave.pcr13",
+        "hyperenclave.pcr_list",      "hyperenclave.quote_binding", "hyperenclave.enclave_sig",
+        "binding"};
+    json_t *checks = json_object_get(doc, "checks");
+    assert_int_equal(json_array_size(checks), sizeof(want) / sizeof(want[0]));
+    for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+        json_t *c = json_array_get(checks, i);
+        assert_string_equal(json_string_value(json_object_get(c, "check")), want[i]);
+        assert_string_equal(json_string_value(json_object_get(c, "result")), "pass");
+    }
+    assert_string_equal(json_string_value(json_object_get(doc, "result")), "pass");
+    json_t *leaf = json_array_get(json_object_get(doc, "certificates"), 0);
+    assert_string_equal(json_string_value(json_object_get(leaf, "role")), "leaf");
+    json_decref(doc);
+
+    build_with(f, (he_opts){.bad_pcr_digest = 1});
+    doc = he_explained(f, UAT_ERR_VERIFY_MEASUREMENT);
+    checks = json_object_get(doc, "checks");
+    json_t *last = json_array_get(checks, json_array_size(checks) - 1);
+    assert_string_equal(json_string_value(json_object_get(last, "check")), "hyperenclave.pcr_list");
+    assert_string_equal(json_string_value(json_object_get(last, "result")), "fail");
+    assert_non_null(json_string_value(json_object_get(last, "remedy")));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(checks, 2), "check")),
+                        "hyperenclave.pcr13");
+    assert_string_equal(json_string_value(json_object_get(doc, "result")), "fail");
+    json_decref(doc);
+}
+
 static int setup(void **state)
 {
     he_fix *f = calloc(1, sizeof(*f));
@@ -294,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_no_anchor),
         cmocka_unit_test(test_pcr_list_parse),
         cmocka_unit_test(test_synthetic_valid_quote),
+        cmocka_unit_test(test_synthetic_explain),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -30,7 +30,7 @@
 
 #define NOW 1767225600 /* 2026-01-01T00:00:00Z */
 #define THREADS 8
-#define LATEST_SCHEMA 5
+#define LATEST_SCHEMA 6
 
 /* The backend of the group being run (set by the group setup). */
 static struct {

@@ -71,6 +71,7 @@ static uat_err check_var_digest(const az_verified *v)
                          "(%zu bytes) followed by zeros",
                          uat_hash_name(h), v->hcl.var_data.len);
     }
+    uat_step_hex(BINDING, v->snp_out.report_data, n, d, n);
     return UAT_OK;
 }
 
@@ -123,6 +124,10 @@ static uat_err read_ak(az_verified *v)
     }
     uat_buf_free(&n);
     uat_buf_free(&e);
+    if (rc == UAT_OK) {
+        uat_step("az-snp-vtpm.ak", "the HCLAkPub RSA key of the bound variable data",
+                 "the AK is the key the SNP report binds (variable data \"keys\", kid HCLAkPub)");
+    }
     return rc;
 }
 
@@ -196,6 +201,7 @@ static uat_err check_user_data(const az_verified *v)
                          "the HCL variable data's user-data is not the quote's extraData: the "
                          "SNP report and the quote answer different report data");
     }
+    uat_step_hex(BINDING, v->user_data, n, v->att.extra_data, n);
     return UAT_OK;
 }
 

@@ -120,6 +120,7 @@ static uat_err check_pcrs(he_state *s)
                          "the certificate's PCR 13 is not the hypervisor attestation key "
                          "(hv_att_key_pub) extended into a zero PCR");
     }
+    uat_step_hex("hyperenclave.pcr13", last, UAT_HE_PCR_SIZE, pcr13, UAT_HE_PCR_SIZE);
     /* spec: [ual] verify_pcr_digest: the list's first value is the quoted PCR digest */
     if (!uat_ct_equal(s->pcrs.p, s->q.attest.pcr_digest, UAT_HE_PCR_SIZE)) {
         return UAT_FAILF(UAT_ERR_VERIFY_MEASUREMENT, CHECK_PCRS, "platform_attest.pcrDigest",
@@ -127,6 +128,7 @@ static uat_err check_pcrs(he_state *s)
                          "the TPM quote's PCR digest is not the one the platform certificate "
                          "lists: the platform booted other software");
     }
+    uat_step_hex(CHECK_PCRS, s->q.attest.pcr_digest, UAT_HE_PCR_SIZE, s->pcrs.p, UAT_HE_PCR_SIZE);
     return UAT_OK;
 }
 
@@ -142,6 +144,7 @@ static uat_err check_enclave(const uat_he_quote *q)
                          "the TPM quote was not made for this report (extraData is not "
                          "SM3(report_data))");
     }
+    uat_step_hex("hyperenclave.quote_binding", q->attest.extra_data + 2, sizeof(d), d, sizeof(d));
     return uat_sm2_verify(q->hv_att_key_pub, q->hv_att_key_pub + 32,
                           uat_span_of(uat_he_user_id, sizeof(uat_he_user_id)), q->body_raw,
                           q->enclave_sig, q->enclave_sig + 32, "hyperenclave.enclave_sig");

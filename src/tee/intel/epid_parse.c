@@ -120,6 +120,8 @@ uat_err uat_epid_status_tcb(enum uat_epid_status st, const char **tcb_status)
                          row->name, row->why);
     }
     *tcb_status = row->tcb;
+    uat_stepf(CHECK_STATUS, "a quote status IAS does not reject (OK, or a TCB status the appraisal "
+              "weighs)", "isvEnclaveQuoteStatus %s: TCB status %s", row->name, row->tcb);
     return UAT_OK;
 }
 

@@ -8,6 +8,7 @@
 #define CHECK_CHAIN "sgx-epid.chain"
 #define CHECK_SIG "sgx-epid.signature"
 #define CHECK_REPORT "sgx-epid.report"
+#define CHECK_NONCE "sgx-epid.nonce"
 
 /* spec: IAS API rev 6 §4.2.2: X-IASReport-Signing-Certificate is the Attestation Report Signing
  * certificate, issued by the Attestation Report Signing CA (the configured trust anchor). */
@@ -58,6 +59,9 @@ static uat_err check_issued(const uat_epid_report *r, uat_time at)
                          "the report was issued at %.32sZ, after the evaluation time",
                          r->timestamp_text);
     }
+    uat_stepf(CHECK_REPORT, "a report IAS issued at or before the evaluation time",
+              "report %.64s, version %lld, issued %.32sZ", r->id, (long long)r->version,
+              r->timestamp_text);
     return UAT_OK;
 }
 
@@ -66,14 +70,18 @@ static uat_err check_issued(const uat_epid_report *r, uat_time at)
 static uat_err check_nonce(const uat_epid_report *r, uat_span want)
 {
     if (want.len == 0) {
+        uat_step_skip(CHECK_NONCE, r->nonce != NULL ? "the report carries a nonce; none was "
+                                                       "expected (it is a claim)"
+                                                     : "no IAS nonce expected");
         return UAT_OK;
     }
     size_t n = r->nonce != NULL ? strlen(r->nonce) : 0;
     if (r->nonce == NULL || n != want.len || !uat_ct_equal(r->nonce, want.p, n)) {
-        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK_REPORT, "nonce", -1,
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, CHECK_NONCE, "nonce", -1,
                          r->nonce == NULL ? "the report carries no nonce, one was expected"
                                           : "the report's nonce is not the expected one");
     }
+    uat_step(CHECK_NONCE, r->nonce, "the IAS nonce the caller sent, byte for byte");
     return UAT_OK;
 }
 

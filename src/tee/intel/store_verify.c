@@ -124,8 +124,16 @@ static uat_err verify_item(intel_store *s, uat_span body, const uint8_t sig[64],
                uat_time_format(at, t) == UAT_OK);
         uat_stepf(CHECK, "the evaluation time within issueDate .. nextUpdate",
                   "%s issued %s, next update %s; evaluated at %s", what, a, b, t);
+        /* the digest of the signed body: what the signature covers, the same whether the
+         * document came as a file, a PCS response or in-band */
+        uint8_t md[32];
+        int hashed = uat_hash(UAT_HASH_SHA256, &body, 1, md) == UAT_OK;
+        if (!hashed) {
+            uat_error_clear();
+        }
         uat_trace_collateral(strcmp(what, "tcbInfo") == 0 ? "tcb_info" : "qe_identity",
-                             TCB_SIGNING_CN, issue, next, uat_trace_cur->coll_source);
+                             TCB_SIGNING_CN, issue, next, uat_trace_cur->coll_source,
+                             hashed ? md : NULL);
     }
     UAT_TRY(verify_pcs_signature(s, body, sig, at, what, &nw));
     nw.ok = 1;

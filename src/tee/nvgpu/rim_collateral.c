@@ -14,6 +14,7 @@
 #include "tee/nvgpu/rim.h"
 
 #define CHECK "nvidia-gpu.rim.load"
+#define CHECK_APPRAISE "nvidia-gpu.rim.appraise"
 
 typedef struct rim_pick {
     const uat_verify_ctx *ctx;
@@ -23,6 +24,7 @@ typedef struct rim_pick {
     uat_err first_err[2];
     char first_detail[2][256];
     size_t nfiles;
+    uint8_t file_sha256[32]; /* of the RIM file being tried */
 } rim_pick;
 
 static const char *const KIND_NAME[2] = {"driver", "vbios"};
@@ -79,6 +81,20 @@ static uat_err try_rim(rim_pick *p, int kind, const uat_nvgpu_rim *r, const char
         return rc;
     }
     p->out[kind] = o;
+    if (UAT_TRACING()) {
+        uat_time nb = 0, na = 0;
+        if (uat_x509_validity(uat_buf_span(&r->certs.items[0]), &nb, &na) != UAT_OK) {
+            uat_error_clear(); /* verified above: only a failed allocation gets here */
+            nb = na = 0;
+        }
+        uat_trace_collateral(kind == 0 ? "rim_driver" : "rim_vbios", signer, nb, na, NULL,
+                             p->file_sha256);
+        uat_stepf(CHECK_APPRAISE, "every active golden measurement of the RIM of the report's "
+                  "version equals a measurement block", "%s RIM %s (version %s, signed by %s): "
+                  "%zu indices matched, %zu skipped", KIND_NAME[kind], base_name(path), r->version,
+                  signer, json_object_size(json_object_get(o, "matched")),
+                  json_array_size(json_object_get(o, "skipped")));
+    }
     return UAT_OK;
 }
 
@@ -96,6 +112,10 @@ static uat_err on_file(void *ud, const char *path)
     uat_nvgpu_rim *r = NULL;
     uat_buf_init(&b, UAT_MAX_RIM_BYTES);
     uat_err rc = uat_file_read(path, UAT_MAX_RIM_BYTES, &b);
+    if (rc == UAT_OK) {
+        uat_span whole = uat_buf_span(&b);
+        rc = uat_hash(UAT_HASH_SHA256, &whole, 1, p->file_sha256);
+    }
     if (rc == UAT_OK) {
         rc = uat_nvgpu_rim_parse(uat_buf_span(&b), &r);
     }
@@ -138,6 +158,7 @@ static uat_err finish(rim_pick *p, json_t *o)
 uat_err uat_nvgpu_rim_check(const uat_verify_ctx *ctx, const uat_nvgpu_report *rep, json_t *o)
 {
     if (ctx->collateral_dir == NULL || ctx->collateral_dir[0] == '\0') {
+        uat_step_skip(CHECK_APPRAISE, "no collateral folder: no RIM is appraised");
         return UAT_OK;
     }
     rim_pick p;
@@ -156,6 +177,8 @@ uat_err uat_nvgpu_rim_check(const uat_verify_ctx *ctx, const uat_nvgpu_report *r
     }
     if (rc == UAT_OK && p.nfiles > 0) {
         rc = finish(&p, o);
+    } else if (rc == UAT_OK) {
+        uat_step_skip(CHECK_APPRAISE, "no RIM file in the collateral folder: no RIM is appraised");
     }
     json_decref(p.out[0]);
     json_decref(p.out[1]);

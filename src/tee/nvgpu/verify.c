@@ -262,6 +262,7 @@ static uat_err check_fwid(nv_state *s)
         return UAT_FAILF(UAT_ERR_VERIFY_MEASUREMENT, CHECK_FWID, "fwid", t->at + 4,
                          "the opaque data's FWID is not the one the leaf certificate carries");
     }
+    uat_step_hex(CHECK_FWID, t->data.p, t->data.len, s->fwid, UAT_NVGPU_FWID_LEN);
     return UAT_OK;
 }
 

@@ -239,6 +239,7 @@ static uat_err check_certify(tpm_verified *v)
                          "certified_pub is not the object the TPM certified: its Name differs "
                          "from the signed one");
     }
+    uat_step_hex("tpm.certify_name", name, name_len, a->name, a->name_len);
     return UAT_OK;
 }
 
@@ -333,6 +334,9 @@ static uat_err check_bank_logs(tpm_verified *v, const uat_tpm_pcr_select *s, int
     if (ext_fw & ~ext_ima) {
         UAT_TRY(uat_tcglog_check(v->log, s->hash, ext_fw & ~ext_ima,
                                  (const uint8_t(*)[UAT_HASH_MAX])expected));
+        uat_stepf("tpm.event_log", "every PCR the event log extends is quoted and replays to its "
+                  "quoted value", "%zu events replay to the quoted PCR mask 0x%06x of the %s bank",
+                  uat_tcglog_count(v->log), (unsigned)(ext_fw & ~ext_ima), alg_text(s->hash));
     }
     for (unsigned i = 0; i < UAT_TPM_NUM_PCRS; i++) {
         if ((ext_ima & (1u << i)) && !uat_ct_equal(regs[i], expected[i], dl)) {
@@ -344,12 +348,21 @@ static uat_err check_bank_logs(tpm_verified *v, const uat_tpm_pcr_select *s, int
                              v->ima_events, i, alg_text(s->hash));
         }
     }
+    if (ext_ima != 0) {
+        uat_stepf("tpm.ima_log", "the IMA log, on top of the event log, replays to the quoted PCRs",
+                  "%zu entries replay to the quoted PCR mask 0x%06x of the %s bank",
+                  v->ima_events, (unsigned)ext_ima, alg_text(s->hash));
+    }
     return UAT_OK;
 }
 
 static uat_err check_logs(tpm_verified *v)
 {
+    if (v->ev.event_log.len == 0) {
+        uat_step_skip("tpm.event_log", "the evidence carries no event log");
+    }
     if (v->ev.event_log.len == 0 && v->ev.ima_log.len == 0) {
+        uat_step_skip("tpm.ima_log", "the evidence carries no IMA log");
         return UAT_OK;
     }
     if (v->ev.event_log.len > 0) {
@@ -366,6 +379,9 @@ static uat_err check_logs(tpm_verified *v)
     if (v->ev.ima_log.len > 0 && !ima_done) {
         return UAT_FAILF(UAT_ERR_VERIFY_MEASUREMENT, CHECK, "ima_log",
                          -1, "no quoted PCR bank can be replayed from the IMA log");
+    }
+    if (v->ev.ima_log.len == 0) {
+        uat_step_skip("tpm.ima_log", "the evidence carries no IMA log");
     }
     return UAT_OK;
 }
@@ -507,6 +523,9 @@ static uat_err verify_all(tpm_verified *v, uat_span in, const uat_verify_ctx *ct
     UAT_TRY(uat_tpm_evidence_decode(in, &v->ev));
     UAT_TRY(uat_tpm_parse_public(v->ev.ak_pub, &v->ak));
     UAT_TRY(check_ak_attributes(&v->ak));
+    uat_stepf("tpm.ak", "a restricted signing key (sign, restricted, fixedTPM, fixedParent, "
+              "sensitiveDataOrigin; not decrypt)",
+              "attributes 0x%08x", (unsigned)v->ak.attributes);
     UAT_TRY(uat_tpm_parse_signature(v->ev.signature, &v->sig));
     UAT_TRY(check_scheme(&v->ak, &v->sig));
     UAT_TRY(uat_tpm_hash_alg_at(v->sig.hash, "tpm.signature", "signature.hash", 2, &v->sig_hash));
@@ -525,8 +544,8 @@ static uat_err verify_all(tpm_verified *v, uat_span in, const uat_verify_ctx *ct
     UAT_TRY(uat_tpm_name(&v->ak, name, &name_len));
     uat_hex_encode(name, name_len, v->ak_name_hex);
     UAT_TRY(uat_tpm_ak_trust(ctx, &v->ev, *ak, v->ak_name_hex, &v->ak_trust, &v->valid_until));
-    uat_stepf("tpm.ak_trust", "an AK pinned in the reference values or certified to a trust anchor",
-              "AK Name %s", v->ak_name_hex);
+    uat_stepf("tpm.ak", "an AK pinned in the reference values or certified to a trust anchor",
+              "AK Name %s trusted by %s", v->ak_name_hex, v->ak_trust);
     UAT_TRY(check_logs(v));
     /* the binding: extraData is the report data, compared by the generic check (verifier.c) */
     if (v->att.extra_data_len > UAT_REPORT_DATA_LEN) {

@@ -240,6 +240,18 @@ static uat_err checked_list(json_t *o, uint32_t mask)
     return UAT_OK;
 }
 
+/* "rem0, rem2" for the REMs of mask (bit i: REM i-1), for the explanation */
+static void rem_text(uint32_t mask, char *out, size_t cap)
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (unsigned i = 1; i <= UAT_CCA_REM_COUNT && n < cap; i++) {
+        if (mask & (1u << i)) {
+            n += (size_t)snprintf(out + n, cap - n, "%srem%u", n ? ", " : "", i - 1);
+        }
+    }
+}
+
 typedef struct log_state {
     const uat_cca_realm *r;
     uint16_t alg;
@@ -250,10 +262,12 @@ typedef struct log_state {
     uat_tcglog *ccel;
 } log_state;
 
-static uat_err compare(log_state *s, const uat_virtcca_evidence *e)
+/* The REMs of mask against the token: the CCEL's own ones first, then the IMA list's, so that the
+ * explanation records the CCEL's result before the IMA list's */
+static uat_err compare(log_state *s, const uat_virtcca_evidence *e, uint32_t mask)
 {
     for (uint32_t mr = 1; mr <= UAT_CCA_REM_COUNT; mr++) {
-        if (((s->ccel_mask | s->ima_mask) & (1u << mr)) == 0 ||
+        if ((mask & (1u << mr)) == 0 ||
             uat_ct_equal(s->regs[mr], s->exp[mr], s->n)) {
             continue;
         }
@@ -281,7 +295,25 @@ static uat_err run(log_state *s, const uat_virtcca_evidence *e, json_t *co, json
                            io));
         s->ima_mask &= 0x1eu;
     }
-    UAT_TRY(compare(s, e));
+    char rems[64];
+    UAT_TRY(compare(s, e, s->ccel_mask & ~s->ima_mask));
+    rem_text(s->ccel_mask & ~s->ima_mask, rems, sizeof(rems));
+    if (e->has_ccel) {
+        uat_stepf(CHECK_CCEL, "the CCEL replays to the token's REMs it extends",
+                  "%zu events replay to %s", uat_tcglog_count(s->ccel), rems);
+    } else {
+        uat_step_skip(CHECK_CCEL, "the evidence carries no CCEL");
+    }
+    UAT_TRY(compare(s, e, s->ima_mask));
+    if (UAT_TRACING()) {
+        rem_text(s->ima_mask, rems, sizeof(rems));
+        if (e->has_ima) {
+            uat_stepf(CHECK_IMA, "the IMA list, on top of the CCEL, replays to the token's REMs",
+                      "%zu entries replay to %s", s->ima_entries, s->ima_mask ? rems : "no REM");
+        } else {
+            uat_step_skip(CHECK_IMA, "the evidence carries no IMA log");
+        }
+    }
     UAT_TRY(uat_json_set_str(co, "status", e->has_ccel ? "replay_success" : "no_log"));
     /* a list whose entries all name PCR 10 explains no REM: it was replayed, nothing checked */
     UAT_TRY(uat_json_set_str(io, "status", !e->has_ima       ? "no_log"

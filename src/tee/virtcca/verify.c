@@ -120,10 +120,14 @@ static uat_err bind_rak(vstate *s, const uat_virtcca_opts *opts)
     UAT_TRY(rak_is_device_key(s->rak, s->dev, &same));
     if (same) {
         s->binding = "device-certificate";
+        uat_step(CHECK_BIND, "the CVM token's RAK is the device certificate's key",
+                 "the RAK is the device certificate's key, or a platform token vouches for it");
         return UAT_OK;
     }
     if (opts->allow_unbound_rak_insecure) {
         s->binding = "none";
+        uat_step_skip(CHECK_BIND, "the RAK is not bound to the device: allowed by "
+                                  "allow_unbound_rak_insecure");
         return UAT_OK;
     }
     return UAT_FAILF(UAT_ERR_VERIFY_UNTRUSTED_KEY, CHECK_BIND, "cca-realm-public-key",
