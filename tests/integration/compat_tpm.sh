@@ -4,7 +4,8 @@
 # reference values through secGear's POST /reference (so results are affirming). Then, with
 # `uattest collect --tee tpm` (qualifyingData = each protocol's binding):
 #   KBS: auth (tee "tpm") -> attest (primary_evidence: the TPM CMW; report data SHA-384(JCS(runtime
-#        data)) || 16 zero bytes) -> resource (policy: tee tpm) opened by `jose jwe dec`;
+#        data)) || 16 zero bytes) -> resource (policy: tee tpm) opened by `jose jwe dec`; then the
+#        same with Trustee's TPM evidence JSON (AK as TPMT_PUBLIC and as SPKI) and its named errors;
 #   secGear: GET /challenge -> POST /attestation ({"tee":"tpm","evidence":<CMW>});
 #   Veraison: newSession -> the raw TPM evidence with the TPM's CMW media type -> EAR.
 # Every token verifies with `jose jws ver` against /v1/jwks and names tee tpm; a replay is refused.
@@ -174,6 +175,13 @@ for c in "no-message 401 PARSE_BAD_JSON" "bad-base64 401 PARSE_BAD_ENCODING" \
 done
 trustee_attest t-bind tpmt 401 "" "$(printf '%0128x' 7)"
 grep -q VERIFY_BINDING "$work/body" || fail "wrong binding: $(cat "$work/body")"
+# a shape without a pinned source (docs/compat.md) is not Trustee's: a named error, no token
+auth t-old tpm
+attest_doc "$work/t-old-att.json" "$(cat "$work/t-old.nonce")" \
+    '{"ak_pubkey":"-----BEGIN PUBLIC KEY-----","quote":{"SHA256":{"attest_body":"","attest_sig":"","pcrs":[]}}}'
+st=$(req POST "$K/attest" "${JSON[@]}" -b "$work/t-old.jar" --data-binary @"$work/t-old-att.json")
+kbs_expect "$st" 401 SerdeError "KBS attest with the unsourced TPM JSON shape"
+grep -q 'PARSE_BAD_JSON' "$work/body" || fail "old TPM JSON shape: $(cat "$work/body")"
 echo "ok - KBS attest with Trustee's TPM JSON (AK as TPMT_PUBLIC and as SPKI): tokens, resource; missing member, bad base64/hex, another AK, wrong binding refused by name"
 
 # ---- 2. secGear: GET /challenge -> POST /attestation with {"tee":"tpm","evidence":<CMW text>}
