@@ -303,14 +303,14 @@ static void test_trustee_negative(void **state)
     assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\","
                         "\"pcrs\":[\"" PCR_A "\"]}}"),
                 UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "tpm_quote.message");
-    assert_fail(trustee("{\"tpm_quote\":{\"signature\":\"BAU=\",\"message\":\"AQID\",\"pcrs\":[\"" PCR_A
-                        "\"]}}"),
+    assert_fail(trustee("{\"tpm_quote\":{\"signature\":\"BAU=\",\"message\":\"AQID\","
+                        "\"pcrs\":[\"" PCR_A "\"]}}"),
                 UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "ak_public");
     assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\","
                         "\"message\":\"AQID\"}}"),
                 UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "tpm_quote.pcrs");
-    assert_fail(trustee("{\"ak_public\":7,\"tpm_quote\":{\"signature\":\"BAU=\",\"message\":\"AQID\","
-                        "\"pcrs\":[\"" PCR_A "\"]}}"),
+    assert_fail(trustee("{\"ak_public\":7,\"tpm_quote\":{\"signature\":\"BAU=\","
+                        "\"message\":\"AQID\",\"pcrs\":[\"" PCR_A "\"]}}"),
                 UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "ak_public");
     /* base64 must be standard and padded; hex must be 32 bytes per PCR */
     assert_fail(trustee("{\"ak_public\":\"MAY\",\"tpm_quote\":{\"signature\":\"BAU=\","
@@ -385,8 +385,8 @@ static void test_trustee_decode(void **state)
     assert_int_equal(ev.pcr[0][0].p[0], 0);
     uat_buf_free(&store);
     /* a TPMT_PUBLIC (TPM_ALG_RSA first) is the ak_pub */
-    const char *t2 = "{\"tpm_quote\":{\"signature\":\"BAU=\",\"message\":\"AQID\",\"pcrs\":[\"" PCR_A
-                     "\"]},\"ak_public\":\"AAE=\"}";
+    const char *t2 = "{\"tpm_quote\":{\"signature\":\"BAU=\",\"message\":\"AQID\","
+                     "\"pcrs\":[\"" PCR_A "\"]},\"ak_public\":\"AAE=\"}";
     assert_int_equal(uat_tpm_evidence_read(uat_span_of(t2, strlen(t2)), &ev, &store), UAT_OK);
     assert_int_equal(ev.ak_pub.len, 2);
     assert_int_equal(ev.ak_spki.len, 0);

@@ -36,7 +36,7 @@ static const char *const quote_members[] = {"signature", "message", "pcrs", NULL
 int uat_tpm_trustee_sniff(uat_span in)
 {
     size_t i = 0;
-    while (i < in.len && (in.p[i] == ' ' || in.p[i] == '\t' || in.p[i] == '\n' || in.p[i] == '\r')) {
+    while (i < in.len && in.p[i] != 0 && strchr(" \t\n\r", in.p[i]) != NULL) {
         i++;
     }
     return i < in.len && in.p[i] == '{' &&
