@@ -4,7 +4,8 @@
 # reference values through secGear's POST /reference (so results are affirming). Then, with
 # `uattest collect --tee tpm` (qualifyingData = each protocol's binding):
 #   KBS: auth (tee "tpm") -> attest (primary_evidence: the TPM CMW; report data SHA-384(JCS(runtime
-#        data)) || 16 zero bytes) -> resource (policy: tee tpm) opened by `jose jwe dec`;
+#        data)) || 16 zero bytes) -> resource (policy: tee tpm) opened by `jose jwe dec`; then the
+#        same with Trustee's TPM evidence JSON (AK as TPMT_PUBLIC and as SPKI) and its named errors;
 #   secGear: GET /challenge -> POST /attestation ({"tee":"tpm","evidence":<CMW>});
 #   Veraison: newSession -> the raw TPM evidence with the TPM's CMW media type -> EAR.
 # Every token verifies with `jose jws ver` against /v1/jwks and names tee tpm; a replay is refused.
@@ -85,14 +86,103 @@ expect "$(req GET "$K/resource/default/tpm/key" -b "$work/k1.jar")" 200 "" "KBS 
 expect "$(req POST "$K/attest" "${JSON[@]}" -b "$work/k1.jar" --data-binary @"$work/k1-att.json")" \
     401 "" "KBS re-attest"
 grep -q 'VERIFY_NONCE' "$work/body" || fail "KBS re-attest: $(cat "$work/body")"
-# the CoCo TPM attester's own JSON is not taken (docs/compat.md): a named error, no token
-auth k2 tpm
-attest_doc "$work/k2-att.json" "$(cat "$work/k2.nonce")" \
-    '{"ak_pubkey":"-----BEGIN PUBLIC KEY-----","quote":{"SHA256":{"attest_body":"","attest_sig":"","pcrs":[]}}}'
-st=$(req POST "$K/attest" "${JSON[@]}" -b "$work/k2.jar" --data-binary @"$work/k2-att.json")
-kbs_expect "$st" 401 SerdeError "KBS attest with CoCo TPM JSON"
-grep -q 'PARSE_BAD_JSON' "$work/body" || fail "CoCo TPM JSON: $(cat "$work/body")"
 echo "ok - KBS auth (tee tpm) -> attest -> resource: affirming EAR (jose), JWE opened with the workload key; replay refused"
+
+# ---- 1b. KBS with Trustee's own TPM evidence JSON (guest-components attester/src/tpm: Evidence
+# {report_data, tpm_quote {signature, message, pcrs}, ak_public}; docs/compat.md): a tpm2_quote by
+# the same swtpm AK over the SHA-256 bank, wrapped by python the way the attester marshals it.
+# trustee_ev HEX OUT FORM [MUTATION]: FORM tpmt (ak_public = TPMT_PUBLIC) or spki (DER)
+tpm2_readpublic -c 0x81010002 -o "$work/ak.tpm2b" >/dev/null || fail "tpm2_readpublic -o"
+openssl pkey -pubin -in "$work/pin/tpm/ak.pem" -outform DER -out "$work/ak.spki" || fail "ak spki"
+openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out "$work/other.key" 2>/dev/null ||
+    fail "openssl genpkey"
+openssl pkey -in "$work/other.key" -pubout -outform DER -out "$work/other.spki" || fail "other spki"
+ALL_PCRS=sha256:$(seq -s, 0 23)
+trustee_ev() {
+    tpm2_quote -c 0x81010002 -l "$ALL_PCRS" -q "$1" -g sha256 -m "$work/q.msg" -s "$work/q.sig" \
+        >/dev/null || fail "tpm2_quote"
+    tpm2_pcrread "$ALL_PCRS" -o "$work/q.pcrs" >/dev/null || fail "tpm2_pcrread"
+    "$PY" - "$work" "$1" "$2" "$3" "${4:-}" <<'PY' || fail "trustee_ev"
+import base64, json, subprocess, sys
+w, rd, out, form, mut = sys.argv[1:]
+b64 = lambda b: base64.b64encode(b).decode()
+rb = lambda n: open(f"{w}/{n}", "rb").read()
+msg, sig, pcrs = rb("q.msg"), rb("q.sig"), rb("q.pcrs")
+ak = rb("ak.tpm2b")[2:] if form == "tpmt" else rb("ak.spki")
+if mut == "other-ak":
+    # the same statement signed by a key of our own (TPMT_SIGNATURE: RSASSA, SHA-256)
+    s = subprocess.run(["openssl", "dgst", "-sha256", "-sign", f"{w}/other.key"], input=msg,
+                       capture_output=True, check=True).stdout
+    sig = bytes.fromhex("0014000b") + len(s).to_bytes(2, "big") + s
+    ak = rb("other.spki")
+ev = {"report_data": b64(bytes.fromhex(rd).ljust(64, b"\0")),
+      "tpm_quote": {"signature": b64(sig), "message": b64(msg),
+                    "pcrs": [pcrs[i:i + 32].hex() for i in range(0, len(pcrs), 32)]},
+      "ak_public": b64(ak)}
+if mut == "no-message":
+    del ev["tpm_quote"]["message"]
+elif mut == "bad-base64":
+    ev["tpm_quote"]["signature"] = "not base64!"
+elif mut == "bad-hex":
+    ev["tpm_quote"]["pcrs"][7] = "zz" * 32
+elif mut == "swap-ak":
+    ev["ak_public"] = b64(rb("other.spki"))
+elif mut == "stated-rd":
+    ev["report_data"] = b64(bytes(64))
+open(out, "w").write(json.dumps(ev))
+PY
+}
+# trustee_attest NAME FORM EXPECT_STATUS [MUTATION] [REPORT_DATA_HEX]
+trustee_attest() {
+    auth "$1" tpm
+    trustee_ev "${5:-$(report_data "$work/$1.nonce")}" "$work/$1.ev" "$2" "${4:-}"
+    attest_doc "$work/$1-att.json" "$(cat "$work/$1.nonce")" "$(cat "$work/$1.ev")"
+    expect "$(req POST "$K/attest" "${JSON[@]}" -b "$work/$1.jar" --data-binary @"$work/$1-att.json")" \
+        "$3" "" "KBS attest with Trustee TPM JSON ($1: $2 ${4:-})"
+}
+# a bare SPKI has no TPM Name: its signer claim is the SHA-256 of the DER (what Trustee pins)
+SPKI_SHA=$(openssl dgst -sha256 -r "$work/ak.spki" | cut -d' ' -f1)
+REFS2=$(printf '{"tpm.signer":["%s","%s"],"tpm.tee_claims.pcr07":"%s"}' "$AK_NAME" "$SPKI_SHA" "$PCR7")
+expect "$(req POST "$A/reference" "${AUTH[@]}" "${JSON[@]}" --data-binary \
+    "$("$PY" -c 'import json,sys; print(json.dumps({"refs":sys.argv[1]}))' "$REFS2")")" 200 "" \
+    "POST /reference (tpm, SPKI digest)"
+for form in tpmt spki; do
+    trustee_attest "t-$form" "$form" 200
+    jget "$work/body" token | tr -d '\n' >"$work/t-$form.jwt"
+    jose jws ver -i "$work/t-$form.jwt" -k "$work/jwks.json" -O "$work/t-$form.json" || fail "jose ($form)"
+    grep -q '"tee":"tpm"' "$work/t-$form.json" || fail "$form: no tpm in $(cat "$work/t-$form.json")"
+    grep -q '"ak_trust":"pinned-key"' "$work/t-$form.json" || fail "$form: AK trust not by the pin"
+    grep -q "\"pcr07\":\"$PCR7\"" "$work/t-$form.json" || fail "$form: PCR 7 not in the claims"
+done
+grep -q '"ear.status":"affirming"' "$work/t-tpmt.json" || fail "tpmt form not affirming"
+grep -q '"ear.status":"affirming"' "$work/t-spki.json" || fail "spki form not affirming"
+grep -q "\"signer\":\"$SPKI_SHA\"" "$work/t-spki.json" || fail "spki form: signer"
+expect "$(req GET "$K/resource/default/tpm/key" -b "$work/t-tpmt.jar")" 200 "" \
+    "KBS resource (Trustee TPM JSON)"
+[ "$(jose jwe dec -i "$work/body" -k "$work/wl.jwk")" = "$SECRET" ] || fail "the JWE does not open (Trustee form)"
+# `uattest verify` detects the format of the same file (no CMW around it)
+"$UATTEST" verify --trust "$work/pin" --report-data \
+    "$(report_data "$work/t-tpmt.nonce")" "$work/t-tpmt.ev" >"$work/cli.out" 2>&1 ||
+    fail "uattest verify (Trustee TPM JSON): $(cat "$work/cli.out")"
+# named errors, no token
+for c in "no-message 401 PARSE_BAD_JSON" "bad-base64 401 PARSE_BAD_ENCODING" \
+    "bad-hex 401 PARSE_BAD_ENCODING" "other-ak 401 VERIFY_UNTRUSTED_KEY" \
+    "swap-ak 401 VERIFY_SIGNATURE" "stated-rd 401 VERIFY_BINDING"; do
+    set -- $c
+    trustee_attest "t-$1" tpmt "$2" "$1"
+    grep -q "$3" "$work/body" || fail "$1: no $3 in $(cat "$work/body")"
+    ! grep -q '"token"' "$work/body" || fail "$1: a token"
+done
+trustee_attest t-bind tpmt 401 "" "$(printf '%0128x' 7)"
+grep -q VERIFY_BINDING "$work/body" || fail "wrong binding: $(cat "$work/body")"
+# a shape without a pinned source (docs/compat.md) is not Trustee's: a named error, no token
+auth t-old tpm
+attest_doc "$work/t-old-att.json" "$(cat "$work/t-old.nonce")" \
+    '{"ak_pubkey":"-----BEGIN PUBLIC KEY-----","quote":{"SHA256":{"attest_body":"","attest_sig":"","pcrs":[]}}}'
+st=$(req POST "$K/attest" "${JSON[@]}" -b "$work/t-old.jar" --data-binary @"$work/t-old-att.json")
+kbs_expect "$st" 401 SerdeError "KBS attest with the unsourced TPM JSON shape"
+grep -q 'PARSE_BAD_JSON' "$work/body" || fail "old TPM JSON shape: $(cat "$work/body")"
+echo "ok - KBS attest with Trustee's TPM JSON (AK as TPMT_PUBLIC and as SPKI): tokens, resource; missing member, bad base64/hex, another AK, wrong binding refused by name"
 
 # ---- 2. secGear: GET /challenge -> POST /attestation with {"tee":"tpm","evidence":<CMW text>}
 c1=$(get_challenge "$work/sg1.jar")

@@ -275,6 +275,130 @@ static void test_sniff(void **state)
     assert_false(uat_tpm_sniff(uat_span_of("\xa1\x66" "att", 5)));
 }
 
+/* ---- the Trustee JSON form (trustee.c) ----------------------------------------------------- */
+
+#define PCR_A "0000000000000000000000000000000000000000000000000000000000000000"
+#define PCR_B "ffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff"
+/* message h'010203', signature h'0405', ak_public h'3006' (DER: an SPKI), PCRs 0 and 1 */
+#define TRUSTEE_OK                                                                                 \
+    "{\"report_data\":\"AQID\",\"tpm_quote\":{\"signature\":\"BAU=\",\"message\":\"AQID\","       \
+    "\"pcrs\":[\"" PCR_A "\",\"" PCR_B "\"]},\"ak_public\":\"MAY=\"}"
+
+static uat_err trustee(const char *text)
+{
+    uat_tpm_evidence ev;
+    uat_buf store;
+    uat_err rc = uat_tpm_evidence_read(uat_span_of(text, strlen(text)), &ev, &store);
+    uat_buf_free(&store);
+    return rc;
+}
+
+static void test_trustee_negative(void **state)
+{
+    (void)state;
+    assert_fail(trustee("{\"tpm_quote\":{},\"ak_public\":"), UAT_ERR_PARSE_BAD_JSON, "tpm.trustee",
+                "evidence");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":1}"), UAT_ERR_PARSE_BAD_JSON,
+                "tpm.trustee", "tpm_quote");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\","
+                        "\"pcrs\":[\"" PCR_A "\"]}}"),
+                UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "tpm_quote.message");
+    /* without "ak_public" it is not sniffed as this form (az-snp-vtpm JSON has a "tpm_quote") */
+    const char *no_ak = "{\"tpm_quote\":{\"signature\":\"BAU=\",\"message\":\"AQID\","
+                        "\"pcrs\":[\"" PCR_A "\"]}}";
+    assert_false(uat_tpm_sniff(uat_span_of(no_ak, strlen(no_ak))));
+    uat_tpm_evidence ev;
+    uat_buf store;
+    assert_fail(uat_tpm_trustee_decode(uat_span_of(no_ak, strlen(no_ak)), &ev, &store),
+                UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "ak_public");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\","
+                        "\"message\":\"AQID\"}}"),
+                UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "tpm_quote.pcrs");
+    assert_fail(trustee("{\"ak_public\":7,\"tpm_quote\":{\"signature\":\"BAU=\","
+                        "\"message\":\"AQID\",\"pcrs\":[\"" PCR_A "\"]}}"),
+                UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "ak_public");
+    /* base64 must be standard and padded; hex must be 32 bytes per PCR */
+    assert_fail(trustee("{\"ak_public\":\"MAY\",\"tpm_quote\":{\"signature\":\"BAU=\","
+                        "\"message\":\"AQID\",\"pcrs\":[\"" PCR_A "\"]}}"),
+                UAT_ERR_PARSE_BAD_ENCODING, "tpm.trustee", "ak_public");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BA_=\","
+                        "\"message\":\"AQID\",\"pcrs\":[\"" PCR_A "\"]}}"),
+                UAT_ERR_PARSE_BAD_ENCODING, "tpm.trustee", "tpm_quote.signature");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\","
+                        "\"message\":\"\",\"pcrs\":[\"" PCR_A "\"]}}"),
+                UAT_ERR_PARSE_BAD_ENCODING, "tpm.trustee", "tpm_quote.message");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\","
+                        "\"message\":\"AQID\",\"pcrs\":[\"00\"]}}"),
+                UAT_ERR_PARSE_BAD_ENCODING, "tpm.trustee", "tpm_quote.pcrs");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\","
+                        "\"message\":\"AQID\",\"pcrs\":[\"" PCR_A "\",\"zz" PCR_A "\"]}}"),
+                UAT_ERR_PARSE_BAD_ENCODING, "tpm.trustee", "tpm_quote.pcrs");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\","
+                        "\"message\":\"AQID\",\"pcrs\":[]}}"),
+                UAT_ERR_PARSE_BAD_LENGTH, "tpm.trustee", "tpm_quote.pcrs");
+    /* unknown and duplicate members */
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"event_log\":\"\",\"tpm_quote\":{\"signature\":"
+                        "\"BAU=\",\"message\":\"AQID\",\"pcrs\":[\"" PCR_A "\"]}}"),
+                UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "evidence");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\",\"alg\":1,"
+                        "\"message\":\"AQID\",\"pcrs\":[\"" PCR_A "\"]}}"),
+                UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "tpm_quote");
+    assert_fail(trustee("{\"ak_public\":\"MAY=\",\"ak_public\":\"MAY=\",\"tpm_quote\":{}}"),
+                UAT_ERR_PARSE_BAD_JSON, "tpm.trustee", "evidence");
+    /* 25 PCRs: the bank has 24 */
+    char many[2048] = "{\"ak_public\":\"MAY=\",\"tpm_quote\":{\"signature\":\"BAU=\",\"message\":"
+                      "\"AQID\",\"pcrs\":[";
+    for (int i = 0; i < 25; i++) {
+        strcat(many, i ? ",\"" PCR_A "\"" : "\"" PCR_A "\"");
+    }
+    strcat(many, "]}}");
+    assert_fail(trustee(many), UAT_ERR_PARSE_BAD_LENGTH, "tpm.trustee", "tpm_quote.pcrs");
+    /* every cut of a good document is an error, never a crash */
+    const char *ok = TRUSTEE_OK;
+    char cut[sizeof(TRUSTEE_OK)];
+    for (size_t n = 0; n + 1 < sizeof(TRUSTEE_OK); n++) {
+        memcpy(cut, ok, n);
+        cut[n] = 0;
+        assert_int_not_equal(trustee(cut), UAT_OK);
+    }
+}
+
+static void test_trustee_decode(void **state)
+{
+    (void)state;
+    const char *t = TRUSTEE_OK;
+    uat_span in = uat_span_of(t, strlen(t));
+    assert_true(uat_tpm_sniff(in));
+    assert_true(uat_tpm_trustee_sniff(in));
+    assert_false(uat_tpm_trustee_sniff(uat_span_of("[\"tpm_quote\",\"ak_public\"]", 25)));
+    assert_false(uat_tpm_trustee_sniff(uat_span_of("{\"quote\":1,\"ak_pubkey\":2}", 25)));
+    uat_tpm_evidence ev;
+    uat_buf store;
+    assert_int_equal(uat_tpm_evidence_read(in, &ev, &store), UAT_OK);
+    assert_int_equal(ev.attest.len, 3);
+    assert_memory_equal(ev.attest.p, ATT, 3);
+    assert_int_equal(ev.signature.len, 2);
+    assert_memory_equal(ev.signature.p, SIG, 2);
+    assert_int_equal(ev.ak_spki.len, 2); /* starts with a SEQUENCE: an SPKI, not a TPMT_PUBLIC */
+    assert_int_equal(ev.ak_pub.len, 0);
+    assert_int_equal(ev.report_data.len, 3);
+    assert_int_equal(ev.nbanks, 1);
+    assert_int_equal(ev.bank_alg[0], UAT_TPM_ALG_SHA256);
+    assert_int_equal(ev.present[0], 3u);
+    assert_int_equal(ev.pcr[0][1].len, 32);
+    assert_int_equal(ev.pcr[0][1].p[31], 0xff);
+    assert_int_equal(ev.pcr[0][0].p[0], 0);
+    uat_buf_free(&store);
+    /* a TPMT_PUBLIC (TPM_ALG_RSA first) is the ak_pub */
+    const char *t2 = "{\"tpm_quote\":{\"signature\":\"BAU=\",\"message\":\"AQID\","
+                     "\"pcrs\":[\"" PCR_A "\"]},\"ak_public\":\"AAE=\"}";
+    assert_int_equal(uat_tpm_evidence_read(uat_span_of(t2, strlen(t2)), &ev, &store), UAT_OK);
+    assert_int_equal(ev.ak_pub.len, 2);
+    assert_int_equal(ev.ak_spki.len, 0);
+    assert_int_equal(ev.report_data.len, 0);
+    uat_buf_free(&store);
+}
+
 /* ---- TPMS_ATTEST -------------------------------------------------------------------------- */
 
 static void test_attest_truncation(void **state)
@@ -699,6 +823,8 @@ int main(void)
         cmocka_unit_test_teardown(test_signature, release),
         cmocka_unit_test_teardown(test_evidence_roundtrip, release),
         cmocka_unit_test_teardown(test_sniff, release),
+        cmocka_unit_test_teardown(test_trustee_negative, release),
+        cmocka_unit_test_teardown(test_trustee_decode, release),
         cmocka_unit_test_teardown(test_attest_corpus, release),
         cmocka_unit_test_teardown(test_public_variants, release),
         cmocka_unit_test_teardown(test_public_corpus_and_names, release),

@@ -339,23 +339,36 @@ static uat_err describe_optional(const uat_tpm_evidence *ev, json_t *o)
     return UAT_OK;
 }
 
-uat_err uat_tpm_inspect(uat_span in, json_t *fields)
+static uat_err inspect_ev(const uat_tpm_evidence *ev, json_t *fields)
 {
-    uat_tpm_evidence ev;
     uat_tpm_attest a;
     uat_tpm_signature s;
     uat_tpm_public ak;
-    UAT_TRY(uat_tpm_evidence_decode(in, &ev));
-    UAT_TRY(uat_tpm_parse_attest(ev.attest, &a));
-    UAT_TRY(uat_tpm_parse_signature(ev.signature, &s));
-    UAT_TRY(uat_tpm_parse_public(ev.ak_pub, &ak));
+    UAT_TRY(uat_tpm_parse_attest(ev->attest, &a));
+    UAT_TRY(uat_tpm_parse_signature(ev->signature, &s));
     json_t *attest = json_object(), *sig = json_object();
     UAT_TRY(uat_json_set(fields, "attest", attest));
     UAT_TRY(uat_tpm_describe_attest(&a, attest));
     UAT_TRY(uat_json_set(fields, "signature", sig));
     UAT_TRY(uat_tpm_describe_signature(&s, sig));
-    UAT_TRY(describe_ak(&ak, fields));
-    UAT_TRY(describe_pcrs(&ev, fields));
-    UAT_TRY(describe_optional(&ev, fields));
-    return describe_raw(&ev, &a, fields);
+    if (ev->ak_spki.len > 0) {
+        /* the Trustee form's AK: a bare SubjectPublicKeyInfo, no TPM public area */
+        UAT_TRY(uat_json_set_hex(fields, "ak_spki", ev->ak_spki.p, ev->ak_spki.len));
+    } else {
+        UAT_TRY(uat_tpm_parse_public(ev->ak_pub, &ak));
+        UAT_TRY(describe_ak(&ak, fields));
+    }
+    UAT_TRY(describe_pcrs(ev, fields));
+    UAT_TRY(describe_optional(ev, fields));
+    return describe_raw(ev, &a, fields);
+}
+
+uat_err uat_tpm_inspect(uat_span in, json_t *fields)
+{
+    uat_tpm_evidence ev;
+    uat_buf store;
+    uat_err rc = uat_tpm_evidence_read(in, &ev, &store);
+    rc = rc == UAT_OK ? inspect_ev(&ev, fields) : rc;
+    uat_buf_free(&store);
+    return rc;
 }

@@ -294,6 +294,9 @@ int uat_tpm_sniff(uat_span ev)
     if (ev.p == NULL || ev.len < 3) {
         return 0;
     }
+    if (uat_tpm_trustee_sniff(ev)) {
+        return 1;
+    }
     size_t off = 1;
     uint8_t ib = ev.p[0];
     if (ib < 0xa1 || ib > 0xaa) { /* a map of 1 to 10 members, count in the head */

@@ -184,6 +184,9 @@ typedef struct uat_tpm_evidence {
     uint32_t present[UAT_TPM_MAX_BANKS];
     uat_span pcr[UAT_TPM_MAX_BANKS][UAT_TPM_NUM_PCRS];
     uat_span event_log, ima_log, certified_pub, ek_cert, ek_pub; /* len 0 = absent */
+    /* the Trustee JSON form only (trustee.c): the AK as a DER SubjectPublicKeyInfo instead of
+     * ak_pub, and the report data the attester says it quoted */
+    uat_span ak_spki, report_data;
 } uat_tpm_evidence;
 
 /* marshal.c: the TPM structures (big-endian, TPM2B = 16-bit size + bytes) */
@@ -204,6 +207,13 @@ UAT_MUST_USE uat_err uat_tpm_public_key(const uat_tpm_public *pub, uat_key **out
 UAT_MUST_USE uat_err uat_tpm_evidence_decode(uat_span in, uat_tpm_evidence *out);
 UAT_MUST_USE uat_err uat_tpm_evidence_encode(const uat_tpm_evidence *ev, uat_buf *out);
 int uat_tpm_sniff(uat_span ev);
+/* trustee.c: the JSON evidence of the CoCo TPM attester (Trustee's "tpm" primary_evidence) into
+ * ev; the decoded bytes are in *store (set only on success; uat_buf_free it after ev). */
+int uat_tpm_trustee_sniff(uat_span in);
+UAT_MUST_USE uat_err uat_tpm_trustee_decode(uat_span in, uat_tpm_evidence *out, uat_buf *store);
+/* Either input format: the Trustee JSON when it sniffs so, else the CBOR map. *store is always
+ * initialised and must be freed (uat_buf_free) after ev. */
+UAT_MUST_USE uat_err uat_tpm_evidence_read(uat_span in, uat_tpm_evidence *out, uat_buf *store);
 /* The "pcrs" member's value ({+ uint => {+ uint => bstr}}) into ev's banks, with the evidence
  * map's rules; for evidence formats that carry a quote's PCRs the same way (src/tee/azsnpvtpm). */
 UAT_MUST_USE uat_err uat_tpm_pcrs_decode(uat_reader *r, uat_tpm_evidence *ev);

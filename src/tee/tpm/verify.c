@@ -24,6 +24,7 @@
 
 typedef struct tpm_verified {
     uat_tpm_evidence ev;
+    uat_buf store; /* the decoded bytes ev points into (Trustee JSON form) */
     uat_tpm_public ak;
     uat_tpm_signature sig;
     uat_tpm_attest att;
@@ -517,32 +518,62 @@ static uat_err fill_claims(const tpm_verified *v, uat_claims *claims)
 
 /* ---- the verifier ----------------------------------------------------------------------- */
 
-static uat_err verify_all(tpm_verified *v, uat_span in, const uat_verify_ctx *ctx,
-                          uat_key **ak, int *ak_owned)
+/* The AK's key and its identifier: for a TPMT_PUBLIC, its Name (Part 1 §16) after the AK checks;
+ * for the bare SubjectPublicKeyInfo of the Trustee form, which has no Name, the SHA-256 of the
+ * DER (what Trustee's verifier pins). */
+static uat_err ak_of(tpm_verified *v, const uat_verify_ctx *ctx, uat_key **ak, int *ak_owned)
 {
-    UAT_TRY(uat_tpm_evidence_decode(in, &v->ev));
+    if (v->ev.ak_spki.len > 0) {
+        UAT_TRY(uat_key_from_spki_der(v->ev.ak_spki, ak));
+        *ak_owned = 1;
+        uint8_t d[32];
+        UAT_TRY(uat_hash(UAT_HASH_SHA256, &v->ev.ak_spki, 1, d));
+        uat_hex_encode(d, sizeof(d), v->ak_name_hex);
+        return UAT_OK;
+    }
     UAT_TRY(uat_tpm_parse_public(v->ev.ak_pub, &v->ak));
     UAT_TRY(check_ak_attributes(&v->ak));
     uat_stepf("tpm.ak", "a restricted signing key (sign, restricted, fixedTPM, fixedParent, "
               "sensitiveDataOrigin; not decrypt)",
               "attributes 0x%08x", (unsigned)v->ak.attributes);
-    UAT_TRY(uat_tpm_parse_signature(v->ev.signature, &v->sig));
     UAT_TRY(check_scheme(&v->ak, &v->sig));
-    UAT_TRY(uat_tpm_hash_alg_at(v->sig.hash, "tpm.signature", "signature.hash", 2, &v->sig_hash));
     UAT_TRY(uat_tpm_ak_key(ctx, v->ev.ak_pub, &v->ak, ak, ak_owned));
+    uint8_t name[UAT_TPM_MAX_NAME];
+    size_t name_len = 0;
+    UAT_TRY(uat_tpm_name(&v->ak, name, &name_len));
+    uat_hex_encode(name, name_len, v->ak_name_hex);
+    return UAT_OK;
+}
+
+/* The Trustee form's report_data says what the attester quoted: it must be the extraData. */
+static uat_err check_stated_report_data(const tpm_verified *v)
+{
+    uat_span rd = v->ev.report_data;
+    if (rd.len > 0 && (rd.len != v->att.extra_data_len ||
+                       !uat_ct_equal(rd.p, v->att.extra_data, rd.len))) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "tpm.trustee", "report_data", -1,
+                         "report_data of the evidence is not the quote's qualifyingData");
+    }
+    return UAT_OK;
+}
+
+static uat_err verify_all(tpm_verified *v, uat_span in, const uat_verify_ctx *ctx,
+                          uat_key **ak, int *ak_owned)
+{
+    UAT_TRY(uat_tpm_evidence_read(in, &v->ev, &v->store));
+    UAT_TRY(uat_tpm_parse_signature(v->ev.signature, &v->sig));
+    UAT_TRY(ak_of(v, ctx, ak, ak_owned));
+    UAT_TRY(uat_tpm_hash_alg_at(v->sig.hash, "tpm.signature", "signature.hash", 2, &v->sig_hash));
     UAT_TRY(uat_tpm_check_signature(&v->sig, v->sig_hash, v->ev.attest, *ak));
     UAT_TRY(uat_tpm_parse_attest(v->ev.attest, &v->att));
     UAT_TRY(check_members(v));
+    UAT_TRY(check_stated_report_data(v));
     /* qualifiedSigner is the AK's Qualified Name, a digest over the Names of its ancestors up to
      * the hierarchy (Part 1 §16): nothing in the evidence says what they are, so it is reported
      * and not compared */
     UAT_TRY(v->att.type == UAT_TPM_ST_ATTEST_QUOTE
                 ? uat_tpm_check_pcr_digest(&v->ev, &v->att, v->sig_hash)
                 : check_certify(v));
-    uint8_t name[UAT_TPM_MAX_NAME];
-    size_t name_len = 0;
-    UAT_TRY(uat_tpm_name(&v->ak, name, &name_len));
-    uat_hex_encode(name, name_len, v->ak_name_hex);
     UAT_TRY(uat_tpm_ak_trust(ctx, &v->ev, *ak, v->ak_name_hex, &v->ak_trust, &v->valid_until));
     uat_stepf("tpm.ak", "an AK pinned in the reference values or certified to a trust anchor",
               "AK Name %s trusted by %s", v->ak_name_hex, v->ak_trust);
@@ -579,6 +610,7 @@ static uat_err tpm_verify(uat_span in, const uat_verify_ctx *ctx, uat_claims *cl
         uat_key_free(ak);
     }
     uat_tcglog_free(v->log);
+    uat_buf_free(&v->store);
     free(v);
     return rc;
 }
@@ -674,6 +706,7 @@ static uat_err tpm_kx_verify(uat_span ev, uat_span proof, const uat_verify_ctx *
         uat_key_free(ak);
     }
     uat_tcglog_free(v->log);
+    uat_buf_free(&v->store);
     free(v);
     return rc;
 }
