@@ -89,6 +89,9 @@ typedef struct uat_tee_ops {
                       uat_verify_out *out);
     /* Frees what verify left in *ctx->cache; NULL when the TEE caches nothing. */
     void (*cache_free)(void *cache);
+    /* 1 when the cache saves no check, collateral or step (it holds only loaded trust anchors):
+     * an explained or audited verification may use it */
+    int cache_traced;
     /* Produce evidence carrying report_data (64 bytes); NULL when there is no attester. */
     uat_err (*collect)(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out);
     /* Frees what collect left in *ctx->cache; NULL when the attester caches nothing. */

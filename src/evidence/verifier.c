@@ -1,4 +1,5 @@
 /* The public verifier: CMW or raw evidence → TEE verifier → claims, with the generic binding check. */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -32,6 +33,9 @@ struct uat_verifier {
     int explain;       /* record the checks of each call (uat_verifier_set_explain) */
     char *explanation; /* the last call's, JSON */
     char *collateral;  /* the last explained call's collateral digests (uat_verifier_collateral) */
+    uat_trace *trace;  /* the last explained call's checks, rendered when asked for */
+    uat_err trace_rc;
+    int64_t trace_at;
 };
 
 uat_err uat_verifier_new(uat_verifier **out)
@@ -70,6 +74,7 @@ void uat_verifier_free(uat_verifier *v)
         uat_member_nonces_free(v->member_nonces);
         free(v->collateral);
         free(v->explanation);
+        uat_trace_free(v->trace);
         free(v);
     }
 }
@@ -185,6 +190,8 @@ void uat_verifier_set_explain(uat_verifier *v, int on)
         v->explanation = NULL;
         free(v->collateral);
         v->collateral = NULL;
+        uat_trace_free(v->trace);
+        v->trace = NULL;
     }
 }
 
@@ -195,7 +202,14 @@ const char *uat_verifier_collateral(const uat_verifier *v)
 
 const char *uat_verifier_explanation(const uat_verifier *v)
 {
-    return v != NULL && v->explain ? v->explanation : NULL;
+    if (v == NULL || !v->explain) {
+        return NULL;
+    }
+    uat_verifier *m = (uat_verifier *)(uintptr_t)v; /* rendered once, on first use */
+    if (m->explanation == NULL && m->trace != NULL) {
+        m->explanation = uat_explain_render(m->trace, m->trace_rc, m->trace_at);
+    }
+    return m->explanation;
 }
 
 /* spec: DESIGN.md §4: a binding field shorter than 64 bytes carries the prefix; the rest is zero */
@@ -227,14 +241,16 @@ static void **cache_slot(uat_verifier *v, const uat_tee_ops *ops)
 }
 
 /* What a TEE verifier sees of this verifier; in-band collateral bypasses the cache, so what one
- * peer sent never stays for the next. An explained verification bypasses it too: it shows every
- * check run, not the ones an earlier call saved. */
+ * peer sent never stays for the next. An explained verification bypasses it too (it shows every
+ * check run, not the ones an earlier call saved) unless the TEE's cache saves no check. */
 static uat_verify_ctx make_ctx(uat_verifier *v, const uat_tee_ops *ops, uat_span inband)
 {
     uat_verify_ctx ctx = {v->trust_dir,
                           v->collateral_dir,
                           v->unchecked ? UAT_TIME_UNCHECKED : v->has_time ? v->at : uat_time_now(),
-                          inband.len > 0 || v->explain || v->unchecked ? NULL : cache_slot(v, ops),
+                          inband.len > 0 || (v->explain && !ops->cache_traced) || v->unchecked
+                              ? NULL
+                              : cache_slot(v, ops),
                           v->nfetch,
                           (const char *const *)v->fetch_names,
                           (const char *const *)v->fetch_urls,
@@ -364,6 +380,8 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     v->explanation = NULL;
     free(v->collateral);
     v->collateral = NULL;
+    uat_trace_free(v->trace);
+    v->trace = NULL;
     if (!v->explain) {
         return verify_any(v, evidence, n, collateral, collateral_len, expected_report_data, out);
     }
@@ -377,10 +395,13 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     uat_err rc = verify_any(v, evidence, n, collateral, collateral_len, expected_report_data, out);
     uat_trace_leave(prev);
     uat_trace_finish(t, rc);
-    v->explanation = uat_explain_render(t, rc, v->has_time ? v->at : uat_time_now());
+    /* the explanation is rendered when asked for (uattestd traces every call for the audit
+     * record's collateral and renders only for ?explain=1) */
+    v->trace = t;
+    v->trace_rc = rc;
+    v->trace_at = v->has_time ? v->at : uat_time_now();
     v->collateral = uat_trace_collateral_digests(t);
-    uat_trace_free(t);
-    if ((v->explanation == NULL || v->collateral == NULL) && rc == UAT_OK) {
+    if (v->collateral == NULL && rc == UAT_OK) {
         uat_claims_free(*out);
         *out = NULL;
         rc = UAT_NOMEM("verify.explain");

@@ -77,6 +77,7 @@ const uat_tee_ops uat_tee_sim = {
     .inspect = uat_sim_inspect,
     .verify = uat_sim_verify,
     .cache_free = uat_sim_cache_free,
+    .cache_traced = 1, /* trust anchors only: every step runs on each call */
     .collect = uat_sim_collect,
     .attest_cache_free = uat_sim_attest_cache_free,
     .seal_key = uat_sim_seal_key,
