@@ -188,15 +188,22 @@ static uat_err report_of(const struct snp_report_resp *resp, uat_span *report)
     return uat_rd_span(&r, size, "report", report);
 }
 
+/* The VMPL option and /dev/sev-guest under ctx->root. */
+static uat_err device_of(const uat_attest_ctx *ctx, int *vmpl, char path[UAT_MAX_PATH_LEN])
+{
+    UAT_TRY(vmpl_opt(ctx, vmpl));
+    int n = snprintf(path, UAT_MAX_PATH_LEN, "%s/dev/sev-guest", ctx->root);
+    UAT_ENSURE(n > 0 && (size_t)n < UAT_MAX_PATH_LEN, UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK,
+               "root", -1);
+    return UAT_OK;
+}
+
 uat_err uat_snp_collect_via(const uat_snp_transport *t, const uat_attest_ctx *ctx,
                             const uint8_t *report_data, uat_buf *out)
 {
     int vmpl = -1;
-    UAT_TRY(vmpl_opt(ctx, &vmpl));
     char path[UAT_MAX_PATH_LEN];
-    int n = snprintf(path, sizeof(path), "%s/dev/sev-guest", ctx->root);
-    UAT_ENSURE(n > 0 && (size_t)n < sizeof(path), UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "root",
-               -1);
+    UAT_TRY(device_of(ctx, &vmpl, path));
     struct snp_ext_report_req req;
     memset(&req, 0, sizeof(req));
     memcpy(req.data.user_data, report_data, UAT_REPORT_DATA_LEN);
@@ -240,11 +247,8 @@ uat_err uat_snp_seal_key_via(const uat_snp_transport *t, const uat_attest_ctx *c
                              const char *label, uint8_t key[32])
 {
     int vmpl = -1;
-    UAT_TRY(vmpl_opt(ctx, &vmpl));
     char path[UAT_MAX_PATH_LEN];
-    int n = snprintf(path, sizeof(path), "%s/dev/sev-guest", ctx->root);
-    UAT_ENSURE(n > 0 && (size_t)n < sizeof(path), UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "root",
-               -1);
+    UAT_TRY(device_of(ctx, &vmpl, path));
     struct snp_derived_key_req req;
     struct snp_derived_key_resp resp;
     memset(&req, 0, sizeof(req));
