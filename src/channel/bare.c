@@ -98,20 +98,9 @@ static uat_err verify_peer(uat_channel *ch)
                UAT_ERR_VERIFY_BINDING, "channel.key", "key", -1);
     uint8_t rd[UAT_REPORT_DATA_LEN];
     UAT_TRY(uat_chan_bare_binding(ch->role == 'c' ? 's' : 'c', ch->own.nonce, ch->th, ev.key, rd));
-    uat_err rc = uat_verify(ch->cfg->verifier, ev.cmw.p, ev.cmw.len, rd, &ch->claims);
-    if (rc == UAT_ERR_VERIFY_BINDING) {
-        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.binding", "report_data", -1,
-                         "the peer's evidence is not bound to this run (this side's nonce, both "
-                         "offers and the peer's key): replayed, relayed, reflected, another key, "
-                         "or an offer changed in transit");
-    }
-    UAT_TRY(rc);
+    UAT_TRY(uat_chan_verify_peer(ch, ev.cmw, rd,
+                                 "this side's nonce, both offers and the peer's key"));
     const char *tee = uat_claims_tee(ch->claims);
-    if (tee == NULL || strcmp(tee, ch->peer_mech) != 0) {
-        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.mechanism", "tee", -1,
-                         "the peer's evidence is from '%s', not the negotiated '%s'",
-                         tee ? tee : "?", ch->peer_mech);
-    }
     if (uat_tee_has_kx(tee)) {
         /* a TEE that holds keys must prove this one is its own, not a software key */
         if (ev.proof.len == 0) {

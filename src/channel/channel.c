@@ -337,20 +337,10 @@ static uat_err verify_peer(uat_channel *ch)
     char peer_role = ch->role == 'c' ? 's' : 'c';
     UAT_TRY(uat_chan_binding(peer_role, ch->own.nonce, ch->th, ch->exporter, ch->peer_spki_hash,
                              rd));
-    uat_err rc = uat_verify(ch->cfg->verifier, cmw.p, cmw.len, rd, &ch->claims);
-    if (rc == UAT_ERR_VERIFY_BINDING) {
-        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.binding", "report_data", -1,
-                         "the peer's evidence is not bound to this run (this side's nonce, both "
-                         "offers, the TLS session and the peer's key): replayed, relayed, "
-                         "reflected, or an offer changed in transit");
-    }
-    UAT_TRY(rc);
+    UAT_TRY(uat_chan_verify_peer(ch, cmw, rd,
+                                 "this side's nonce, both offers, the TLS session and the peer's "
+                                 "key"));
     const char *tee = uat_claims_tee(ch->claims);
-    if (tee == NULL || strcmp(tee, ch->peer_mech) != 0) {
-        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.mechanism", "tee", -1,
-                         "the peer's evidence is from '%s', not the negotiated '%s'",
-                         tee ? tee : "?", ch->peer_mech);
-    }
     if (uat_tee_has_kx(tee)) {
         /* a TEE that holds keys must prove the TLS key is its own, not a software key */
         if (proof.len == 0) {
@@ -614,4 +604,23 @@ void uat_channel_close(uat_channel *ch)
     if (ch != NULL) {
         channel_free(ch);
     }
+}
+
+uat_err uat_chan_verify_peer(uat_channel *ch, uat_span cmw, const uint8_t *rd, const char *bound)
+{
+    uat_err rc = uat_verify(ch->cfg->verifier, cmw.p, cmw.len, rd, &ch->claims);
+    if (rc == UAT_ERR_VERIFY_BINDING) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.binding", "report_data", -1,
+                         "the peer's evidence is not bound to this run (%s): replayed, relayed, "
+                         "reflected, another key, or an offer changed in transit",
+                         bound);
+    }
+    UAT_TRY(rc);
+    const char *tee = uat_claims_tee(ch->claims);
+    if (tee == NULL || strcmp(tee, ch->peer_mech) != 0) {
+        return UAT_FAILF(UAT_ERR_VERIFY_BINDING, "channel.mechanism", "tee", -1,
+                         "the peer's evidence is from '%s', not the negotiated '%s'",
+                         tee ? tee : "?", ch->peer_mech);
+    }
+    return UAT_OK;
 }

@@ -81,6 +81,10 @@ UAT_MUST_USE uat_err uat_chan_alert_build(uat_err err, const char *check, uat_bu
  * role is 'c' (TLS client) or 's' (TLS server), the side whose evidence it is. */
 UAT_MUST_USE uat_err uat_chan_transcript(uat_span offer_c, uat_span offer_s,
                                          uint8_t th[UAT_CHAN_HASH_SIZE]);
+/* Verifies the peer's evidence against the binding rd this side expects and checks it is from the
+ * negotiated mechanism (ch->claims set); a binding failure names what rd covers (bound). */
+UAT_MUST_USE uat_err uat_chan_verify_peer(uat_channel *ch, uat_span cmw, const uint8_t *rd,
+                                          const char *bound);
 UAT_MUST_USE uat_err uat_chan_binding(char role, const uint8_t peer_nonce[UAT_CHANNEL_NONCE_SIZE],
                                       const uint8_t th[UAT_CHAN_HASH_SIZE],
                                       const uint8_t exporter[UAT_CHAN_HASH_SIZE],
