@@ -55,10 +55,15 @@ UAT_API void uat_verifier_set_explain(uat_verifier *v, int on);
  * call or free), or NULL when explain is off. Present whether verification passed or failed.
  * Its shape: docs/explain.md and docs/explain.schema.json. */
 UAT_API const char *uat_verifier_explanation(const uat_verifier *v);
+/* Record only the collateral the next uat_verify* calls use (uat_verifier_collateral), without
+ * the explanation's checks: what an audit log keeps (off by default). Verifications keep reusing
+ * what earlier calls verified where the TEE's cache records the collateral it reuses. */
+UAT_API void uat_verifier_set_record_collateral(uat_verifier *v, int on);
 /* The collateral the last uat_verify* call used whose bytes are known, as "kind:sha256" items
  * (hex SHA-256: a CRL's DER, a TCB info's or QE identity's signed body, a RIM file) joined by ",",
- * sorted, each once; "" when none (owned by v like the explanation), NULL when explain is off.
- * What uattestd's audit log records and `uattest audit replay` compares. */
+ * sorted, each once; "" when none (owned by v like the explanation), NULL when neither explain
+ * nor collateral recording is on. What uattestd's audit log records and `uattest audit replay`
+ * compares. */
 UAT_API const char *uat_verifier_collateral(const uat_verifier *v);
 /* An explanation (the JSON above, from this library or a service's response) as text for people;
  * *out is malloc'd. PARSE_BAD_JSON when json is not an explanation. */

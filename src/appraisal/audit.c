@@ -239,11 +239,11 @@ static uat_err replay_one(const uint8_t *ev, size_t n, int64_t at, uat_verifier 
     uat_claims *claims = NULL;
     uat_ear *ear = NULL;
     uat_verifier_set_time(v, at);
-    uat_verifier_set_explain(v, 1); /* to know the collateral it uses */
+    uat_verifier_set_record_collateral(v, 1); /* to know the collateral it uses */
     uat_err ve = uat_verify(v, ev, n, NULL, &claims);
     const char *used = uat_verifier_collateral(v);
     char *coll = ve == UAT_OK ? strdup(used != NULL ? used : "") : NULL;
-    uat_verifier_set_explain(v, 0);
+    uat_verifier_set_record_collateral(v, 0);
     if (ve == UAT_OK && coll == NULL) {
         uat_claims_free(claims);
         return UAT_NOMEM("audit.replay");

@@ -61,6 +61,9 @@ uat_err uat_fail_fmt(uat_err err, const char *check, const char *field, int64_t 
  * the dotted name the same check uses in UAT_FAIL, found / required are the values compared. */
 typedef struct uat_trace uat_trace;
 extern _Thread_local uat_trace *uat_trace_cur;
+/* Where the collateral used goes: the explanation's trace, or a trace that records only the
+ * collateral (an audit record's list: uat_verifier_set_record_collateral); NULL when neither. */
+extern _Thread_local uat_trace *uat_trace_coll_cur;
 
 enum uat_step_result { UAT_STEP_PASS, UAT_STEP_FAIL, UAT_STEP_SKIPPED };
 
@@ -86,6 +89,7 @@ void uat_trace_cert_source_(const char *source);
 void uat_trace_coll_source_(const char *source);
 
 #define UAT_TRACING() (uat_trace_cur != NULL)
+#define UAT_TRACING_COLLATERAL() (uat_trace_coll_cur != NULL)
 #define uat_step(check, found, required)                                                           \
     (UAT_TRACING() ? uat_trace_step((check), UAT_STEP_PASS, (found), (required), NULL) : (void)0)
 #define uat_step_src(check, found, required, source)                                               \
@@ -98,7 +102,7 @@ void uat_trace_coll_source_(const char *source);
 #define uat_stepf(check, required, ...)                                                            \
     (UAT_TRACING() ? uat_trace_stepf((check), UAT_STEP_PASS, (required), __VA_ARGS__) : (void)0)
 #define uat_trace_collateral(kind, issuer, issued, next_update, source, sha256)                    \
-    (UAT_TRACING()                                                                                 \
+    (UAT_TRACING_COLLATERAL()                                                                      \
          ? uat_trace_collateral_((kind), (issuer), (issued), (next_update), (source), (sha256))   \
          : (void)0)
 #define uat_trace_cert_source(source) (UAT_TRACING() ? uat_trace_cert_source_(source) : (void)0)

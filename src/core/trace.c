@@ -10,6 +10,7 @@
 #include "core/limits.h"
 
 _Thread_local uat_trace *uat_trace_cur = NULL;
+_Thread_local uat_trace *uat_trace_coll_cur = NULL;
 
 uat_trace *uat_trace_new(void)
 {
@@ -47,16 +48,23 @@ void uat_trace_free(uat_trace *t)
     free(t);
 }
 
-uat_trace *uat_trace_enter(uat_trace *t)
+uat_trace_saved uat_trace_enter(uat_trace *t, int full)
 {
-    uat_trace *prev = uat_trace_cur;
-    uat_trace_cur = t;
+    uat_trace_saved prev = {uat_trace_cur, uat_trace_coll_cur};
+    uat_trace_cur = full ? t : NULL;
+    uat_trace_coll_cur = t;
     return prev;
 }
 
-void uat_trace_leave(uat_trace *previous)
+void uat_trace_leave(uat_trace_saved previous)
 {
-    uat_trace_cur = previous;
+    uat_trace_cur = previous.cur;
+    uat_trace_coll_cur = previous.coll;
+}
+
+const char *uat_trace_coll_source_now(void)
+{
+    return uat_trace_cur != NULL ? uat_trace_cur->coll_source : NULL;
 }
 
 /* A copy cut at UAT_MAX_TRACE_TEXT (an explanation shows values, it does not archive them);
@@ -176,7 +184,7 @@ void uat_trace_cert_(const char *role, const char *subject, const char *issuer, 
 void uat_trace_collateral_(const char *kind, const char *issuer, int64_t issued,
                            int64_t next_update, const char *source, const uint8_t *sha256)
 {
-    uat_trace *t = uat_trace_cur;
+    uat_trace *t = uat_trace_coll_cur;
     if (t == NULL) {
         return;
     }

@@ -45,11 +45,17 @@ struct uat_trace {
 
 uat_trace *uat_trace_new(void);
 void uat_trace_free(uat_trace *t);
-/* Makes t the trace of this thread; returns the previous one (restore it afterwards). */
-uat_trace *uat_trace_enter(uat_trace *t);
-void uat_trace_leave(uat_trace *previous);
+/* What uat_trace_enter replaced (restore it with uat_trace_leave). */
+typedef struct uat_trace_saved {
+    uat_trace *cur, *coll;
+} uat_trace_saved;
+/* Makes t the trace of this thread: every check (full) or only the collateral used (!full). */
+uat_trace_saved uat_trace_enter(uat_trace *t, int full);
+void uat_trace_leave(uat_trace_saved previous);
 /* After a failed verification: appends the recorded failure as the last, failing check. */
 void uat_trace_finish(uat_trace *t, uat_err rc);
+/* Where the collateral recorded next comes from (the source the explanation shows). */
+const char *uat_trace_coll_source_now(void);
 /* The collateral t lists with a known SHA-256, as "kind:sha256" joined by ",", sorted, each once:
  * malloc'd ("" when none), NULL on no memory. What an audit record keeps of the collateral. */
 char *uat_trace_collateral_digests(const uat_trace *t);

@@ -182,11 +182,6 @@ UAT_MUST_USE uat_err uat_crl_info(uat_span crl_der, char *issuer_cn, size_t cap,
 /* True when the certificate (DER) is the issuer of the CRL and the CRL's signature verifies. */
 int uat_crl_signed_by(uat_span crl_der, uat_span issuer_cert_der);
 
-/* x509_trace.c: explanation records (core/check.h) of a certificate or CRL checked outside an
- * X.509 store (role: leaf, intermediate, root; source: NULL = the trace's current one). */
-void uat_trace_cert_der(uat_span der, const char *role, const char *source);
-void uat_trace_crl_der(uat_span der, const char *source);
-
 /* x509_make.c: self-signed certificates (RA-TLS). An extension value is the DER that goes inside
  * extnValue's OCTET STRING. Serial: 16 random bytes; subject = issuer = CN; signed with SHA-256
  * (P-256, RSA), SHA-384 (P-384), SHA-512 (P-521) or Ed25519. key must hold the private key. */

@@ -53,6 +53,14 @@ static void trace_x509(X509 *x, const char *role, const char *source)
 
 static void trace_crl(X509_CRL *c, const char *source)
 {
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    int hashed = X509_CRL_digest(c, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32;
+    if (!UAT_TRACING()) { /* only the collateral is recorded: what an audit record keeps */
+        uat_trace_collateral_("crl", NULL, 0, 0, NULL, hashed ? md : NULL);
+        ERR_clear_error();
+        return;
+    }
     char issuer[512], number[128] = "";
     uat_time tu = 0, nu = 0;
     name_text(X509_CRL_get_issuer(c), issuer, sizeof(issuer));
@@ -67,20 +75,14 @@ static void trace_crl(X509_CRL *c, const char *source)
         uat_error_clear();
     }
     uat_trace_cert_("crl", issuer, issuer, number[0] != '\0' ? number : NULL, tu, nu, source);
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
-    int hashed = X509_CRL_digest(c, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32;
     uat_trace_collateral_("crl", issuer, tu, nu, source, hashed ? md : NULL);
     ERR_clear_error();
 }
 
-void uat_ossl_trace_chain(X509_STORE_CTX *ctx, X509_STORE *store, int verified, const char *check)
+/* The certificates of a path and the step that it reached an anchor (explanation only). */
+static void trace_path(X509_STORE_CTX *ctx, STACK_OF(X509) *chain, int n, int verified,
+                       const char *check)
 {
-    if (!UAT_TRACING()) {
-        return;
-    }
-    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
-    int n = chain != NULL ? sk_X509_num(chain) : 0;
     if (n <= 0) {
         trace_x509(X509_STORE_CTX_get0_cert(ctx), "leaf", NULL);
         return;
@@ -100,42 +102,27 @@ void uat_ossl_trace_chain(X509_STORE_CTX *ctx, X509_STORE *store, int verified, 
         uat_stepf(check, "a path to a trust anchor, valid at the evaluation time",
                   "%d certificates up to %s", n, root);
     }
+}
+
+void uat_ossl_trace_chain(X509_STORE_CTX *ctx, X509_STORE *store, int verified, const char *check)
+{
+    if (!UAT_TRACING_COLLATERAL()) {
+        return;
+    }
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    int n = chain != NULL ? sk_X509_num(chain) : 0;
+    if (UAT_TRACING()) {
+        trace_path(ctx, chain, n, verified, check);
+    }
     /* the CRLs of the store whose issuer issued a certificate of the path were consulted */
     STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
     for (int k = 0; objs != NULL && k < sk_X509_OBJECT_num(objs); k++) {
         X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, k));
         for (int i = 0; crl != NULL && i < n; i++) {
             if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(sk_X509_value(chain, i))) == 0) {
-                trace_crl(crl, uat_trace_cur->coll_source);
+                trace_crl(crl, uat_trace_coll_source_now());
                 break;
             }
         }
     }
-}
-
-void uat_trace_cert_der(uat_span der, const char *role, const char *source)
-{
-    if (!UAT_TRACING()) {
-        return;
-    }
-    X509 *x = uat_ossl_d2i_cert(der);
-    if (x != NULL) {
-        trace_x509(x, role, source);
-    }
-    X509_free(x);
-    ERR_clear_error();
-}
-
-void uat_trace_crl_der(uat_span der, const char *source)
-{
-    if (!UAT_TRACING()) {
-        return;
-    }
-    const unsigned char *p = der.p;
-    X509_CRL *c = d2i_X509_CRL(NULL, &p, (long)der.len);
-    if (c != NULL) {
-        trace_crl(c, source);
-    }
-    X509_CRL_free(c);
-    ERR_clear_error();
 }

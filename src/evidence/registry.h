@@ -92,6 +92,9 @@ typedef struct uat_tee_ops {
     /* 1 when the cache saves no check, collateral or step (it holds only loaded trust anchors):
      * an explained or audited verification may use it */
     int cache_traced;
+    /* 1 when a cache hit records the collateral it reuses (uat_trace_collateral with the digest
+     * the first use recorded): a verifier recording only the collateral keeps the cache. */
+    int cache_records_collateral;
     /* Produce evidence carrying report_data (64 bytes); NULL when there is no attester. */
     uat_err (*collect)(const uat_attest_ctx *ctx, const uint8_t *report_data, uat_buf *out);
     /* Frees what collect left in *ctx->cache; NULL when the attester caches nothing. */

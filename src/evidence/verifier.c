@@ -31,9 +31,11 @@ struct uat_verifier {
     int jinzhao_lax;   /* uat_verifier_set_jinzhao_lax_insecure */
     int unchecked;     /* this call's retry without validity periods (jinzhao_lax) */
     int explain;       /* record the checks of each call (uat_verifier_set_explain) */
+    int record_coll;   /* record the collateral of each call (uat_verifier_set_record_collateral) */
     char *explanation; /* the last call's, JSON */
     char *collateral;  /* the last explained call's collateral digests (uat_verifier_collateral) */
     uat_trace *trace;  /* the last explained call's checks, rendered when asked for */
+    int trace_full;    /* it holds every check, not only the collateral */
     uat_err trace_rc;
     int64_t trace_at;
 };
@@ -182,22 +184,36 @@ void uat_verifier_set_jinzhao_lax_insecure(uat_verifier *v, int on)
     v->jinzhao_lax = on != 0;
 }
 
+/* What the last call recorded, forgotten: a new call, or recording turned off. */
+static void forget_trace(uat_verifier *v)
+{
+    free(v->explanation);
+    v->explanation = NULL;
+    free(v->collateral);
+    v->collateral = NULL;
+    uat_trace_free(v->trace);
+    v->trace = NULL;
+}
+
 void uat_verifier_set_explain(uat_verifier *v, int on)
 {
     v->explain = on != 0;
     if (!v->explain) {
-        free(v->explanation);
-        v->explanation = NULL;
-        free(v->collateral);
-        v->collateral = NULL;
-        uat_trace_free(v->trace);
-        v->trace = NULL;
+        forget_trace(v);
+    }
+}
+
+void uat_verifier_set_record_collateral(uat_verifier *v, int on)
+{
+    v->record_coll = on != 0;
+    if (!v->record_coll && !v->explain) {
+        forget_trace(v);
     }
 }
 
 const char *uat_verifier_collateral(const uat_verifier *v)
 {
-    return v != NULL && v->explain ? v->collateral : NULL;
+    return v != NULL && (v->explain || v->record_coll) ? v->collateral : NULL;
 }
 
 const char *uat_verifier_explanation(const uat_verifier *v)
@@ -206,7 +222,7 @@ const char *uat_verifier_explanation(const uat_verifier *v)
         return NULL;
     }
     uat_verifier *m = (uat_verifier *)(uintptr_t)v; /* rendered once, on first use */
-    if (m->explanation == NULL && m->trace != NULL) {
+    if (m->explanation == NULL && m->trace != NULL && m->trace_full) {
         m->explanation = uat_explain_render(m->trace, m->trace_rc, m->trace_at);
     }
     return m->explanation;
@@ -242,15 +258,16 @@ static void **cache_slot(uat_verifier *v, const uat_tee_ops *ops)
 
 /* What a TEE verifier sees of this verifier; in-band collateral bypasses the cache, so what one
  * peer sent never stays for the next. An explained verification bypasses it too (it shows every
- * check run, not the ones an earlier call saved) unless the TEE's cache saves no check. */
+ * check run, not the ones an earlier call saved) unless the TEE's cache saves no check; one that
+ * records the collateral bypasses it unless its hits record the collateral they reuse. */
 static uat_verify_ctx make_ctx(uat_verifier *v, const uat_tee_ops *ops, uat_span inband)
 {
+    int bypass = inband.len > 0 || v->unchecked || (v->explain && !ops->cache_traced) ||
+                 (v->record_coll && !ops->cache_traced && !ops->cache_records_collateral);
     uat_verify_ctx ctx = {v->trust_dir,
                           v->collateral_dir,
                           v->unchecked ? UAT_TIME_UNCHECKED : v->has_time ? v->at : uat_time_now(),
-                          inband.len > 0 || (v->explain && !ops->cache_traced) || v->unchecked
-                              ? NULL
-                              : cache_slot(v, ops),
+                          bypass ? NULL : cache_slot(v, ops),
                           v->nfetch,
                           (const char *const *)v->fetch_names,
                           (const char *const *)v->fetch_urls,
@@ -376,13 +393,8 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     UAT_ENSURE(v != NULL && out != NULL && (collateral != NULL || collateral_len == 0),
                UAT_ERR_USAGE_INVALID_ARGUMENT, "verify", "", -1);
     uat_error_clear();
-    free(v->explanation);
-    v->explanation = NULL;
-    free(v->collateral);
-    v->collateral = NULL;
-    uat_trace_free(v->trace);
-    v->trace = NULL;
-    if (!v->explain) {
+    forget_trace(v);
+    if (!v->explain && !v->record_coll) {
         return verify_any(v, evidence, n, collateral, collateral_len, expected_report_data, out);
     }
     uat_trace *t = uat_trace_new();
@@ -391,10 +403,11 @@ uat_err uat_verify_with_collateral(uat_verifier *v, const uint8_t *evidence, siz
     }
     /* the trace is this thread's for the call; a verification nested in it (composite evidence)
      * with explain off records into it too */
-    uat_trace *prev = uat_trace_enter(t);
+    uat_trace_saved prev = uat_trace_enter(t, v->explain);
     uat_err rc = verify_any(v, evidence, n, collateral, collateral_len, expected_report_data, out);
     uat_trace_leave(prev);
     uat_trace_finish(t, rc);
+    v->trace_full = v->explain;
     /* the explanation is rendered when asked for (uattestd traces every call for the audit
      * record's collateral and renders only for ?explain=1) */
     v->trace = t;

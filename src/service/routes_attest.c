@@ -149,9 +149,10 @@ static uat_err verify(uat_svc *s, const uat_attest_in *in, uat_claims **claims)
      * lock */
     pthread_rwlock_rdlock(&s->refvals_lock);
     uat_verifier_set_reference_values(v, s->refvals);
-    /* always traced: the audit record keeps the collateral the verification used
-     * (uat_verifier_collateral, read by audit_fill on this thread's verifier) */
-    uat_verifier_set_explain(v, 1);
+    /* the audit record keeps the collateral the verification used (uat_verifier_collateral,
+     * read by audit_fill on this thread's verifier); every check only for ?explain=1 */
+    uat_verifier_set_record_collateral(v, 1);
+    uat_verifier_set_explain(v, in->explanation != NULL);
     uat_err rc = uat_verify(v, in->evidence, in->evidence_len,
                             s->cfg->test_at != 0 ? NULL : in->binding, claims);
     if (in->explanation != NULL) {

@@ -224,7 +224,7 @@ static void recovered_failure_not_reported(void **state)
     (void)state;
     uat_trace *t = uat_trace_new();
     assert_non_null(t);
-    uat_trace *prev = uat_trace_enter(t);
+    uat_trace_saved prev = uat_trace_enter(t, 1);
     (void)UAT_FAIL(UAT_ERR_PARSE_BAD_CERT, "x509.cert", "commonName", -1);
     uat_error_clear();
     uat_step("later.check", "found", "required");
@@ -236,13 +236,41 @@ static void recovered_failure_not_reported(void **state)
     uat_trace_free(t);
 }
 
+/* A trace entered for the collateral only (an audit record's list) keeps the collateral and no
+ * check, certificate or failure; the thread's explanation trace is unset meanwhile. */
+static void collateral_only(void **state)
+{
+    (void)state;
+    uat_trace *t = uat_trace_new();
+    assert_non_null(t);
+    uat_trace_saved prev = uat_trace_enter(t, 0);
+    assert_false(UAT_TRACING());
+    assert_true(UAT_TRACING_COLLATERAL());
+    uat_step("some.check", "found", "required");
+    uat_stepf("other.check", "required", "%d", 1);
+    uint8_t md[32];
+    memset(md, 0xab, sizeof(md));
+    uat_trace_collateral("tcb_info", "Intel SGX TCB Signing", 1, 2, NULL, md);
+    (void)UAT_FAIL(UAT_ERR_VERIFY_TCB, "tcb.status", "status", 12);
+    uat_trace_leave(prev);
+    assert_false(UAT_TRACING_COLLATERAL());
+    assert_int_equal(t->nsteps, 0);
+    assert_int_equal(t->ncerts, 0);
+    assert_int_equal(t->failed, 0);
+    char *digests = uat_trace_collateral_digests(t);
+    assert_non_null(digests);
+    assert_string_equal(digests, "tcb_info:abababababababababababababababababababababababababababababababab");
+    free(digests);
+    uat_trace_free(t);
+}
+
 /* Records past the limits are counted, not kept; the failure still ends the list. */
 static void bounded(void **state)
 {
     (void)state;
     uat_trace *t = uat_trace_new();
     assert_non_null(t);
-    uat_trace *prev = uat_trace_enter(t);
+    uat_trace_saved prev = uat_trace_enter(t, 1);
     for (size_t i = 0; i < UAT_MAX_TRACE_STEPS + 10; i++) {
         uat_step("many", "x", NULL);
     }
@@ -359,6 +387,7 @@ int main(void)
         cmocka_unit_test(text_of_bad_json),
         cmocka_unit_test(recovered_failure_not_reported),
         cmocka_unit_test(bounded),
+        cmocka_unit_test(collateral_only),
         cmocka_unit_test(passing_lists_every_check),
         cmocka_unit_test(no_binding_is_skipped),
         cmocka_unit_test(each_call_its_own),

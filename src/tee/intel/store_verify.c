@@ -124,6 +124,8 @@ static uat_err verify_item(intel_store *s, uat_span body, const uint8_t sig[64],
                uat_time_format(at, t) == UAT_OK);
         uat_stepf(CHECK, "the evaluation time within issueDate .. nextUpdate",
                   "%s issued %s, next update %s; evaluated at %s", what, a, b, t);
+    }
+    if (UAT_TRACING_COLLATERAL()) {
         /* the digest of the signed body: what the signature covers, the same whether the
          * document came as a file, a PCS response or in-band */
         uint8_t md[32];
@@ -132,7 +134,7 @@ static uat_err verify_item(intel_store *s, uat_span body, const uint8_t sig[64],
             uat_error_clear();
         }
         uat_trace_collateral(strcmp(what, "tcbInfo") == 0 ? "tcb_info" : "qe_identity",
-                             TCB_SIGNING_CN, issue, next, uat_trace_cur->coll_source,
+                             TCB_SIGNING_CN, issue, next, uat_trace_coll_source_now(),
                              hashed ? md : NULL);
     }
     UAT_TRY(verify_pcs_signature(s, body, sig, at, what, &nw));

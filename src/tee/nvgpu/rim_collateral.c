@@ -81,7 +81,7 @@ static uat_err try_rim(rim_pick *p, int kind, const uat_nvgpu_rim *r, const char
         return rc;
     }
     p->out[kind] = o;
-    if (UAT_TRACING()) {
+    if (UAT_TRACING_COLLATERAL()) {
         uat_time nb = 0, na = 0;
         if (uat_x509_validity(uat_buf_span(&r->certs.items[0]), &nb, &na) != UAT_OK) {
             uat_error_clear(); /* verified above: only a failed allocation gets here */
@@ -89,6 +89,8 @@ static uat_err try_rim(rim_pick *p, int kind, const uat_nvgpu_rim *r, const char
         }
         uat_trace_collateral(kind == 0 ? "rim_driver" : "rim_vbios", signer, nb, na, NULL,
                              p->file_sha256);
+    }
+    if (UAT_TRACING()) {
         uat_stepf(CHECK_APPRAISE, "every active golden measurement of the RIM of the report's "
                   "version equals a measurement block", "%s RIM %s (version %s, signed by %s): "
                   "%zu indices matched, %zu skipped", KIND_NAME[kind], base_name(path), r->version,
