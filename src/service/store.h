@@ -46,7 +46,9 @@ typedef struct uat_store_ops {
      * that expired more than UAT_STORE_NONCE_SKEW seconds before now are removed on the way.
      * With audit non-NULL, the audit record of the attestation that spent the nonce is appended
      * in the same transaction (as audit_append: its id and hashes are set), and only when the
-     * nonce was fresh: an attestation's nonce and its record are durable together or not at all. */
+     * nonce was fresh: an attestation's nonce and its record are durable together or not at all.
+     * A nonce id always comes with the same expires_at (a challenge carries it under its MAC, a
+     * session fixes it when opened): a store may key the rows by (expires_at, id). */
     uat_err (*nonce_use)(void *impl, const char *nonce_id, int64_t expires_at, int64_t now,
                          uat_audit_record *audit);
     /* Creates or replaces; *created tells which. */

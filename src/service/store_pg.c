@@ -68,6 +68,12 @@ static const char *const migrations[] = {
     "INSERT INTO generations VALUES ('collateral', 0);",
     /* 6: the collateral digests of each attestation ('' for records written before) */
     "ALTER TABLE audit_log ADD COLUMN collateral TEXT NOT NULL DEFAULT '';",
+    /* 7: used nonces keyed by (expires_at, id): fresh nonces land on the index's last pages
+     * (store.h nonce_use: an id comes with one expires_at) */
+    "CREATE TABLE used_nonces_7(expires_at BIGINT NOT NULL, id TEXT COLLATE \"C\" NOT NULL,"
+    " PRIMARY KEY(expires_at, id));"
+    "INSERT INTO used_nonces_7(expires_at, id) SELECT expires_at, id FROM used_nonces;"
+    "DROP TABLE used_nonces; ALTER TABLE used_nonces_7 RENAME TO used_nonces;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -424,7 +430,7 @@ static uat_err nonce_insert(pg_store *s, PGconn *c, const nonce_args *a)
     param_text(&p, num);
     UAT_TRY(run(c,
                 "INSERT INTO used_nonces(id, expires_at) VALUES($1, $2)"
-                " ON CONFLICT (id) DO NOTHING",
+                " ON CONFLICT (expires_at, id) DO NOTHING",
                 &p, PGRES_COMMAND_OK, UAT_ERR_IO_WRITE, "used_nonces", &r));
     int inserted = strcmp(PQcmdTuples(r), "1") == 0;
     PQclear(r);

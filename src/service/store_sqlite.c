@@ -86,6 +86,13 @@ static const char *const migrations[] = {
      " updated_at INTEGER NOT NULL); INSERT INTO generations VALUES ('collateral', 0);"),
     /* 6: the collateral digests of each attestation ('' for records written before) */
     "ALTER TABLE audit_log ADD COLUMN collateral TEXT NOT NULL DEFAULT '';",
+    /* 7: used nonces keyed by (expires_at, id) in one B-tree: a group of fresh nonces lands on
+     * the last pages (they expire about together) instead of one random index page each, and
+     * the purge takes the first ones (store.h nonce_use: an id comes with one expires_at) */
+    ("CREATE TABLE used_nonces_7(expires_at INTEGER NOT NULL, id TEXT NOT NULL,"
+     " PRIMARY KEY(expires_at, id)) WITHOUT ROWID;"
+     "INSERT INTO used_nonces_7(expires_at, id) SELECT expires_at, id FROM used_nonces;"
+     "DROP TABLE used_nonces; ALTER TABLE used_nonces_7 RENAME TO used_nonces;"),
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -30,7 +30,7 @@
 
 #define NOW 1767225600 /* 2026-01-01T00:00:00Z */
 #define THREADS 8
-#define LATEST_SCHEMA 6
+#define LATEST_SCHEMA 7
 
 /* The backend of the group being run (set by the group setup). */
 static struct {
@@ -541,6 +541,7 @@ static void test_migrates_old_schema(void **state)
 {
     fixture *f = *state;
     assert_ok(uat_store_put(f->s, UAT_STORE_REFVALS, "kept", "{}", 2, NOW, NULL));
+    assert_ok(uat_store_nonce_use(f->s, "spent", NOW + 300, NOW));
     uat_store_close(f->s);
     f->s = NULL;
     raw_sql(f, "DROP TABLE generations");
@@ -556,6 +557,9 @@ static void test_migrates_old_schema(void **state)
     int64_t g = -1;
     assert_ok(uat_store_generation(f->s, UAT_STORE_REFVALS, &g));
     assert_int_equal(g, 0);
+    /* the used nonces were carried over (migration 7 re-keys them) */
+    assert_int_equal(uat_store_nonce_use(f->s, "spent", NOW + 300, NOW), UAT_ERR_VERIFY_NONCE);
+    assert_ok(uat_store_nonce_use(f->s, "fresh", NOW + 300, NOW));
 }
 
 /* Everything survives a reopen; the schema is at its latest version; the backend answers. */
