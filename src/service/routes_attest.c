@@ -222,7 +222,6 @@ typedef struct audit_entry {
 static uat_err audit_fill(uat_svc *s, const uat_attest_in *in, const uat_ear *ear, const char *jwt,
                           audit_entry *a)
 {
-    int64_t gen = 0;
     uat_verifier *v = NULL;
     memset(a, 0, sizeof(*a));
     UAT_TRY(uat_svc_verifier(s, &v)); /* the one that verified this evidence, on this thread */
@@ -231,11 +230,11 @@ static uat_err audit_fill(uat_svc *s, const uat_attest_in *in, const uat_ear *ea
     if (jwt != NULL) {
         UAT_TRY(sha256_hex(jwt, strlen(jwt), a->tok));
     }
-    UAT_TRY(uat_store_generation(s->store, UAT_STORE_REFVALS, &gen));
     a->r.time = s->cfg->test_at != 0 ? s->cfg->test_at : in->now; /* the evaluation time */
     a->r.evidence_sha256 = a->ev;
     a->r.policy_id = in->policy_id != NULL ? in->policy_id : "";
-    a->r.refvals_generation = gen;
+    /* of the reference values in memory: synced with the store when the attestation began */
+    a->r.refvals_generation = atomic_load(&s->refvals_generation);
     a->r.status = uat_ear_status(ear);
     a->r.token_id = a->tok;
     a->r.tee = uat_ear_tee(ear);

@@ -1,6 +1,8 @@
 /* The store front: picks the backend by URI scheme and checks arguments once for every backend. */
 #include "service/store.h"
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +11,12 @@
 struct uat_store {
     const uat_store_ops *ops;
     void *impl;
+    /* Generation reads are shared (uat_store_generation): a call takes a ticket; a read that
+     * started after a ticket was taken answers for it. */
+    _Atomic uint64_t gen_tickets;
+    pthread_mutex_t gen_lock;
+    uint64_t gen_read_from[UAT_STORE_NTABLES]; /* the tickets the last read answers: < this */
+    int64_t gen_value[UAT_STORE_NTABLES];
 };
 
 static const uat_store_ops *const backends[] = {&uat_store_sqlite_ops, &uat_store_pg_ops};
@@ -63,6 +71,7 @@ uat_err uat_store_open(const char *uri, uat_store **out)
         free(s);
         return rc;
     }
+    pthread_mutex_init(&s->gen_lock, NULL);
     s->ops = ops;
     *out = s;
     return UAT_OK;
@@ -72,6 +81,7 @@ void uat_store_close(uat_store *s)
 {
     if (s != NULL) {
         s->ops->close(s->impl);
+        pthread_mutex_destroy(&s->gen_lock);
         free(s);
     }
 }
@@ -157,7 +167,23 @@ uat_err uat_store_generation(uat_store *s, enum uat_store_table t, int64_t *out)
 {
     UAT_ENSURE((unsigned)t < UAT_STORE_NTABLES && out != NULL, UAT_ERR_USAGE_INVALID_ARGUMENT,
                CHECK, "table", -1);
-    return s->ops->generation(s->impl, t, out);
+    /* Every call answers with a value read after it began, so a write committed before the call
+     * (by any replica) is seen; concurrent calls share one read (each attestation asks). */
+    uint64_t ticket = atomic_fetch_add(&s->gen_tickets, 1);
+    pthread_mutex_lock(&s->gen_lock);
+    uat_err rc = UAT_OK;
+    if (ticket < s->gen_read_from[t]) {
+        *out = s->gen_value[t];
+    } else {
+        uint64_t from = atomic_load(&s->gen_tickets); /* the calls this read began after */
+        rc = s->ops->generation(s->impl, t, out);
+        if (rc == UAT_OK) {
+            s->gen_value[t] = *out;
+            s->gen_read_from[t] = from;
+        }
+    }
+    pthread_mutex_unlock(&s->gen_lock);
+    return rc;
 }
 
 uat_err uat_store_audit_append(uat_store *s, uat_audit_record *r)

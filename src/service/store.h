@@ -100,6 +100,7 @@ UAT_MUST_USE uat_err uat_store_del(uat_store *s, enum uat_store_table t, const c
 UAT_MUST_USE uat_err uat_store_list(uat_store *s, enum uat_store_table t, uat_store_each_fn fn,
                                     void *user);
 int uat_store_schema_version(uat_store *s);
+/* The table's generation as read after this call began (calls at the same time share a read). */
 UAT_MUST_USE uat_err uat_store_generation(uat_store *s, enum uat_store_table t, int64_t *out);
 UAT_MUST_USE uat_err uat_store_audit_append(uat_store *s, uat_audit_record *r);
 UAT_MUST_USE uat_err uat_store_audit_list(uat_store *s, int64_t after, size_t max,

@@ -516,6 +516,55 @@ static void *open_one(void *arg)
     return NULL;
 }
 
+typedef struct gen_reader {
+    uat_store *writer, *reader;
+    int id;
+    int stale; /* reads that did not see the put made before them */
+    int failed;
+} gen_reader;
+
+static void *put_then_read(void *arg)
+{
+    gen_reader *g = arg;
+    char id[32];
+    snprintf(id, sizeof(id), "rv-%d", g->id);
+    for (int k = 0; k < 40; k++) {
+        int64_t before = -1, after = -1;
+        if (uat_store_generation(g->reader, UAT_STORE_REFVALS, &before) != UAT_OK ||
+            uat_store_put(g->writer, UAT_STORE_REFVALS, id, "{}", 2, NOW, NULL) != UAT_OK ||
+            uat_store_generation(g->reader, UAT_STORE_REFVALS, &after) != UAT_OK) {
+            g->failed++;
+            continue;
+        }
+        g->stale += after <= before;
+    }
+    return NULL;
+}
+
+/* Generation reads made at the same time share one read, yet each sees every write committed
+ * before it was asked: threads each put through one replica and read through another. */
+static void test_generation_shared_reads_fresh(void **state)
+{
+    fixture *f = *state;
+    uat_store *other = NULL;
+    assert_ok(uat_store_open(f->uri, &other));
+    pthread_t th[THREADS];
+    gen_reader g[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        g[i] = (gen_reader){f->s, other, i, 0, 0};
+        assert_int_equal(pthread_create(&th[i], NULL, put_then_read, &g[i]), 0);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        pthread_join(th[i], NULL);
+        assert_int_equal(g[i].failed, 0);
+        assert_int_equal(g[i].stale, 0);
+    }
+    int64_t last = -1;
+    assert_ok(uat_store_generation(other, UAT_STORE_REFVALS, &last));
+    assert_true(last >= THREADS * 40);
+    uat_store_close(other);
+}
+
 /* Replicas starting at once on an empty database: every one opens, the migrations ran once. */
 static void test_concurrent_migrations(void **state)
 {
@@ -833,6 +882,7 @@ static void test_spend_with_audit(void **state)
         cmocka_unit_test_setup_teardown(test_tables_are_separate, setup, teardown),                \
         cmocka_unit_test_setup_teardown(test_binary_safe_and_empty_bodies, setup, teardown),       \
         cmocka_unit_test_setup_teardown(test_generation_seen_by_replicas, setup, teardown),        \
+        cmocka_unit_test_setup_teardown(test_generation_shared_reads_fresh, setup, teardown),      \
         cmocka_unit_test_setup_teardown(test_concurrent_migrations, setup_empty, teardown),        \
         cmocka_unit_test_setup_teardown(test_migrates_old_schema, setup, teardown),                \
         cmocka_unit_test_setup_teardown(test_reopen_persists, setup, teardown),                    \
