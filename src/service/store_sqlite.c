@@ -11,6 +11,7 @@
  * returns only once the transaction holding its request is durable, so FULL sync costs one fsync
  * per group, not per attestation. */
 #include <pthread.h>
+#include <semaphore.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,8 +36,9 @@ typedef struct nonce_req {
     uat_audit_record *audit;
     uat_err rc;        /* OK, VERIFY_NONCE (used before), or the commit's error */
     char msg[256];     /* the commit's error message */
-    int done;
-    pthread_cond_t cv; /* signalled when done, or when this thread is to commit the next group */
+    int done;  /* set before sem is posted: the group holding this request is durable */
+    int lead;  /* set before sem is posted: this thread commits the next group */
+    sem_t sem; /* posted once per wake-up, with no lock held (one futex each way at most) */
     struct nonce_req *next;
 } nonce_req;
 
@@ -454,41 +456,48 @@ static nonce_req *take_pending(sq_store *s)
     return rev;
 }
 
-/* Waiters are woken one by one: each when its group is durable, and the newest waiting request
- * when the committer is done, so that it commits the next group. */
+/* The group commit: the first request to arrive while no group is being committed commits every
+ * request queued so far; the others sleep on their own semaphore. The committer wakes each of its
+ * group when the group is durable (no lock held, so a woken thread does not wait on the queue's),
+ * and hands the committing over to the newest request that arrived meanwhile. */
 static uat_err enqueue(sq_store *s, const char *nonce_id, int64_t expires_at, int64_t now,
                        uat_audit_record *audit)
 {
-    nonce_req me = {nonce_id, expires_at, now, audit, UAT_OK, "", 0, PTHREAD_COND_INITIALIZER,
-                    NULL};
+    nonce_req me = {nonce_id, expires_at, now, audit, UAT_OK, "", 0, 0, {{0}}, NULL};
+    sem_init(&me.sem, 0, 0);
     pthread_mutex_lock(&s->qlock);
     me.next = s->pending;
     s->pending = &me;
+    me.lead = !s->committing;
+    s->committing = 1;
+    pthread_mutex_unlock(&s->qlock);
     while (!me.done) {
-        if (s->committing) {
-            pthread_cond_wait(&me.cv, &s->qlock);
+        if (!me.lead) {
+            while (sem_wait(&me.sem) != 0) { /* EINTR */
+            }
             continue;
         }
-        /* this thread commits every request queued so far, its own included */
-        s->committing = 1;
+        pthread_mutex_lock(&s->qlock);
         nonce_req *group = take_pending(s);
         pthread_mutex_unlock(&s->qlock);
         commit_group(s, group);
-        pthread_mutex_lock(&s->qlock);
         for (nonce_req *r = group, *next; r != NULL; r = next) {
-            next = r->next; /* r may be gone as soon as it is marked done */
+            next = r->next; /* r may be gone as soon as it is posted */
             r->done = 1;
             if (r != &me) {
-                pthread_cond_signal(&r->cv);
+                sem_post(&r->sem);
             }
         }
-        s->committing = 0;
-        if (s->pending != NULL) {
-            pthread_cond_signal(&s->pending->cv);
+        pthread_mutex_lock(&s->qlock);
+        nonce_req *heir = s->pending; /* arrived during the commit: it commits the next group */
+        s->committing = heir != NULL;
+        if (heir != NULL) {
+            heir->lead = 1;
+            sem_post(&heir->sem);
         }
+        pthread_mutex_unlock(&s->qlock);
     }
-    pthread_mutex_unlock(&s->qlock);
-    pthread_cond_destroy(&me.cv);
+    sem_destroy(&me.sem);
     if (me.rc == UAT_ERR_VERIFY_NONCE) {
         return UAT_FAILF(UAT_ERR_VERIFY_NONCE, "nonce.used", "nonce", -1,
                          "the nonce was used before: ask for a new challenge");
