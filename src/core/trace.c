@@ -45,6 +45,8 @@ void uat_trace_free(uat_trace *t)
         free(t->colls[i].issuer);
         free(t->colls[i].source);
     }
+    free(t->steps);
+    free(t->certs);
     free(t);
 }
 
@@ -88,6 +90,10 @@ static char *dup_text(const char *s)
 
 static uat_trace_rec *add_step(uat_trace *t, const char *check, enum uat_step_result r)
 {
+    if (t->steps == NULL && (t->steps = calloc(UAT_MAX_TRACE_STEPS, sizeof(*t->steps))) == NULL) {
+        t->dropped++; /* no memory: the record is lost, and counted like one past the limit */
+        return NULL;
+    }
     if (t->nsteps >= UAT_MAX_TRACE_STEPS) {
         t->dropped++;
         return NULL;
@@ -166,6 +172,10 @@ void uat_trace_cert_(const char *role, const char *subject, const char *issuer, 
             same(c->serial, serial) && c->not_before == not_before && c->not_after == not_after) {
             return;
         }
+    }
+    if (t->certs == NULL && (t->certs = calloc(UAT_MAX_TRACE_ITEMS, sizeof(*t->certs))) == NULL) {
+        t->dropped++;
+        return;
     }
     if (t->ncerts >= UAT_MAX_TRACE_ITEMS) {
         t->dropped++;

@@ -27,9 +27,9 @@ typedef struct uat_trace_coll {
 } uat_trace_coll;
 
 struct uat_trace {
-    uat_trace_rec steps[UAT_MAX_TRACE_STEPS];
-    size_t nsteps;
-    uat_trace_cert certs[UAT_MAX_TRACE_ITEMS];
+    uat_trace_rec *steps; /* UAT_MAX_TRACE_STEPS, allocated with the first (a trace of the */
+    size_t nsteps;        /* collateral only records none) */
+    uat_trace_cert *certs; /* UAT_MAX_TRACE_ITEMS, likewise */
     size_t ncerts;
     uat_trace_coll colls[UAT_MAX_TRACE_ITEMS];
     size_t ncolls;

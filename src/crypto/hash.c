@@ -3,6 +3,7 @@
 
 #include <openssl/err.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 
 uat_err uat_ossl_fail(uat_err err, const char *check, const char *file, int line)
 {
@@ -18,8 +19,30 @@ uat_err uat_ossl_fail(uat_err err, const char *check, const char *file, int line
     return uat_fail_at(err, check, "", -1, file, line);
 }
 
+/* The digests, fetched from the default library context once: a digest init with one of these
+ * skips the provider lookup (and its locks) that the legacy EVP_sha256() objects cost each time.
+ * Kept for the process's life. */
+static EVP_MD *fetched[UAT_HASH_SM3 + 1];
+static pthread_once_t fetched_once = PTHREAD_ONCE_INIT;
+
+static void fetch_digests(void)
+{
+    static const char *const names[] = {
+        [UAT_HASH_SHA1] = "SHA1",     [UAT_HASH_SHA256] = "SHA2-256", [UAT_HASH_SHA384] = "SHA2-384",
+        [UAT_HASH_SHA512] = "SHA2-512", [UAT_HASH_SM3] = "SM3",
+    };
+    for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+        fetched[i] = names[i] != NULL ? EVP_MD_fetch(NULL, names[i], NULL) : NULL;
+    }
+    ERR_clear_error(); /* a digest the providers lack falls back to the legacy object */
+}
+
 const EVP_MD *uat_ossl_md(enum uat_hash_alg alg)
 {
+    pthread_once(&fetched_once, fetch_digests);
+    if ((unsigned)alg < sizeof(fetched) / sizeof(fetched[0]) && fetched[alg] != NULL) {
+        return fetched[alg];
+    }
     switch (alg) {
     case UAT_HASH_SHA1:
         return EVP_sha1();

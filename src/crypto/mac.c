@@ -3,6 +3,7 @@
 
 #include <openssl/core_names.h>
 #include <openssl/params.h>
+#include <pthread.h>
 
 #define CHECK "hmac"
 
@@ -16,6 +17,15 @@ static uat_err mac_feed(EVP_MAC_CTX *ctx, const uat_span *parts, size_t nparts)
     return UAT_OK;
 }
 
+/* HMAC, fetched once (kept for the process's life): no provider lookup per MAC. */
+static EVP_MAC *hmac;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void fetch_hmac(void)
+{
+    hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+}
+
 uat_err uat_hmac(enum uat_hash_alg alg, uat_span key, const uat_span *parts, size_t nparts,
                  uint8_t *out)
 {
@@ -23,8 +33,8 @@ uat_err uat_hmac(enum uat_hash_alg alg, uat_span key, const uat_span *parts, siz
     UAT_ENSURE(md != NULL, UAT_ERR_UNSUPPORTED_ALGORITHM, CHECK, "", -1);
     UAT_ENSURE(key.len > 0 && (parts != NULL || nparts == 0) && out != NULL,
                UAT_ERR_USAGE_INVALID_ARGUMENT, CHECK, "", -1);
-    EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-    EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    pthread_once(&hmac_once, fetch_hmac);
+    EVP_MAC_CTX *ctx = hmac != NULL ? EVP_MAC_CTX_new(hmac) : NULL;
     uat_err rc = UAT_OK;
     if (ctx == NULL) {
         rc = UAT_OSSL_FAIL(UAT_ERR_CRYPTO_FAILURE, CHECK);
@@ -46,7 +56,6 @@ uat_err uat_hmac(enum uat_hash_alg alg, uat_span key, const uat_span *parts, siz
     }
 done:
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(mac);
     return rc;
 }
 
