@@ -56,6 +56,16 @@ static uat_buf load(const char *path)
     return b;
 }
 
+/* The first n bytes of p as a string (malloc'd): p need not be NUL-terminated. */
+static char *text_dup(const uint8_t *p, size_t n)
+{
+    char *s = malloc(n + 1);
+    assert_non_null(s);
+    memcpy(s, p, n);
+    s[n] = '\0';
+    return s;
+}
+
 static uat_buf text_of(json_t *j)
 {
     char *s = json_dumps(j, JSON_COMPACT);
@@ -73,7 +83,7 @@ static char *b64_of(uat_span s)
     uat_buf b;
     uat_buf_init(&b, UAT_MAX_FILE_BYTES);
     assert_ok(uat_b64_encode(s.p, s.len, UAT_B64_STD, &b));
-    char *out = strndup((const char *)b.p, b.len);
+    char *out = text_dup(b.p, b.len);
     uat_buf_free(&b);
     return out;
 }
@@ -84,7 +94,7 @@ static char *stripped(const char *path)
     while (b.len > 0 && (b.p[b.len - 1] == '\n' || b.p[b.len - 1] == '\r')) {
         b.len--;
     }
-    char *s = strndup((const char *)b.p, b.len);
+    char *s = text_dup(b.p, b.len);
     uat_buf_free(&b);
     return s;
 }
@@ -123,7 +133,7 @@ static uat_buf e1_evidence(void)
 {
     uat_buf report = load(E1 "/report.json"), pem = load(E1 "/ias_signing_cert.pem");
     char *r = b64_of(uat_buf_span(&report)), *sig = stripped(E1 "/x-iasreport-signature.b64");
-    char *certs = strndup((const char *)pem.p, pem.len);
+    char *certs = text_dup(pem.p, pem.len);
     json_t *j = json_pack("{s:s,s:s,s:s}", "report", r, "signature", sig, "certificates", certs);
     free(r);
     free(sig);
