@@ -2,7 +2,10 @@
  *   warm  = uat_verify with collateral and PCK chain cached, per quote
  *   cold  = a new verifier per quote (collateral files read, parsed and verified; chain verified)
  *   base  = two ECDSA P-256 verifications (the quote and QE report signatures) through the crypto layer
- * Issue #3 asks warm <= 3x base and cold < 2 ms. */
+ * Issue #3 asks warm <= 3x base and cold < 2 ms.
+ * With the audit record's collateral recorded (uat_verifier_set_record_collateral, as uattestd
+ * does): warm recorded (one verifier: cached verdicts re-record the collateral they used) against
+ * cold recorded (a new verifier per quote) and against warm without recording. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,6 +43,37 @@ static double base_per_op(const uint8_t *q, size_t n, int iters)
     return per;
 }
 
+/* The same quote with the collateral recorded: warm (one verifier) against cold (a verifier per
+ * quote), and against warm_plain (warm without recording). */
+static void bench_recorded(const char *name, const char *dir, const char *trust, int64_t at,
+                           int iters, const uint8_t *q, size_t n, double warm_plain)
+{
+    uat_verifier *v = make_verifier(trust, dir, at);
+    uat_verifier_set_record_collateral(v, 1);
+    verify_once(v, q, n); /* fills the cache */
+    double t0 = now_s();
+    for (int i = 0; i < iters; i++) {
+        verify_once(v, q, n);
+        if (uat_verifier_collateral(v) == NULL || uat_verifier_collateral(v)[0] == '\0') {
+            exit(1); /* the audit record would lose its collateral */
+        }
+    }
+    double warm = (now_s() - t0) / iters;
+    uat_verifier_free(v);
+    int cold_iters = iters / 4 > 0 ? iters / 4 : 1;
+    t0 = now_s();
+    for (int i = 0; i < cold_iters; i++) {
+        v = make_verifier(trust, dir, at);
+        uat_verifier_set_record_collateral(v, 1);
+        verify_once(v, q, n);
+        uat_verifier_free(v);
+    }
+    double cold = (now_s() - t0) / cold_iters;
+    printf("%-6s recording collateral: warm %7.1f us | cold %7.1f us = %.2fx warm | warm recording "
+           "/ warm plain = %.2fx\n",
+           name, warm * 1e6, cold * 1e6, cold / warm, warm / warm_plain);
+}
+
 static void bench(const char *name, const char *dir, const char *trust, int64_t at, int iters)
 {
     char qp[512];
@@ -68,6 +102,7 @@ static void bench(const char *name, const char *dir, const char *trust, int64_t 
     printf("%-6s base(2x ECDSA-P256 verify) %7.1f us | warm %7.1f us = %.2fx base | cold %7.1f us = "
            "%.2fx base (%.3f ms)\n",
            name, base * 1e6, warm * 1e6, warm / base, cold * 1e6, cold / base, cold * 1e3);
+    bench_recorded(name, dir, trust, at, iters, q, n, warm);
     free(q);
 }
 

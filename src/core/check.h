@@ -2,6 +2,7 @@
 #ifndef UAT_CORE_CHECK_H
 #define UAT_CORE_CHECK_H
 
+#include "core/limits.h"
 #include "uattest/err.h"
 
 #include <stdarg.h>
@@ -88,6 +89,28 @@ void uat_trace_cert_source_(const char *source);
 /* Likewise for the collateral (CRLs, TCB info, ...) used next: "collateral dir" unless set. */
 void uat_trace_coll_source_(const char *source);
 
+/* The collateral a cached verdict used (a verified chain's CRLs, a signed document), kept with
+ * the verdict so that reusing it records the same collateral again: what a TEE whose ops set
+ * cache_records_collateral does on a cache hit. Kind and issuer are static strings (issuer may be
+ * NULL); a memo that could not hold everything is `lost` and must not stand in for the work. */
+typedef struct uat_coll_item {
+    const char *kind, *issuer;
+    int64_t issued, next_update; /* 0 when not known */
+    uint8_t sha256[32];
+    int hashed; /* sha256 is known */
+} uat_coll_item;
+typedef struct uat_coll_memo {
+    uat_coll_item items[UAT_MAX_COLL_MEMO];
+    size_t n;
+    int lost;
+} uat_coll_memo;
+void uat_coll_memo_add(uat_coll_memo *m, const char *kind, const char *issuer, int64_t issued,
+                       int64_t next_update, const uint8_t *sha256);
+/* Adds every item of from (a verdict built on another: a document signed by a verified chain). */
+void uat_coll_memo_merge(uat_coll_memo *m, const uat_coll_memo *from);
+/* Records each item as uat_trace_collateral would (source: uat_trace_coll_source_now()). */
+void uat_coll_memo_record_(const uat_coll_memo *m);
+
 #define UAT_TRACING() (uat_trace_cur != NULL)
 #define UAT_TRACING_COLLATERAL() (uat_trace_coll_cur != NULL)
 #define uat_step(check, found, required)                                                           \
@@ -105,6 +128,7 @@ void uat_trace_coll_source_(const char *source);
     (UAT_TRACING_COLLATERAL()                                                                      \
          ? uat_trace_collateral_((kind), (issuer), (issued), (next_update), (source), (sha256))   \
          : (void)0)
+#define uat_coll_memo_record(m) (UAT_TRACING_COLLATERAL() ? uat_coll_memo_record_(m) : (void)0)
 #define uat_trace_cert_source(source) (UAT_TRACING() ? uat_trace_cert_source_(source) : (void)0)
 #define uat_trace_coll_source(source) (UAT_TRACING() ? uat_trace_coll_source_(source) : (void)0)
 

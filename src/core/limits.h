@@ -39,5 +39,6 @@
 #define UAT_MAX_TRACE_STEPS 512u                     /* checks one explanation lists */
 #define UAT_MAX_TRACE_ITEMS 64u                      /* certificates, and collateral, it lists */
 #define UAT_MAX_TRACE_TEXT 1024u                     /* one value in it (longer ones are cut) */
+#define UAT_MAX_COLL_MEMO 8u                         /* collateral one cached verdict used */
 
 #endif

@@ -341,3 +341,50 @@ void uat_trace_finish(uat_trace *t, uat_err rc)
     }
     s->source = where[0] != '\0' ? dup_text(where) : NULL;
 }
+
+void uat_coll_memo_add(uat_coll_memo *m, const char *kind, const char *issuer, int64_t issued,
+                       int64_t next_update, const uint8_t *sha256)
+{
+    for (size_t i = 0; i < m->n; i++) { /* a CRL two certificates of a path share: once */
+        const uat_coll_item *c = &m->items[i];
+        if (same(c->kind, kind) && same(c->issuer, issuer) && c->issued == issued &&
+            c->next_update == next_update && c->hashed == (sha256 != NULL) &&
+            (sha256 == NULL || memcmp(c->sha256, sha256, 32) == 0)) {
+            return;
+        }
+    }
+    if (m->n >= UAT_MAX_COLL_MEMO) {
+        m->lost = 1;
+        return;
+    }
+    uat_coll_item *c = &m->items[m->n++];
+    c->kind = kind;
+    c->issuer = issuer;
+    c->issued = issued;
+    c->next_update = next_update;
+    c->hashed = sha256 != NULL;
+    if (sha256 != NULL) {
+        memcpy(c->sha256, sha256, 32);
+    } else {
+        memset(c->sha256, 0, 32);
+    }
+}
+
+void uat_coll_memo_merge(uat_coll_memo *m, const uat_coll_memo *from)
+{
+    for (size_t i = 0; i < from->n; i++) {
+        const uat_coll_item *c = &from->items[i];
+        uat_coll_memo_add(m, c->kind, c->issuer, c->issued, c->next_update,
+                          c->hashed ? c->sha256 : NULL);
+    }
+    m->lost |= from->lost;
+}
+
+void uat_coll_memo_record_(const uat_coll_memo *m)
+{
+    for (size_t i = 0; i < m->n; i++) {
+        const uat_coll_item *c = &m->items[i];
+        uat_trace_collateral_(c->kind, c->issuer, c->issued, c->next_update,
+                              uat_trace_coll_source_now(), c->hashed ? c->sha256 : NULL);
+    }
+}

@@ -246,6 +246,15 @@ uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_cert *leaf,
                               uat_cert *const *intermediates, size_t n, int require_crls,
                               size_t depth, uat_time at, const char *check)
 {
+    return uat_x509_store_verify_used(s, leaf, intermediates, n, require_crls, depth, at, check,
+                                      NULL);
+}
+
+uat_err uat_x509_store_verify_used(const uat_x509_store *s, const uat_cert *leaf,
+                                   uat_cert *const *intermediates, size_t n, int require_crls,
+                                   size_t depth, uat_time at, const char *check,
+                                   uat_coll_memo *used)
+{
     check = check ? check : "x509.chain";
     UAT_ENSURE(n <= UAT_MAX_CERT_CHAIN, UAT_ERR_RESOURCE_LIMIT, check, "intermediates", -1);
     STACK_OF(X509) *untrusted = sk_X509_new_null();
@@ -271,7 +280,7 @@ uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_cert *leaf,
         has_crls |= X509_OBJECT_get_type(sk_X509_OBJECT_value(objs, i)) == X509_LU_CRL;
     }
     rc = run_verify(ctx, has_crls, require_crls, at, check);
-    if (UAT_TRACING()) {
+    if (UAT_TRACING_COLLATERAL()) { /* the explanation, or only the collateral (CRLs) */
         uat_ossl_trace_chain(ctx, s->store, rc == UAT_OK, check);
     }
     if (rc == UAT_OK && depth != 0) {
@@ -281,6 +290,9 @@ uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_cert *leaf,
                            "the certificate path holds %d certificates where %zu are required", got,
                            depth);
         }
+    }
+    if (rc == UAT_OK && used != NULL) {
+        uat_ossl_memo_chain_crls(ctx, s->store, used);
     }
 out:
     X509_STORE_CTX_free(ctx);

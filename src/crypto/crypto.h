@@ -167,6 +167,12 @@ UAT_MUST_USE uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_ce
                                            uat_cert *const *intermediates, size_t n,
                                            int require_crls, size_t depth, uat_time at,
                                            const char *check);
+/* As uat_x509_store_verify; on success also adds the CRLs the verification consulted to *used
+ * (when not NULL): what a cached verdict records again when it is reused (uat_coll_memo). */
+UAT_MUST_USE uat_err uat_x509_store_verify_used(const uat_x509_store *s, const uat_cert *leaf,
+                                                uat_cert *const *intermediates, size_t n,
+                                                int require_crls, size_t depth, uat_time at,
+                                                const char *check, uat_coll_memo *used);
 
 /* The DER value (contents of the extnValue OCTET STRING) of the extension with the dotted OID.
  * PARSE_BAD_CERT when the certificate has no such extension or has it twice. Appends to out. */

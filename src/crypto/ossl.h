@@ -33,5 +33,7 @@ uat_err uat_ossl_name_cn(const X509_NAME *name, char *out, size_t cap, const cha
 #include <openssl/x509_vfy.h>
 void uat_ossl_trace_sig(const char *check, const char *alg, EVP_PKEY *pkey);
 void uat_ossl_trace_chain(X509_STORE_CTX *ctx, X509_STORE *store, int verified, const char *check);
+/* Adds the CRLs of store the path ctx built consulted to m, as the trace records them. */
+void uat_ossl_memo_chain_crls(X509_STORE_CTX *ctx, X509_STORE *store, uat_coll_memo *m);
 
 #endif

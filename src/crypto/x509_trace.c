@@ -104,25 +104,55 @@ static void trace_path(X509_STORE_CTX *ctx, STACK_OF(X509) *chain, int n, int ve
     }
 }
 
+/* Calls fn for each CRL of store whose issuer issued a certificate of the path ctx built: the
+ * CRLs the verification consulted. */
+static void each_crl_consulted(X509_STORE_CTX *ctx, X509_STORE *store,
+                               void (*fn)(X509_CRL *crl, void *arg), void *arg)
+{
+    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+    int n = chain != NULL ? sk_X509_num(chain) : 0;
+    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
+    for (int k = 0; objs != NULL && k < sk_X509_OBJECT_num(objs); k++) {
+        X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, k));
+        for (int i = 0; crl != NULL && i < n; i++) {
+            if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
+                              X509_get_issuer_name(sk_X509_value(chain, i))) == 0) {
+                fn(crl, arg);
+                break;
+            }
+        }
+    }
+}
+
+static void trace_crl_fn(X509_CRL *crl, void *arg)
+{
+    (void)arg;
+    trace_crl(crl, uat_trace_coll_source_now());
+}
+
 void uat_ossl_trace_chain(X509_STORE_CTX *ctx, X509_STORE *store, int verified, const char *check)
 {
     if (!UAT_TRACING_COLLATERAL()) {
         return;
     }
-    STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
-    int n = chain != NULL ? sk_X509_num(chain) : 0;
     if (UAT_TRACING()) {
-        trace_path(ctx, chain, n, verified, check);
+        STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+        trace_path(ctx, chain, chain != NULL ? sk_X509_num(chain) : 0, verified, check);
     }
-    /* the CRLs of the store whose issuer issued a certificate of the path were consulted */
-    STACK_OF(X509_OBJECT) *objs = X509_STORE_get0_objects(store);
-    for (int k = 0; objs != NULL && k < sk_X509_OBJECT_num(objs); k++) {
-        X509_CRL *crl = X509_OBJECT_get0_X509_CRL(sk_X509_OBJECT_value(objs, k));
-        for (int i = 0; crl != NULL && i < n; i++) {
-            if (X509_NAME_cmp(X509_CRL_get_issuer(crl), X509_get_issuer_name(sk_X509_value(chain, i))) == 0) {
-                trace_crl(crl, uat_trace_coll_source_now());
-                break;
-            }
-        }
-    }
+    each_crl_consulted(ctx, store, trace_crl_fn, NULL);
+}
+
+/* As a collateral-only trace records a CRL (trace_crl): what a cache hit records again. */
+static void memo_crl_fn(X509_CRL *crl, void *arg)
+{
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned int mdlen = 0;
+    int hashed = X509_CRL_digest(crl, EVP_sha256(), md, &mdlen) == 1 && mdlen == 32;
+    uat_coll_memo_add(arg, "crl", NULL, 0, 0, hashed ? md : NULL);
+    ERR_clear_error();
+}
+
+void uat_ossl_memo_chain_crls(X509_STORE_CTX *ctx, X509_STORE *store, uat_coll_memo *m)
+{
+    each_crl_consulted(ctx, store, memo_crl_fn, m);
 }

@@ -182,6 +182,10 @@ UAT_MUST_USE uat_err uat_verifier_kx_verify(struct uat_verifier *v, const char *
                                             const uint8_t *report_data,
                                             const uint8_t pub[UAT_KX_POINT_LEN]);
 
+/* Tests only: what the verifier keeps in the cache slot of the TEE named tee (NULL: nothing),
+ * to tell whether verifications filled and then reused it. verifier.c. */
+void *uat_verifier_cache_peek(const struct uat_verifier *v, const char *tee);
+
 size_t uat_registry_count(void);
 const uat_tee_ops *uat_registry_at(size_t i);
 const uat_tee_ops *uat_registry_by_name(const char *name);

@@ -256,6 +256,13 @@ static void **cache_slot(uat_verifier *v, const uat_tee_ops *ops)
     return NULL;
 }
 
+void *uat_verifier_cache_peek(const uat_verifier *v, const char *tee)
+{
+    const uat_tee_ops *ops = uat_registry_by_name(tee);
+    void **slot = ops != NULL ? cache_slot((uat_verifier *)(uintptr_t)v, ops) : NULL;
+    return slot != NULL ? *slot : NULL;
+}
+
 /* What a TEE verifier sees of this verifier; in-band collateral bypasses the cache, so what one
  * peer sent never stays for the next. An explained verification bypasses it too (it shows every
  * check run, not the ones an earlier call saved) unless the TEE's cache saves no check; one that

@@ -364,5 +364,6 @@ const uat_tee_ops uat_tee_cca = {
     .inspect = uat_cca_inspect,
     .verify = uat_cca_verify,
     .cache_free = uat_cca_cache_free,
+    .cache_traced = 1, /* CPAKs only: every check runs on each call */
     .collect = uat_cca_collect,
 };

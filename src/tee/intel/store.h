@@ -7,9 +7,11 @@
 
 #define TCB_SIGNING_CN "Intel SGX TCB Signing"
 
+/* Where a verdict holds, and the collateral it used (recorded again each time it is reused). */
 typedef struct intel_window {
     int ok;
     uat_time lo, hi;
+    uat_coll_memo used;
 } intel_window;
 
 /* A TCB signing candidate: chosen by its validity (read without decoding), decoded when used. */

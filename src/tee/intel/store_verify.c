@@ -8,9 +8,15 @@
 
 #define CHECK "intel.collateral"
 
-static int window_holds(const intel_window *w, uat_time at)
+/* The verdict holds at `at`: reused, and the collateral it used recorded again (an audit
+ * record lists the same collateral whether the verdict was cached or not). */
+static int window_reuse(const intel_window *w, uat_time at)
 {
-    return w->ok && at >= w->lo && at <= w->hi;
+    if (!w->ok || at < w->lo || at > w->hi || (UAT_TRACING_COLLATERAL() && w->used.lost)) {
+        return 0;
+    }
+    uat_coll_memo_record(&w->used);
+    return 1;
 }
 
 static void window_narrow(intel_window *w, uat_time lo, uat_time hi)
@@ -37,7 +43,7 @@ static void cert_window(const uat_cert *c, intel_window *w)
  * root CRL) — once per window. */
 static uat_err signing_chain(intel_store *s, intel_signer *sg, uat_time at)
 {
-    if (window_holds(&sg->w, at)) {
+    if (window_reuse(&sg->w, at)) {
         return UAT_OK;
     }
     if (at != UAT_TIME_UNCHECKED && (at < sg->not_before || at >= sg->not_after)) {
@@ -53,12 +59,12 @@ static uat_err signing_chain(intel_store *s, intel_signer *sg, uat_time at)
     }
     UAT_ENSURE(strcmp(uat_cert_cn(sg->cert), TCB_SIGNING_CN) == 0, UAT_ERR_VERIFY_COLLATERAL,
                "intel.tcb_signing_chain", "subject", -1);
+    intel_window nw = {1, INT64_MIN, INT64_MAX, {.n = 0}};
     uat_trace_cert_source(NULL); /* the TCB signing certificate travels with the collateral */
-    uat_err rc = uat_x509_store_verify(s->x509, sg->cert, NULL, 0, 1, 2, at,
-                                       "intel.tcb_signing_chain");
+    uat_err rc = uat_x509_store_verify_used(s->x509, sg->cert, NULL, 0, 1, 2, at,
+                                            "intel.tcb_signing_chain", &nw.used);
     uat_trace_cert_source("evidence");
     UAT_TRY(rc);
-    intel_window nw = {1, INT64_MIN, INT64_MAX};
     cert_window(sg->cert, &nw);
     narrow_by_crls(s, &nw);
     for (size_t k = 0; k < s->nanchors; k++) {
@@ -91,6 +97,7 @@ static uat_err verify_pcs_signature(intel_store *s, uat_span body, const uint8_t
                              "the %s signature does not verify with the TCB signing key", what);
         }
         window_narrow(w, sg->w.lo, sg->w.hi);
+        uat_coll_memo_merge(&w->used, &sg->w.used); /* the CRLs its chain consulted */
         return UAT_OK;
     }
     return last;
@@ -113,10 +120,10 @@ static uat_err verify_item(intel_store *s, uat_span body, const uint8_t sig[64],
                            uat_time issue, uat_time next, uat_time at, const char *what,
                            intel_window *w)
 {
-    if (window_holds(w, at)) {
+    if (window_reuse(w, at)) {
         return UAT_OK;
     }
-    intel_window nw = {0, issue, next};
+    intel_window nw = {0, issue, next, {.n = 0}};
     UAT_TRY(check_dates(issue, next, at, what));
     if (UAT_TRACING()) {
         char a[32] = "?", b[32] = "?", t[32] = "?";
@@ -125,18 +132,17 @@ static uat_err verify_item(intel_store *s, uat_span body, const uint8_t sig[64],
         uat_stepf(CHECK, "the evaluation time within issueDate .. nextUpdate",
                   "%s issued %s, next update %s; evaluated at %s", what, a, b, t);
     }
-    if (UAT_TRACING_COLLATERAL()) {
-        /* the digest of the signed body: what the signature covers, the same whether the
-         * document came as a file, a PCS response or in-band */
-        uint8_t md[32];
-        int hashed = uat_hash(UAT_HASH_SHA256, &body, 1, md) == UAT_OK;
-        if (!hashed) {
-            uat_error_clear();
-        }
-        uat_trace_collateral(strcmp(what, "tcbInfo") == 0 ? "tcb_info" : "qe_identity",
-                             TCB_SIGNING_CN, issue, next, uat_trace_coll_source_now(),
-                             hashed ? md : NULL);
+    /* the digest of the signed body: what the signature covers, the same whether the document
+     * came as a file, a PCS response or in-band; kept with the verdict for its reuses */
+    uint8_t md[32];
+    int hashed = uat_hash(UAT_HASH_SHA256, &body, 1, md) == UAT_OK;
+    if (!hashed) {
+        uat_error_clear();
     }
+    const char *kind = strcmp(what, "tcbInfo") == 0 ? "tcb_info" : "qe_identity";
+    uat_coll_memo_add(&nw.used, kind, TCB_SIGNING_CN, issue, next, hashed ? md : NULL);
+    uat_trace_collateral(kind, TCB_SIGNING_CN, issue, next, uat_trace_coll_source_now(),
+                         hashed ? md : NULL);
     UAT_TRY(verify_pcs_signature(s, body, sig, at, what, &nw));
     nw.ok = 1;
     *w = nw;
@@ -207,7 +213,8 @@ uat_err intel_identity(intel_store *s, const char *id, uat_time at,
  * "Intel SGX PCK Platform CA" or "Intel SGX PCK Processor CA", issued by the Intel SGX Root CA */
 static uat_err check_pck(uat_cert *const *chain, const intel_store *s, uat_time at, intel_pck *p)
 {
-    UAT_TRY(uat_x509_store_verify(s->x509, chain[0], chain + 1, 1, 1, 3, at, "intel.pck_chain"));
+    UAT_TRY(uat_x509_store_verify_used(s->x509, chain[0], chain + 1, 1, 1, 3, at,
+                                       "intel.pck_chain", &p->w.used));
     const char *cn = uat_cert_cn(chain[1]);
     UAT_ENSURE(strcmp(cn, "Intel SGX PCK Platform CA") == 0 ||
                    strcmp(cn, "Intel SGX PCK Processor CA") == 0,
@@ -259,7 +266,7 @@ uat_err intel_pck_chain(intel_store *s, uat_span pem, uat_time at, const intel_p
     uint8_t hash[32];
     UAT_TRY(uat_hash(UAT_HASH_SHA256, &pem, 1, hash));
     for (size_t i = 0; i < s->npck; i++) {
-        if (memcmp(s->pck[i].chain_hash, hash, 32) == 0 && window_holds(&s->pck[i].w, at)) {
+        if (memcmp(s->pck[i].chain_hash, hash, 32) == 0 && window_reuse(&s->pck[i].w, at)) {
             *out = &s->pck[i];
             return UAT_OK;
         }

@@ -243,6 +243,8 @@ const uat_tee_ops uat_tee_sgx = {
     .inspect = uat_intel_inspect,
     .verify = sgx_verify,
     .cache_free = intel_store_free,
+    /* verdicts reused within their windows record the collateral they used (store_verify.c) */
+    .cache_records_collateral = 1,
     .collect = uat_sgx_collect,
     .endorse = intel_endorse,
 };
@@ -257,6 +259,8 @@ const uat_tee_ops uat_tee_tdx = {
     .inspect = uat_intel_inspect,
     .verify = tdx_verify,
     .cache_free = intel_store_free,
+    /* verdicts reused within their windows record the collateral they used (store_verify.c) */
+    .cache_records_collateral = 1,
     .collect = uat_tdx_collect,
     .endorse = intel_endorse,
 };

@@ -471,6 +471,8 @@ const uat_tee_ops uat_tee_itrustee = {
     .inspect = uat_itrustee_inspect,
     .verify = uat_itrustee_verify,
     .cache_free = uat_itrustee_cache_free,
+    /* the anchor store and decoded objects only: the chain and both signatures run each call */
+    .cache_traced = 1,
     .collect = NULL,
     .refvals_import = uat_itrustee_refvals_import,
 };

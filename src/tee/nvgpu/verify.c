@@ -41,6 +41,7 @@ typedef struct nv_cache {
     uint8_t *der[UAT_MAX_CERT_CHAIN];
     size_t ncerts;
     uat_time lo, hi;
+    uat_coll_memo used; /* the collateral (CRLs) that verdict used: recorded on each reuse */
 } nv_cache;
 
 typedef struct nv_state {
@@ -145,7 +146,8 @@ static uat_err check_root_copy(const nv_state *s, size_t *depth)
 static int chain_cached(nv_state *s, const uat_verify_ctx *ctx)
 {
     nv_cache *c = ctx->cache != NULL ? *ctx->cache : NULL;
-    if (c == NULL || c->ncerts != s->ev.ncerts || ctx->at < c->lo || ctx->at >= c->hi) {
+    if (c == NULL || c->ncerts != s->ev.ncerts || ctx->at < c->lo || ctx->at >= c->hi ||
+        (UAT_TRACING_COLLATERAL() && c->used.lost)) {
         return 0;
     }
     for (size_t i = 0; i < c->ncerts; i++) {
@@ -157,6 +159,7 @@ static int chain_cached(nv_state *s, const uat_verify_ctx *ctx)
     memcpy(s->certs, c->certs, c->ncerts * sizeof(c->certs[0]));
     s->ncerts = c->ncerts;
     s->borrowed = 1;
+    uat_coll_memo_record(&c->used);
     return 1;
 }
 
@@ -184,7 +187,7 @@ static uat_err anchors_get(nv_state *s, const uat_verify_ctx *ctx, nv_cache **ca
 }
 
 /* The chain verified: kept in the cache (its certificates then borrowed by s). */
-static void chain_keep(nv_state *s, nv_cache *c)
+static void chain_keep(nv_state *s, nv_cache *c, const uat_coll_memo *used)
 {
     uat_time lo = INT64_MIN, hi = INT64_MAX;
     chain_free(c);
@@ -208,6 +211,7 @@ static void chain_keep(nv_state *s, nv_cache *c)
     c->ncerts = s->ncerts;
     c->lo = lo;
     c->hi = hi;
+    c->used = *used;
     s->borrowed = 1;
 }
 
@@ -232,10 +236,11 @@ static uat_err check_chain(nv_state *s, const uat_verify_ctx *ctx)
     size_t depth = 0;
     UAT_TRY(check_root_copy(s, &depth));
     /* no CRL: NVIDIA publishes device revocation through OCSP only, and nothing is fetched */
-    UAT_TRY(uat_x509_store_verify(s->xs, s->certs[0], s->certs + 1, s->ncerts - 1, 0, depth,
-                                  ctx->at, CHECK_CHAIN));
+    uat_coll_memo used = {.n = 0};
+    UAT_TRY(uat_x509_store_verify_used(s->xs, s->certs[0], s->certs + 1, s->ncerts - 1, 0, depth,
+                                       ctx->at, CHECK_CHAIN, &used));
     if (c != NULL) {
-        chain_keep(s, c);
+        chain_keep(s, c, &used);
     }
     return UAT_OK;
 }
@@ -443,5 +448,7 @@ const uat_tee_ops uat_tee_nvgpu = {
     .inspect = nv_inspect,
     .verify = uat_nvgpu_verify,
     .cache_free = nv_cache_free,
+    /* a reused chain verdict records the collateral its verification used (chain_cached) */
+    .cache_records_collateral = 1,
     .collect = uat_nvgpu_collect,
 };

@@ -723,6 +723,9 @@ const uat_tee_ops uat_tee_tpm = {
     .inspect = uat_tpm_inspect,
     .verify = tpm_verify,
     .cache_free = uat_tpm_cache_free,
+    /* the trust folder (CRLs: consulted by each chain verification) and the last AK key
+     * decoded: every check runs on each call */
+    .cache_traced = 1,
     /* the tpm2-tss attester and enrolment by credential activation (attest.c, credential.c) */
     .collect = uat_tpm_collect,
     .enrol_challenge = uat_tpm_enrol_challenge,

@@ -223,5 +223,6 @@ const uat_tee_ops uat_tee_virtcca = {
     .inspect = uat_virtcca_inspect,
     .verify = uat_virtcca_verify,
     .cache_free = uat_virtcca_cache_free,
+    .cache_traced = 1, /* trust anchors only: the chain and every check run on each call */
     .collect = NULL,
 };
