@@ -271,7 +271,7 @@ uat_err uat_x509_store_verify(const uat_x509_store *s, const uat_cert *leaf,
         has_crls |= X509_OBJECT_get_type(sk_X509_OBJECT_value(objs, i)) == X509_LU_CRL;
     }
     rc = run_verify(ctx, has_crls, require_crls, at, check);
-    if (UAT_TRACING()) {
+    if (UAT_TRACING_COLLATERAL()) { /* the CRLs also when only the collateral is recorded */
         uat_ossl_trace_chain(ctx, s->store, rc == UAT_OK, check);
     }
     if (rc == UAT_OK && depth != 0) {
