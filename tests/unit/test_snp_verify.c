@@ -399,6 +399,61 @@ static void test_collateral_list_cert_table(void **state)
     uat_verifier_free(c);
 }
 
+/* The ARK's CRL a chain verification consulted is listed too, and listed again from the cache: a
+ * synthetic chain (tests/unit/snp_synth.py: ARK-Milan, ASK, VCEK with n1's hwID and SPLs, a CRL
+ * signed by the ARK, n1's report signed again), since no real AMD CRL is in the corpus. */
+static void test_collateral_list_crl(void **state)
+{
+    (void)state;
+    const char *const none[] = {NULL};
+    char dir[128], cmd[512], path[192];
+    snprintf(dir, sizeof(dir), "%s", scratch("synth", none));
+    snprintf(cmd, sizeof(cmd), "python3 '%s' '%s' '%s'", UAT_TEST_DATA_DIR "/../unit/snp_synth.py",
+             N1 "/report.bin", dir);
+    assert_int_equal(system(cmd), 0);
+    char ark[65], ask[65], crl[65], vcek[65], want[512];
+    uat_der_list l = {NULL, 0, 0};
+    snprintf(path, sizeof(path), "%s/trust/ark.pem", dir);
+    assert_ok(uat_pem_decode_all(uat_buf_span(load(path)), "CERTIFICATE", &l));
+    snprintf(path, sizeof(path), "%s/coll/ask.pem", dir);
+    assert_ok(uat_pem_decode_all(uat_buf_span(load(path)), "CERTIFICATE", &l));
+    assert_int_equal(l.n, 2);
+    sha256_hex(uat_buf_span(&l.items[0]), ark);
+    sha256_hex(uat_buf_span(&l.items[1]), ask);
+    uat_der_list_free(&l);
+    snprintf(path, sizeof(path), "%s/coll/ark.crl", dir);
+    sha256_hex(uat_buf_span(load(path)), crl);
+    snprintf(path, sizeof(path), "%s/coll/vcek.der", dir);
+    sha256_hex(uat_buf_span(load(path)), vcek);
+    snprintf(want, sizeof(want), "ark:%s,ask:%s,crl:%s,vcek:%s", ark, ask, crl, vcek);
+    char trust[160], coll[160];
+    snprintf(trust, sizeof(trust), "%s/trust", dir);
+    snprintf(coll, sizeof(coll), "%s/coll", dir);
+    snprintf(path, sizeof(path), "%s/report.bin", dir);
+    uat_buf *rep = load(path);
+    const int64_t at = 1735689600; /* 2025-01-01T00:00:00Z: inside the CRL's and certificates' */
+
+    uat_verifier *a = recording(trust, coll, at, 1);
+    assert_lists(a, rep, want);
+    assert_explained(a, "crl", "collateral dir", "CN=ARK-Milan,O=Advanced Micro Devices");
+    assert_explained(a, "ask", "collateral dir", "ARK-Milan");
+    uat_verifier_free(a);
+
+    uat_verifier *b = recording(trust, coll, at, 0);
+    assert_lists(b, rep, want);
+    static const char *const files[] = {"vcek.der", "ask.pem", "ark.crl"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", coll, files[i]);
+        assert_int_equal(remove(path), 0);
+    }
+    assert_lists(b, rep, want); /* from the cache, with the CRL's digest */
+    uat_verifier_free(b);
+    uat_verifier *c = recording(trust, coll, at, 0);
+    uat_claims *claims = NULL;
+    assert_err(uat_verify(c, rep->p, rep->len, NULL, &claims), UAT_ERR_VERIFY_COLLATERAL);
+    uat_verifier_free(c);
+}
+
 static void test_verify_unsigned_and_inspect(void **state)
 {
     (void)state;
@@ -428,6 +483,7 @@ int main(void)
         T(test_verify_unsigned_and_inspect),
         T(test_collateral_list),
         T(test_collateral_list_cert_table),
+        T(test_collateral_list_crl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
