@@ -9,7 +9,7 @@ PKGS=(
   libssl-dev openssl
   libcbor-dev libjansson-dev libcurl4-openssl-dev
   python3
-  python3-jsonschema
+  python3-jsonschema python3-cryptography
   libcmocka-dev
   libjose-dev jose liblua5.4-dev
   libmicrohttpd-dev libsqlite3-dev sqlite3 curl

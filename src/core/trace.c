@@ -270,6 +270,56 @@ char *uat_trace_collateral_digests(const uat_trace *t)
     return out;
 }
 
+uat_trace_saved uat_trace_capture(uat_trace *cap)
+{
+    uat_trace_saved prev = {uat_trace_cur, uat_trace_coll_cur};
+    uat_trace_coll_cur = cap;
+    return prev;
+}
+
+void uat_trace_capture_end(uat_trace_saved previous, const uat_trace *cap)
+{
+    uat_trace_leave(previous);
+    for (size_t i = 0; cap != NULL && i < cap->ncolls; i++) {
+        uat_trace_coll_again(&cap->colls[i]);
+    }
+}
+
+void uat_trace_coll_clear(uat_trace_coll *c)
+{
+    free(c->kind);
+    free(c->issuer);
+    free(c->source);
+    memset(c, 0, sizeof(*c));
+}
+
+int uat_trace_coll_copy(uat_trace_coll *dst, const uat_trace_coll *src)
+{
+    memset(dst, 0, sizeof(*dst));
+    dst->kind = dup_text(src->kind);
+    dst->issuer = dup_text(src->issuer);
+    dst->source = dup_text(src->source);
+    dst->issued = src->issued;
+    dst->next_update = src->next_update;
+    memcpy(dst->sha256, src->sha256, sizeof(dst->sha256));
+    if ((src->kind != NULL && dst->kind == NULL) || (src->issuer != NULL && dst->issuer == NULL) ||
+        (src->source != NULL && dst->source == NULL)) {
+        uat_trace_coll_clear(dst);
+        return -1;
+    }
+    return 0;
+}
+
+void uat_trace_coll_again(const uat_trace_coll *c)
+{
+    uint8_t digest[32];
+    /* sha256 is this file's own hex encoding (uat_trace_collateral_), or "" */
+    int known = strlen(c->sha256) == 64 &&
+                uat_hex_decode_fixed(c->sha256, 64, digest, sizeof(digest)) == UAT_OK;
+    uat_trace_collateral(c->kind, c->issuer, c->issued, c->next_update, c->source,
+                         known ? digest : NULL);
+}
+
 void uat_trace_cert_source_(const char *source)
 {
     if (uat_trace_cur != NULL) {

@@ -5,7 +5,9 @@
  * trustee's last change to the sample, 2026-07-16T00:00:00Z, and the Milan chain comes from
  * ../shared/corpus/amd-sev-snp/trust. Every single-byte change of the variable data, of the
  * TPMS_ATTEST and of the quote signature is rejected with a named error; truncation of the HCL
- * report at every offset is a parse error. */
+ * report at every offset is a parse error. The collateral list (the VCEK from the evidence, the
+ * Milan ASK and ARK, by the SHA-256 of their DER) is the same explained, recorded cold and recorded
+ * from the SNP cache. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -13,10 +15,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "core/codec.h"
 #include "core/file.h"
+#include "crypto/crypto.h"
 #include "core/limits.h"
 #include "evidence/claims_int.h"
 #include "tee/azsnpvtpm/azsnpvtpm.h"
@@ -358,6 +363,90 @@ static void test_import_refusals(void **state)
     assert_string_equal(uat_last_error()->field, "attest");
 }
 
+static void sha256_hex(uat_span der, char out[65])
+{
+    uint8_t h[32];
+    assert_ok(uat_hash(UAT_HASH_SHA256, &der, 1, h));
+    uat_hex_encode(h, sizeof(h), out);
+}
+
+/* "ark:..,ask:..,vcek:..": the VCEK decoded here from the JSON's "vcek" member (base64url), the ASK
+ * and ARK from the KDS cert_chain bundle of the trust directory. */
+static void expected_list(char *out, size_t cap)
+{
+    json_t *j = json_load_file(P2 "/evidence-v2.json", 0, NULL);
+    assert_non_null(j);
+    const char *b64 = json_string_value(json_object_get(j, "vcek"));
+    assert_non_null(b64);
+    size_t n = strlen(b64);
+    while (n > 0 && b64[n - 1] == '=') {
+        n--;
+    }
+    uat_buf vcek;
+    uat_buf_init(&vcek, UAT_MAX_FILE_BYTES);
+    assert_ok(uat_b64_decode(b64, n, UAT_B64_URL, &vcek));
+    json_decref(j);
+    uat_buf pem = load(TRUST "/ask_ark_milan.pem");
+    uat_der_list l = {NULL, 0, 0};
+    assert_ok(uat_pem_decode_all(uat_buf_span(&pem), "CERTIFICATE", &l));
+    assert_int_equal(l.n, 2);
+    char ark[65], ask[65], vek[65];
+    sha256_hex(uat_buf_span(&l.items[0]), ask);
+    sha256_hex(uat_buf_span(&l.items[1]), ark);
+    sha256_hex(uat_buf_span(&vcek), vek);
+    snprintf(out, cap, "ark:%s,ask:%s,vcek:%s", ark, ask, vek);
+    uat_der_list_free(&l);
+    uat_buf_free(&pem);
+    uat_buf_free(&vcek);
+}
+
+static void verify_lists(uat_verifier *v, const uat_buf *ev, const char *want)
+{
+    uat_claims *c = NULL;
+    assert_ok(uat_verify(v, ev->p, ev->len, g_expected, &c));
+    uat_claims_free(c);
+    assert_non_null(uat_verifier_collateral(v));
+    assert_string_equal(uat_verifier_collateral(v), want);
+}
+
+/* (a) explained, (b) the first and (c) the second call of one verifier recording only the
+ * collateral: the same list. The second call is served from the cache: the trust directory (a copy
+ * of the Milan chain) is gone by then, and a fresh verifier of it fails. */
+static void test_collateral_list(void **state)
+{
+    (void)state;
+    char want[512], dir[] = "/tmp/uat_azsnp_XXXXXX", roots[64];
+    expected_list(want, sizeof(want));
+    assert_non_null(mkdtemp(dir));
+    snprintf(roots, sizeof(roots), "%s/ask_ark_milan.pem", dir);
+    uat_buf pem = load(TRUST "/ask_ark_milan.pem");
+    assert_ok(uat_file_write_atomic(roots, pem.p, pem.len, 0600));
+    uat_buf_free(&pem);
+    uat_buf j = load(P2 "/evidence-v2.json");
+    uat_verifier *v = verifier(T_P2);
+    assert_ok(uat_verifier_set_trust_dir(v, dir));
+    uat_verifier_set_explain(v, 1);
+    verify_lists(v, &j, want);
+    uat_verifier_free(v);
+
+    v = verifier(T_P2);
+    assert_ok(uat_verifier_set_trust_dir(v, dir));
+    uat_verifier_set_record_collateral(v, 1);
+    verify_lists(v, &j, want);
+    assert_int_equal(remove(roots), 0);
+    verify_lists(v, &j, want);
+    uat_verifier_free(v);
+
+    v = verifier(T_P2);
+    assert_ok(uat_verifier_set_trust_dir(v, dir));
+    uat_verifier_set_record_collateral(v, 1);
+    uat_claims *c = NULL;
+    assert_err(uat_verify(v, j.p, j.len, g_expected, &c), UAT_ERR_USAGE_NO_TRUST_ANCHOR);
+    uat_verifier_free(v);
+    assert_int_equal(rmdir(dir), 0);
+    uat_buf_free(&j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +455,7 @@ int main(void)
         cmocka_unit_test_setup(test_json_verifies, setup),
         cmocka_unit_test_setup(test_cbor_is_the_same_evidence, setup),
         cmocka_unit_test_setup(test_every_byte, setup),
+        cmocka_unit_test_setup(test_collateral_list, setup),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,6 +91,15 @@ check "tdx t2 no TCB level" fail VERIFY_TCB intel.tcb 6 --trust "$C/intel-tdx/tr
 N1=$C/amd-sev-snp/n1-gosevguest-milan-vcek
 check "snp n1" pass - - 5 --trust "$C/amd-sev-snp/trust" --collateral "$N1" \
     --at 2022-09-24T01:00:00Z "$N1/report.bin"
+python3 - "$work/out.json" "$N1/vcek.der" <<'PY' || fail "snp n1: the VCEK chain is not listed as collateral"
+import hashlib, json, sys
+coll = {c["kind"]: c for c in json.load(open(sys.argv[1]))["collateral"]}
+assert sorted(coll) == ["ark", "ask", "vcek"], sorted(coll)
+assert coll["vcek"]["sha256"] == hashlib.sha256(open(sys.argv[2], "rb").read()).hexdigest()
+assert coll["vcek"]["source"] == "collateral dir" and coll["vcek"]["issuer"] == "SEV-Milan", coll
+assert coll["ask"]["source"] == coll["ark"]["source"] == "trust dir", coll
+assert coll["vcek"]["next_update"] == "2029-09-24T00:55:28Z", coll["vcek"]
+PY
 check "snp n1 VCEK expired" fail VERIFY_EXPIRED snp.chain 0 --trust "$C/amd-sev-snp/trust" \
     --collateral "$N1" --at 2029-09-24T00:55:29Z "$N1/report.bin"
 
@@ -181,6 +190,11 @@ P2N=982f5c6e45df0ed3f10b6f60b02f0c8390e281300f3805e2279c16168cd6ae9aa398f647caa2
 check "az-snp-vtpm p2" pass - - 10 --trust "$C/amd-sev-snp/trust" --at 2026-07-16T00:00:00Z \
     --report-data "$P2N" "$P2"
 explain_has snp.chain snp.signature az-snp-vtpm.binding az-snp-vtpm.ak tpm.signature tpm.pcr_digest
+python3 -c '
+import json, sys
+coll = {c["kind"]: c["source"] for c in json.load(open(sys.argv[1]))["collateral"]}
+assert coll == {"vcek": "evidence", "ask": "trust dir", "ark": "trust dir"}, coll
+' "$work/out.json" || fail "az-snp-vtpm p2: the VCEK chain is not listed as collateral"
 check "az-snp-vtpm p2 other nonce" fail VERIFY_BINDING binding 11 \
     --trust "$C/amd-sev-snp/trust" --at 2026-07-16T00:00:00Z --report-data "a0${P2N:2}" "$P2"
 

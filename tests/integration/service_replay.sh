@@ -97,7 +97,7 @@ import json, re, sys
 recs = json.load(open(sys.argv[1]))["records"]
 assert len(recs) == 6, len(recs)
 want = {1: ("sgx", {"tcb_info", "qe_identity", "crl"}), 2: ("tdx", {"tcb_info", "qe_identity", "crl"}),
-        3: ("snp", set()), 4: ("itrustee", set()), 5: ("virtcca", set()),
+        3: ("snp", {"vcek", "ask", "ark"}), 4: ("itrustee", set()), 5: ("virtcca", set()),
         6: ("nvidia-gpu", {"rim_driver", "rim_vbios"})}
 for r in recs:
     tee, kinds = want[r["id"]]

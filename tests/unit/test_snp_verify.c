@@ -1,7 +1,9 @@
 /* Unit tests for AMD SEV-SNP verification through the public API (uat_verify): the real corpus
  * reports at their pinned times, expiry at the edges of each window with a warm cache, every byte
  * of a report changed, the synthetic NEG VCEKs, a VLEK presented as the VCEK, other products'
- * roots, another chip's VCEK, and VCEKs carried in the report's certificate table.
+ * roots, another chip's VCEK, and VCEKs carried in the report's certificate table; the collateral
+ * a verification lists (the VCEK/VLEK, ASK/ASVK and ARK by the SHA-256 of their DER) is the same
+ * explained, recorded cold and recorded from the cache.
  *
  * Expected values come from ../shared/corpus/amd-sev-snp/PROVENANCE.md.
  */
@@ -244,6 +246,214 @@ static void test_verify_cert_table(void **state)
     assert_err(verify_buf(v, ev3), UAT_ERR_PARSE_BAD_CERT);
 }
 
+/* ---- the collateral a verification lists (uattestd's audit record) ------------------------ */
+
+static void sha256_hex(uat_span der, char out[65])
+{
+    uint8_t h[32];
+    assert_ok(uat_hash(UAT_HASH_SHA256, &der, 1, h));
+    uat_hex_encode(h, sizeof(h), out);
+}
+
+/* "ark:<sha256>,<ask kind>:<sha256>,<leaf kind>:<sha256>" (sorted as uat_verifier_collateral
+ * sorts), computed here from the files: the leaf's bytes and the KDS cert_chain bundle (ASK, ARK). */
+static void expected_list(uat_span leaf, const char *leaf_kind, const char *chain_pem,
+                          const char *ask_kind, char *out, size_t cap)
+{
+    uat_der_list l = {NULL, 0, 0};
+    assert_ok(uat_pem_decode_all(uat_buf_span(load(chain_pem)), "CERTIFICATE", &l));
+    assert_int_equal(l.n, 2);
+    char ark[65], ask[65], vek[65];
+    sha256_hex(uat_buf_span(&l.items[0]), ask);
+    sha256_hex(uat_buf_span(&l.items[1]), ark);
+    sha256_hex(leaf, vek);
+    uat_der_list_free(&l);
+    snprintf(out, cap, "ark:%s,%s:%s,%s:%s", ark, ask_kind, ask, leaf_kind, vek);
+}
+
+static uat_verifier *recording(const char *trust, const char *coll, int64_t at, int explain)
+{
+    uat_verifier *v = NULL;
+    assert_ok(uat_verifier_new(&v));
+    assert_ok(uat_verifier_set_trust_dir(v, trust));
+    if (coll != NULL) {
+        assert_ok(uat_verifier_set_collateral_dir(v, coll));
+    }
+    uat_verifier_set_time(v, at);
+    if (explain) {
+        uat_verifier_set_explain(v, 1);
+    } else {
+        uat_verifier_set_record_collateral(v, 1);
+    }
+    return v;
+}
+
+static void assert_lists(uat_verifier *v, const uat_buf *ev, const char *want)
+{
+    uat_claims *c = NULL;
+    assert_ok(uat_verify(v, ev->p, ev->len, NULL, &c));
+    uat_claims_free(c);
+    assert_non_null(uat_verifier_collateral(v));
+    assert_string_equal(uat_verifier_collateral(v), want);
+}
+
+/* The explanation's record of one kind: its source and issuer. */
+static void assert_explained(uat_verifier *v, const char *kind, const char *source,
+                             const char *issuer)
+{
+    json_t *doc = json_loads(uat_verifier_explanation(v), 0, NULL);
+    assert_non_null(doc);
+    json_t *item = NULL, *found = NULL;
+    size_t i;
+    json_array_foreach(json_object_get(doc, "collateral"), i, item)
+    {
+        if (strcmp(json_string_value(json_object_get(item, "kind")), kind) == 0) {
+            found = item;
+        }
+    }
+    assert_non_null(found);
+    assert_string_equal(json_string_value(json_object_get(found, "source")), source);
+    assert_string_equal(json_string_value(json_object_get(found, "issuer")), issuer);
+    assert_non_null(json_string_value(json_object_get(found, "issued")));
+    assert_non_null(json_string_value(json_object_get(found, "next_update")));
+    json_decref(doc);
+}
+
+/* For each corpus report: (a) an explained verification, (b) the first and (c) the second call
+ * of one verifier recording only the collateral list exactly the files' digests; the second call
+ * is served from the cache: its collateral directory is gone by then, and a fresh verifier of the
+ * same directory fails. */
+static void test_collateral_list(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *dir, *leaf, *kind, *chain, *ask_kind, *ask_cn;
+        int64_t at;
+    } cases[] = {
+        {N1, "vcek.der", "vcek", TRUST "/ask_ark_milan.pem", "ask", "SEV-Milan", T_N1},
+        {N2, "vcek.der", "vcek", TRUST "/ask_ark_milan.pem", "ask", "SEV-Milan", T_N2},
+        {N3, "vlek.der", "vlek", TRUST "/ask_ark_milan_vlek.pem", "asvk", "SEV-VLEK-Milan", T_N3},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        char leaf[256], rep_path[256], sub[16], want[512];
+        snprintf(leaf, sizeof(leaf), "%s/%s", cases[i].dir, cases[i].leaf);
+        snprintf(rep_path, sizeof(rep_path), "%s/report.bin", cases[i].dir);
+        snprintf(sub, sizeof(sub), "c%zu", i);
+        expected_list(uat_buf_span(load(leaf)), cases[i].kind, cases[i].chain, cases[i].ask_kind,
+                      want, sizeof(want));
+        uat_buf *rep = load(rep_path);
+        const char *const files[] = {leaf, NULL};
+        const char *coll = scratch(sub, files);
+
+        uat_verifier *a = recording(TRUST, coll, cases[i].at, 1);
+        assert_lists(a, rep, want);
+        assert_explained(a, cases[i].kind, "collateral dir", cases[i].ask_cn);
+        assert_explained(a, cases[i].ask_kind, "trust dir", "ARK-Milan");
+        assert_explained(a, "ark", "trust dir", "ARK-Milan");
+        assert_lists(a, rep, want); /* explained again: the cache is bypassed, the same list */
+        uat_verifier_free(a);
+
+        uat_verifier *b = recording(TRUST, coll, cases[i].at, 0);
+        assert_lists(b, rep, want);
+        char gone[256];
+        snprintf(gone, sizeof(gone), "%s/vcek.der", coll); /* scratch() names a VLEK so too */
+        assert_int_equal(remove(gone), 0);
+        assert_lists(b, rep, want);
+        uat_verifier_free(b);
+
+        uat_verifier *c = recording(TRUST, coll, cases[i].at, 0);
+        uat_claims *claims = NULL;
+        assert_err(uat_verify(c, rep->p, rep->len, NULL, &claims), UAT_ERR_VERIFY_COLLATERAL);
+        uat_verifier_free(c);
+    }
+}
+
+/* The VCEK carried by the report's certificate table is listed with source "evidence"; cached by
+ * its DER, it is listed again from the cache (the trust directory is gone by the second call). */
+static void test_collateral_list_cert_table(void **state)
+{
+    (void)state;
+    uat_buf *vcek = load(N1 "/vcek.der");
+    uat_buf *ev = load(N1 "/report.bin");
+    uat_buf *t = table_with(vcek);
+    assert_ok(uat_buf_append(ev, t->p, t->len));
+    char want[512];
+    expected_list(uat_buf_span(vcek), "vcek", TRUST "/ask_ark_milan.pem", "ask", want,
+                  sizeof(want));
+    const char *const roots[] = {TRUST "/ask_ark_milan.pem", NULL};
+    const char *trust = scratch("trust", roots);
+    uat_verifier *a = recording(trust, NULL, T_N1, 1);
+    assert_lists(a, ev, want);
+    assert_explained(a, "vcek", "evidence", "SEV-Milan");
+    uat_verifier_free(a);
+    uat_verifier *b = recording(trust, NULL, T_N1, 0);
+    assert_lists(b, ev, want);
+    char gone[256];
+    snprintf(gone, sizeof(gone), "%s/ask_ark_milan.pem", trust);
+    assert_int_equal(remove(gone), 0);
+    assert_lists(b, ev, want);
+    uat_verifier_free(b);
+    uat_verifier *c = recording(trust, NULL, T_N1, 0);
+    uat_claims *claims = NULL;
+    assert_err(uat_verify(c, ev->p, ev->len, NULL, &claims), UAT_ERR_USAGE_NO_TRUST_ANCHOR);
+    uat_verifier_free(c);
+}
+
+/* The ARK's CRL a chain verification consulted is listed too, and listed again from the cache: a
+ * synthetic chain (tests/unit/snp_synth.py: ARK-Milan, ASK, VCEK with n1's hwID and SPLs, a CRL
+ * signed by the ARK, n1's report signed again), since no real AMD CRL is in the corpus. */
+static void test_collateral_list_crl(void **state)
+{
+    (void)state;
+    const char *const none[] = {NULL};
+    char dir[128], cmd[512], path[192];
+    snprintf(dir, sizeof(dir), "%s", scratch("synth", none));
+    snprintf(cmd, sizeof(cmd), "python3 '%s' '%s' '%s'", UAT_TEST_DATA_DIR "/../unit/snp_synth.py",
+             N1 "/report.bin", dir);
+    assert_int_equal(system(cmd), 0);
+    char ark[65], ask[65], crl[65], vcek[65], want[512];
+    uat_der_list l = {NULL, 0, 0};
+    snprintf(path, sizeof(path), "%s/trust/ark.pem", dir);
+    assert_ok(uat_pem_decode_all(uat_buf_span(load(path)), "CERTIFICATE", &l));
+    snprintf(path, sizeof(path), "%s/coll/ask.pem", dir);
+    assert_ok(uat_pem_decode_all(uat_buf_span(load(path)), "CERTIFICATE", &l));
+    assert_int_equal(l.n, 2);
+    sha256_hex(uat_buf_span(&l.items[0]), ark);
+    sha256_hex(uat_buf_span(&l.items[1]), ask);
+    uat_der_list_free(&l);
+    snprintf(path, sizeof(path), "%s/coll/ark.crl", dir);
+    sha256_hex(uat_buf_span(load(path)), crl);
+    snprintf(path, sizeof(path), "%s/coll/vcek.der", dir);
+    sha256_hex(uat_buf_span(load(path)), vcek);
+    snprintf(want, sizeof(want), "ark:%s,ask:%s,crl:%s,vcek:%s", ark, ask, crl, vcek);
+    char trust[160], coll[160];
+    snprintf(trust, sizeof(trust), "%s/trust", dir);
+    snprintf(coll, sizeof(coll), "%s/coll", dir);
+    snprintf(path, sizeof(path), "%s/report.bin", dir);
+    uat_buf *rep = load(path);
+    const int64_t at = 1735689600; /* 2025-01-01T00:00:00Z: inside the CRL's and certificates' */
+
+    uat_verifier *a = recording(trust, coll, at, 1);
+    assert_lists(a, rep, want);
+    assert_explained(a, "crl", "collateral dir", "CN=ARK-Milan,O=Advanced Micro Devices");
+    assert_explained(a, "ask", "collateral dir", "ARK-Milan");
+    uat_verifier_free(a);
+
+    uat_verifier *b = recording(trust, coll, at, 0);
+    assert_lists(b, rep, want);
+    static const char *const files[] = {"vcek.der", "ask.pem", "ark.crl"};
+    for (size_t i = 0; i < 3; i++) {
+        snprintf(path, sizeof(path), "%s/%s", coll, files[i]);
+        assert_int_equal(remove(path), 0);
+    }
+    assert_lists(b, rep, want); /* from the cache, with the CRL's digest */
+    uat_verifier_free(b);
+    uat_verifier *c = recording(trust, coll, at, 0);
+    uat_claims *claims = NULL;
+    assert_err(uat_verify(c, rep->p, rep->len, NULL, &claims), UAT_ERR_VERIFY_COLLATERAL);
+    uat_verifier_free(c);
+}
+
 static void test_verify_unsigned_and_inspect(void **state)
 {
     (void)state;
@@ -271,6 +481,9 @@ int main(void)
         T(test_verify_wrong_certs),
         T(test_verify_cert_table),
         T(test_verify_unsigned_and_inspect),
+        T(test_collateral_list),
+        T(test_collateral_list_cert_table),
+        T(test_collateral_list_crl),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

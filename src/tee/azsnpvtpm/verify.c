@@ -380,4 +380,6 @@ const uat_tee_ops uat_tee_azsnpvtpm = {
     .inspect = az_inspect,
     .verify = az_verify,
     .cache_free = az_cache_free,
+    /* the slot is the SNP store, whose hits record the collateral they reuse */
+    .cache_records_collateral = 1,
 };

@@ -49,8 +49,8 @@ static uat_err fetch_into(snp_store *s, const char *url, int chain, const char *
     UAT_TRY(got);
     uat_err rc = chain == 2 ? check_crl(s, uat_buf_span(&r.body), ark, url) : UAT_OK;
     if (rc == UAT_OK) {
-        rc = chain ? snp_store_add_file(s, uat_buf_span(&r.body), url)
-                   : snp_store_add_der(s, uat_buf_span(&r.body), url);
+        rc = chain ? snp_store_add_file(s, uat_buf_span(&r.body), url, "fetched")
+                   : snp_store_add_der(s, uat_buf_span(&r.body), url, "fetched");
     }
     if (rc == UAT_OK) {
         uat_fetch_keep(keep, uat_buf_span(&r.body), url);

@@ -58,9 +58,22 @@ static uat_err push_cert(uat_cert ***list, size_t *n, uat_cert *c)
     return UAT_OK;
 }
 
-static uat_err vek_init(uat_cert *c, snp_vek *v)
+/* Another ASK or ASVK, with where it came from. */
+static uat_err push_inter(snp_store *s, uat_cert *c, const char *source)
+{
+    const char **ns = realloc(s->inter_src, (s->ninter + 1) * sizeof(*ns));
+    if (ns == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    s->inter_src = ns;
+    ns[s->ninter] = source;
+    return push_cert(&s->inter, &s->ninter, c);
+}
+
+static uat_err vek_init(uat_cert *c, const char *source, snp_vek *v)
 {
     memset(v, 0, sizeof(*v));
+    v->source = source;
     uat_span der = uat_cert_der(c);
     UAT_TRY(uat_hash(UAT_HASH_SHA256, &der, 1, v->der_hash));
     UAT_TRY(uat_snp_vek_ext_read(c, &v->ext));
@@ -68,7 +81,7 @@ static uat_err vek_init(uat_cert *c, snp_vek *v)
     return UAT_OK;
 }
 
-static uat_err add_coll_vek(snp_store *s, uat_cert *c, const char *origin)
+static uat_err add_coll_vek(snp_store *s, uat_cert *c, const char *origin, const char *source)
 {
     UAT_ENSURE(s->ncoll < SNP_MAX_VEKS, UAT_ERR_RESOURCE_LIMIT, CHECK, "", -1);
     snp_vek *nv = realloc(s->coll, (s->ncoll + 1) * sizeof(*nv));
@@ -76,7 +89,7 @@ static uat_err add_coll_vek(snp_store *s, uat_cert *c, const char *origin)
         return UAT_NOMEM(CHECK);
     }
     s->coll = nv;
-    uat_err rc = vek_init(c, &s->coll[s->ncoll]);
+    uat_err rc = vek_init(c, source, &s->coll[s->ncoll]);
     if (rc != UAT_OK) {
         char detail[256];
         snprintf(detail, sizeof(detail), "%s", uat_last_error()->message);
@@ -88,21 +101,22 @@ static uat_err add_coll_vek(snp_store *s, uat_cert *c, const char *origin)
 
 /* Sorts one parsed certificate by its subject (spec: 57230 §2: ARK-<product> signs SEV-<product>
  * (ASK) and SEV-VLEK-<product> (ASVK), which sign SEV-VCEK and SEV-VLEK). */
-static uat_err classify(snp_store *s, uat_cert *c, int trusted, const char *origin)
+static uat_err classify(snp_store *s, uat_cert *c, int trusted, const char *origin,
+                        const char *source)
 {
     const char *cn = uat_cert_cn(c);
     uat_err rc = UAT_OK;
     if (strcmp(cn, "SEV-VCEK") == 0 || strcmp(cn, "SEV-VLEK") == 0) {
-        rc = add_coll_vek(s, c, origin);
+        rc = add_coll_vek(s, c, origin, source);
     } else if (strncmp(cn, "ARK-", 4) == 0 && trusted &&
                uat_snp_product_from_name(cn + 4) != UAT_SNP_PRODUCT_UNKNOWN) {
         rc = push_cert(&s->anchors, &s->nanchors, c);
     } else if (strncmp(cn, "SEV-", 4) == 0 && strncmp(cn, "SEV-VLEK-", 9) != 0 &&
                uat_snp_product_from_name(cn + 4) != UAT_SNP_PRODUCT_UNKNOWN) {
-        rc = push_cert(&s->inter, &s->ninter, c);
+        rc = push_inter(s, c, source);
     } else if (strncmp(cn, "SEV-VLEK-", 9) == 0 &&
                uat_snp_product_from_name(cn + 9) != UAT_SNP_PRODUCT_UNKNOWN) {
-        rc = push_cert(&s->inter, &s->ninter, c);
+        rc = push_inter(s, c, source);
     } else {
         uat_cert_free(c); /* not part of an AMD chain, or a root that is not configured */
         return UAT_OK;
@@ -113,19 +127,20 @@ static uat_err classify(snp_store *s, uat_cert *c, int trusted, const char *orig
     return rc;
 }
 
-static uat_err add_der(snp_store *s, uat_span der, int trusted, const char *origin)
+static uat_err add_der(snp_store *s, uat_span der, int trusted, const char *origin,
+                       const char *source)
 {
     if (known_der(s, der)) {
         return UAT_OK;
     }
     uat_cert *c = NULL;
     UAT_TRY(uat_cert_parse(der, &c));
-    return classify(s, c, trusted, origin);
+    return classify(s, c, trusted, origin, source);
 }
 
-uat_err snp_store_add_der(snp_store *s, uat_span der, const char *origin)
+uat_err snp_store_add_der(snp_store *s, uat_span der, const char *origin, const char *source)
 {
-    return add_der(s, der, 0, origin);
+    return add_der(s, der, 0, origin, source);
 }
 
 /* After CRLs changed: their dates, and every chain is checked again. */
@@ -153,7 +168,7 @@ static uat_err refresh_crls(snp_store *s)
     return UAT_OK;
 }
 
-uat_err snp_store_add_file(snp_store *s, uat_span bytes, const char *origin)
+uat_err snp_store_add_file(snp_store *s, uat_span bytes, const char *origin, const char *source)
 {
     uat_der_list crls = {NULL, 0, 0}, certs = {NULL, 0, 0};
     /* a CRL, certificates, or (PEM) both; a file with neither is an error, not skipped */
@@ -166,7 +181,7 @@ uat_err snp_store_add_file(snp_store *s, uat_span bytes, const char *origin)
                        origin);
     }
     for (size_t i = 0; rc == UAT_OK && cert_ok && i < certs.n; i++) {
-        rc = add_der(s, uat_buf_span(&certs.items[i]), 0, origin);
+        rc = add_der(s, uat_buf_span(&certs.items[i]), 0, origin, source);
     }
     for (size_t i = 0; rc == UAT_OK && crl_ok && i < crls.n; i++) {
         rc = uat_der_list_add(&s->crls, uat_buf_span(&crls.items[i]));
@@ -189,7 +204,7 @@ static uat_err add_path(snp_store *s, const char *path)
     uat_buf_init(&b, UAT_MAX_FILE_BYTES);
     uat_err rc = uat_file_read(path, UAT_MAX_FILE_BYTES, &b);
     if (rc == UAT_OK) {
-        rc = snp_store_add_file(s, uat_buf_span(&b), path);
+        rc = snp_store_add_file(s, uat_buf_span(&b), path, "collateral dir");
     }
     uat_buf_free(&b);
     return rc;
@@ -211,7 +226,7 @@ static uat_err load_trust(snp_store *s, const char *trust_dir)
     UAT_TRY(uat_trust_load_certs(trust_dir, "snp", &l));
     uat_err rc = UAT_OK;
     for (size_t i = 0; rc == UAT_OK && i < l.n; i++) {
-        rc = add_der(s, uat_buf_span(&l.items[i]), 1, "trust directory");
+        rc = add_der(s, uat_buf_span(&l.items[i]), 1, "trust directory", "trust dir");
     }
     uat_der_list_free(&l);
     if (rc == UAT_OK && s->nanchors == 0) {
@@ -222,10 +237,21 @@ static uat_err load_trust(snp_store *s, const char *trust_dir)
     return rc;
 }
 
+static void used_clear(snp_vek *v)
+{
+    for (size_t i = 0; i < v->nused; i++) {
+        uat_trace_coll_clear(&v->used[i]);
+    }
+    free(v->used);
+    v->used = NULL;
+    v->nused = 0;
+}
+
 static void vek_free(snp_vek *v)
 {
     uat_cert_free(v->cert);
     v->cert = NULL;
+    used_clear(v);
 }
 
 void snp_store_free(void *p)
@@ -251,6 +277,7 @@ void snp_store_free(void *p)
     }
     free(s->anchors);
     free(s->inter);
+    free(s->inter_src);
     free(s->coll);
     free(s->crl_info);
     uat_der_list_free(&s->crls);
@@ -307,7 +334,7 @@ uat_err snp_store_evidence_vek(snp_store *s, uat_span der, snp_vek **out)
     uat_cert *c = NULL;
     snp_vek v;
     UAT_TRY(uat_cert_parse(der, &c));
-    uat_err rc = vek_init(c, &v);
+    uat_err rc = vek_init(c, "evidence", &v);
     if (rc != UAT_OK) {
         uat_cert_free(c);
         return rc;
@@ -396,11 +423,69 @@ static snp_window chain_window(const snp_store *s, const snp_vek *v, const uat_c
     return w;
 }
 
+/* What a cached chain used, recorded again (check.h: costs one branch when nothing records). */
+static void record_used(const snp_vek *v)
+{
+    for (size_t i = 0; UAT_TRACING_COLLATERAL() && i < v->nused; i++) {
+        uat_trace_coll_again(&v->used[i]);
+    }
+}
+
+/* A certificate of the chain as a collateral record: the SHA-256 of its DER, its issuer's CN and
+ * its validity as issued / next_update. */
+static uat_err keep_cert(snp_vek *v, const char *kind, const uat_cert *c, const char *issuer,
+                         const char *source)
+{
+    uat_span der = uat_cert_der(c);
+    uint8_t h[32];
+    UAT_TRY(uat_hash(UAT_HASH_SHA256, &der, 1, h));
+    uat_trace_coll u = {.kind = (char *)kind,
+                        .issuer = (char *)issuer,
+                        .source = (char *)source,
+                        .issued = uat_cert_not_before(c),
+                        .next_update = uat_cert_not_after(c)};
+    uat_hex_encode(h, sizeof(h), u.sha256);
+    if (uat_trace_coll_copy(&v->used[v->nused], &u) != 0) {
+        return UAT_NOMEM(CHECK);
+    }
+    v->nused++;
+    return UAT_OK;
+}
+
+/* After the chain verified through s->inter[ask]: the VCEK/VLEK, its ASK/ASVK, the ARK(s) of that
+ * name (spec: 57230 §2 names them) and the CRLs the chain verification consulted (cap). */
+static uat_err keep_used(const snp_store *s, snp_vek *v, size_t ask, const char *ark,
+                         const uat_trace *cap)
+{
+    used_clear(v);
+    v->used = calloc(2 + s->nanchors + cap->ncolls, sizeof(*v->used));
+    if (v->used == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    const char *ask_cn = uat_cert_cn(s->inter[ask]);
+    int vcek = v->ext.kind == UAT_SNP_VCEK;
+    UAT_TRY(keep_cert(v, vcek ? "vcek" : "vlek", v->cert, ask_cn, v->source));
+    UAT_TRY(keep_cert(v, vcek ? "ask" : "asvk", s->inter[ask], ark, s->inter_src[ask]));
+    for (size_t i = 0; i < s->nanchors; i++) {
+        if (strcmp(uat_cert_cn(s->anchors[i]), ark) == 0) {
+            UAT_TRY(keep_cert(v, "ark", s->anchors[i], ark, "trust dir"));
+        }
+    }
+    for (size_t i = 0; i < cap->ncolls; i++) {
+        if (uat_trace_coll_copy(&v->used[v->nused], &cap->colls[i]) != 0) {
+            return UAT_NOMEM(CHECK);
+        }
+        v->nused++;
+    }
+    return UAT_OK;
+}
+
 /* spec: 57230 §2: VCEK <- ASK (SEV-<product>) <- ARK (ARK-<product>); VLEK <- ASVK
  * (SEV-VLEK-<product>) <- ARK. RSA-PSS SHA-384 throughout (OpenSSL). */
 uat_err snp_vek_chain(snp_store *s, snp_vek *v, uat_time at)
 {
     if (window_holds(&v->w, at)) {
+        record_used(v);
         return UAT_OK;
     }
     enum uat_snp_product p = v->ext.product;
@@ -411,9 +496,16 @@ uat_err snp_vek_chain(snp_store *s, snp_vek *v, uat_time at)
              uat_snp_product_name(p));
     uat_x509_store *x = NULL;
     UAT_TRY(product_store(s, p, ark, &x));
+    uat_trace *cap = uat_trace_new(); /* the CRLs the chain verification consults */
+    if (cap == NULL) {
+        return UAT_NOMEM(CHECK);
+    }
+    v->w.ok = 0;
+    uat_trace_saved prev = uat_trace_capture(cap);
     uat_err rc = UAT_FAILF(UAT_ERR_VERIFY_CHAIN, "snp.chain", "issuer", -1,
                            "no %s certificate (the %s issuer) in the trust directory or collateral",
                            ask, kind);
+    size_t used = 0;
     for (size_t i = 0; i < s->ninter; i++) {
         if (strcmp(uat_cert_cn(s->inter[i]), ask) != 0) {
             continue;
@@ -421,9 +513,20 @@ uat_err snp_vek_chain(snp_store *s, snp_vek *v, uat_time at)
         /* only the issuer of this kind and product: a VCEK never chains through an ASVK */
         rc = uat_x509_store_verify(x, v->cert, &s->inter[i], 1, 0, 3, at, "snp.chain");
         if (rc == UAT_OK) {
-            v->w = chain_window(s, v, s->inter[i], ark);
-            return UAT_OK;
+            used = i;
+            break;
         }
     }
+    uat_trace_capture_end(prev, cap);
+    if (rc == UAT_OK) {
+        rc = keep_used(s, v, used, ark, cap);
+    }
+    if (rc == UAT_OK) {
+        v->w = chain_window(s, v, s->inter[used], ark);
+        record_used(v);
+    } else {
+        used_clear(v);
+    }
+    uat_trace_free(cap);
     return rc;
 }

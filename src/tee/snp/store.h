@@ -3,6 +3,7 @@
 #ifndef UAT_TEE_SNP_STORE_H
 #define UAT_TEE_SNP_STORE_H
 
+#include "core/trace.h"
 #include "tee/snp/snp.h"
 
 #define SNP_EVIDENCE_SLOTS 16u /* VCEK/VLEK certificates carried by evidence, most recent first */
@@ -14,11 +15,17 @@ typedef struct snp_window {
     uat_time lo, hi; /* valid for lo <= t < hi; hi is the earliest notAfter / nextUpdate */
 } snp_window;
 
+/* The collateral one verified chain used: the VCEK/VLEK, the ASK/ASVK, the ARK and the CRLs the
+ * chain verification consulted. A verification whose chain is cached records these again, so a
+ * cache hit lists exactly what the cold verification listed (registry.h cache_records_collateral). */
 typedef struct snp_vek {
     uint8_t der_hash[32];
     uat_cert *cert;
     uat_snp_vek_ext ext;
-    snp_window w; /* where its chain to the ARK verified */
+    const char *source; /* "collateral dir", "fetched" or "evidence" (static) */
+    snp_window w;       /* where its chain to the ARK verified */
+    uat_trace_coll *used; /* what its verified chain used (see above) */
+    size_t nused;
 } snp_vek;
 
 typedef struct snp_crl {
@@ -30,6 +37,7 @@ typedef struct snp_store {
     uat_cert **anchors; /* ARK-<product> certificates of the trust directory */
     size_t nanchors;
     uat_cert **inter; /* SEV-<product> (ASK) and SEV-VLEK-<product> (ASVK) certificates */
+    const char **inter_src; /* where each came from: "trust dir", "collateral dir", "fetched" */
     size_t ninter;
     uat_der_list crls;
     snp_crl *crl_info;
@@ -45,9 +53,12 @@ UAT_MUST_USE uat_err snp_store_get(const uat_verify_ctx *ctx, snp_store **out);
 void snp_store_free(void *store);
 
 /* Adds a certificate (VCEK, VLEK, ASK, ASVK; ARKs count only from the trust directory) or CRL, as a
- * KDS fetch would (origin names it in errors). */
-UAT_MUST_USE uat_err snp_store_add_der(snp_store *s, uat_span der, const char *origin);
-UAT_MUST_USE uat_err snp_store_add_file(snp_store *s, uat_span bytes, const char *origin);
+ * KDS fetch would (origin names it in errors; source, a static string, is where it came from in
+ * the collateral records: "collateral dir", "fetched"). */
+UAT_MUST_USE uat_err snp_store_add_der(snp_store *s, uat_span der, const char *origin,
+                                       const char *source);
+UAT_MUST_USE uat_err snp_store_add_file(snp_store *s, uat_span bytes, const char *origin,
+                                        const char *source);
 /* kds.c: the VCEK for r and its chain from an AMD KDS compatible base URL. */
 UAT_MUST_USE uat_err snp_kds_fetch(snp_store *s, const char *base, const uat_snp_report *r);
 
@@ -55,7 +66,8 @@ UAT_MUST_USE uat_err snp_kds_fetch(snp_store *s, const char *base, const uat_snp
 UAT_MUST_USE uat_err snp_store_evidence_vek(snp_store *s, uat_span der, snp_vek **out);
 
 /* The chain VCEK <- ASK <- ARK (VLEK <- ASVK <- ARK) of the certificate's product at `at`, verified
- * once per window (VERIFY_CHAIN, VERIFY_EXPIRED, VERIFY_REVOKED). */
+ * once per window (VERIFY_CHAIN, VERIFY_EXPIRED, VERIFY_REVOKED). Records the collateral the chain
+ * used (v->used), whether verified now or cached. */
 UAT_MUST_USE uat_err snp_vek_chain(snp_store *s, snp_vek *v, uat_time at);
 
 #endif

@@ -240,6 +240,8 @@ const uat_tee_ops uat_tee_snp = {
     .inspect = uat_snp_inspect,
     .verify = snp_verify,
     .cache_free = snp_store_free,
+    /* a hit records the VCEK/VLEK, ASK/ASVK, ARK and CRLs its chain used (store.c record_used) */
+    .cache_records_collateral = 1,
     .collect = uat_snp_collect,
     .seal_key = uat_snp_seal_key,
 };
