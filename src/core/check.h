@@ -91,10 +91,12 @@ void uat_trace_coll_source_(const char *source);
 
 /* The collateral a cached verdict used (a verified chain's CRLs, a signed document), kept with
  * the verdict so that reusing it records the same collateral again: what a TEE whose ops set
- * cache_records_collateral does on a cache hit. Kind and issuer are static strings (issuer may be
- * NULL); a memo that could not hold everything is `lost` and must not stand in for the work. */
+ * cache_records_collateral does on a cache hit. Kind, issuer and source are strings that outlive
+ * the memo (static, or owned by the cache holding it; issuer may be NULL; source NULL: the
+ * collateral source current when recorded); a memo that could not hold everything is `lost` and
+ * must not stand in for the work. */
 typedef struct uat_coll_item {
-    const char *kind, *issuer;
+    const char *kind, *issuer, *source;
     int64_t issued, next_update; /* 0 when not known */
     uint8_t sha256[32];
     int hashed; /* sha256 is known */
@@ -106,6 +108,10 @@ typedef struct uat_coll_memo {
 } uat_coll_memo;
 void uat_coll_memo_add(uat_coll_memo *m, const char *kind, const char *issuer, int64_t issued,
                        int64_t next_update, const uint8_t *sha256);
+/* As uat_coll_memo_add, with where the item came from ("evidence", "fetched", "trust dir"...). */
+void uat_coll_memo_add_src(uat_coll_memo *m, const char *kind, const char *issuer,
+                           int64_t issued, int64_t next_update, const uint8_t *sha256,
+                           const char *source);
 /* Adds every item of from (a verdict built on another: a document signed by a verified chain). */
 void uat_coll_memo_merge(uat_coll_memo *m, const uat_coll_memo *from);
 /* Records each item as uat_trace_collateral would (source: uat_trace_coll_source_now()). */

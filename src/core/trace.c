@@ -270,55 +270,6 @@ char *uat_trace_collateral_digests(const uat_trace *t)
     return out;
 }
 
-uat_trace_saved uat_trace_capture(uat_trace *cap)
-{
-    uat_trace_saved prev = {uat_trace_cur, uat_trace_coll_cur};
-    uat_trace_coll_cur = cap;
-    return prev;
-}
-
-void uat_trace_capture_end(uat_trace_saved previous, const uat_trace *cap)
-{
-    uat_trace_leave(previous);
-    for (size_t i = 0; cap != NULL && i < cap->ncolls; i++) {
-        uat_trace_coll_again(&cap->colls[i]);
-    }
-}
-
-void uat_trace_coll_clear(uat_trace_coll *c)
-{
-    free(c->kind);
-    free(c->issuer);
-    free(c->source);
-    memset(c, 0, sizeof(*c));
-}
-
-int uat_trace_coll_copy(uat_trace_coll *dst, const uat_trace_coll *src)
-{
-    memset(dst, 0, sizeof(*dst));
-    dst->kind = dup_text(src->kind);
-    dst->issuer = dup_text(src->issuer);
-    dst->source = dup_text(src->source);
-    dst->issued = src->issued;
-    dst->next_update = src->next_update;
-    memcpy(dst->sha256, src->sha256, sizeof(dst->sha256));
-    if ((src->kind != NULL && dst->kind == NULL) || (src->issuer != NULL && dst->issuer == NULL) ||
-        (src->source != NULL && dst->source == NULL)) {
-        uat_trace_coll_clear(dst);
-        return -1;
-    }
-    return 0;
-}
-
-void uat_trace_coll_again(const uat_trace_coll *c)
-{
-    uint8_t digest[32];
-    /* sha256 is this file's own hex encoding (uat_trace_collateral_), or "" */
-    int known = strlen(c->sha256) == 64 &&
-                uat_hex_decode_fixed(c->sha256, 64, digest, sizeof(digest)) == UAT_OK;
-    uat_trace_collateral(c->kind, c->issuer, c->issued, c->next_update, c->source,
-                         known ? digest : NULL);
-}
 
 void uat_trace_cert_source_(const char *source)
 {
@@ -392,8 +343,9 @@ void uat_trace_finish(uat_trace *t, uat_err rc)
     s->source = where[0] != '\0' ? dup_text(where) : NULL;
 }
 
-void uat_coll_memo_add(uat_coll_memo *m, const char *kind, const char *issuer, int64_t issued,
-                       int64_t next_update, const uint8_t *sha256)
+void uat_coll_memo_add_src(uat_coll_memo *m, const char *kind, const char *issuer,
+                           int64_t issued, int64_t next_update, const uint8_t *sha256,
+                           const char *source)
 {
     for (size_t i = 0; i < m->n; i++) { /* a CRL two certificates of a path share: once */
         const uat_coll_item *c = &m->items[i];
@@ -410,6 +362,7 @@ void uat_coll_memo_add(uat_coll_memo *m, const char *kind, const char *issuer, i
     uat_coll_item *c = &m->items[m->n++];
     c->kind = kind;
     c->issuer = issuer;
+    c->source = source;
     c->issued = issued;
     c->next_update = next_update;
     c->hashed = sha256 != NULL;
@@ -420,12 +373,18 @@ void uat_coll_memo_add(uat_coll_memo *m, const char *kind, const char *issuer, i
     }
 }
 
+void uat_coll_memo_add(uat_coll_memo *m, const char *kind, const char *issuer, int64_t issued,
+                       int64_t next_update, const uint8_t *sha256)
+{
+    uat_coll_memo_add_src(m, kind, issuer, issued, next_update, sha256, NULL);
+}
+
 void uat_coll_memo_merge(uat_coll_memo *m, const uat_coll_memo *from)
 {
     for (size_t i = 0; i < from->n; i++) {
         const uat_coll_item *c = &from->items[i];
-        uat_coll_memo_add(m, c->kind, c->issuer, c->issued, c->next_update,
-                          c->hashed ? c->sha256 : NULL);
+        uat_coll_memo_add_src(m, c->kind, c->issuer, c->issued, c->next_update,
+                              c->hashed ? c->sha256 : NULL, c->source);
     }
     m->lost |= from->lost;
 }
@@ -435,6 +394,7 @@ void uat_coll_memo_record_(const uat_coll_memo *m)
     for (size_t i = 0; i < m->n; i++) {
         const uat_coll_item *c = &m->items[i];
         uat_trace_collateral_(c->kind, c->issuer, c->issued, c->next_update,
-                              uat_trace_coll_source_now(), c->hashed ? c->sha256 : NULL);
+                              c->source != NULL ? c->source : uat_trace_coll_source_now(),
+                              c->hashed ? c->sha256 : NULL);
     }
 }

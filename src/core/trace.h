@@ -60,18 +60,4 @@ const char *uat_trace_coll_source_now(void);
  * malloc'd ("" when none), NULL on no memory. What an audit record keeps of the collateral. */
 char *uat_trace_collateral_digests(const uat_trace *t);
 
-/* ---- keeping collateral records with a cached result (registry.h cache_records_collateral) ----
- * A cache that skips work on a hit records, on the hit, the collateral the skipped work recorded.
- * uat_trace_capture makes cap (a fresh trace) collect the collateral recorded next, whatever the
- * thread records otherwise (checks and certificates still go to the thread's full trace);
- * uat_trace_capture_end restores previous and records what cap collected where it would have gone
- * without the capture. A cache keeps copies of cap->colls and records them again on hits. */
-uat_trace_saved uat_trace_capture(uat_trace *cap);
-void uat_trace_capture_end(uat_trace_saved previous, const uat_trace *cap);
-/* A deep copy of src into dst (0 on success, -1 out of memory: dst is then empty). */
-int uat_trace_coll_copy(uat_trace_coll *dst, const uat_trace_coll *src);
-void uat_trace_coll_clear(uat_trace_coll *c);
-/* Records c again into the thread's collateral trace (no-op without one). */
-void uat_trace_coll_again(const uat_trace_coll *c);
-
 #endif

@@ -239,12 +239,7 @@ static uat_err load_trust(snp_store *s, const char *trust_dir)
 
 static void used_clear(snp_vek *v)
 {
-    for (size_t i = 0; i < v->nused; i++) {
-        uat_trace_coll_clear(&v->used[i]);
-    }
-    free(v->used);
-    v->used = NULL;
-    v->nused = 0;
+    memset(&v->used, 0, sizeof(v->used));
 }
 
 static void vek_free(snp_vek *v)
@@ -423,14 +418,6 @@ static snp_window chain_window(const snp_store *s, const snp_vek *v, const uat_c
     return w;
 }
 
-/* What a cached chain used, recorded again (check.h: costs one branch when nothing records). */
-static void record_used(const snp_vek *v)
-{
-    for (size_t i = 0; UAT_TRACING_COLLATERAL() && i < v->nused; i++) {
-        uat_trace_coll_again(&v->used[i]);
-    }
-}
-
 /* A certificate of the chain as a collateral record: the SHA-256 of its DER, its issuer's CN and
  * its validity as issued / next_update. */
 static uat_err keep_cert(snp_vek *v, const char *kind, const uat_cert *c, const char *issuer,
@@ -439,43 +426,27 @@ static uat_err keep_cert(snp_vek *v, const char *kind, const uat_cert *c, const 
     uat_span der = uat_cert_der(c);
     uint8_t h[32];
     UAT_TRY(uat_hash(UAT_HASH_SHA256, &der, 1, h));
-    uat_trace_coll u = {.kind = (char *)kind,
-                        .issuer = (char *)issuer,
-                        .source = (char *)source,
-                        .issued = uat_cert_not_before(c),
-                        .next_update = uat_cert_not_after(c)};
-    uat_hex_encode(h, sizeof(h), u.sha256);
-    if (uat_trace_coll_copy(&v->used[v->nused], &u) != 0) {
-        return UAT_NOMEM(CHECK);
-    }
-    v->nused++;
+    uat_coll_memo_add_src(&v->used, kind, issuer, uat_cert_not_before(c), uat_cert_not_after(c),
+                          h, source);
     return UAT_OK;
 }
 
-/* After the chain verified through s->inter[ask]: the VCEK/VLEK, its ASK/ASVK, the ARK(s) of that
- * name (spec: 57230 §2 names them) and the CRLs the chain verification consulted (cap). */
-static uat_err keep_used(const snp_store *s, snp_vek *v, size_t ask, const char *ark,
-                         const uat_trace *cap)
+/* After the chain verified through s->inter[ask]: the VCEK/VLEK, its ASK/ASVK and the ARK(s) of
+ * that name (spec: 57230 §2 names them), next to the CRLs the chain verification consulted
+ * (already in v->used). Strings are the store's (the certificates') or static. */
+static uat_err keep_certs(const snp_store *s, snp_vek *v, size_t ask, const char *ark)
 {
-    used_clear(v);
-    v->used = calloc(2 + s->nanchors + cap->ncolls, sizeof(*v->used));
-    if (v->used == NULL) {
-        return UAT_NOMEM(CHECK);
+    const char *ark_cn = NULL; /* the anchors' own copy of the name: it outlives this call */
+    for (size_t i = 0; i < s->nanchors && ark_cn == NULL; i++) {
+        ark_cn = strcmp(uat_cert_cn(s->anchors[i]), ark) == 0 ? uat_cert_cn(s->anchors[i]) : NULL;
     }
-    const char *ask_cn = uat_cert_cn(s->inter[ask]);
     int vcek = v->ext.kind == UAT_SNP_VCEK;
-    UAT_TRY(keep_cert(v, vcek ? "vcek" : "vlek", v->cert, ask_cn, v->source));
-    UAT_TRY(keep_cert(v, vcek ? "ask" : "asvk", s->inter[ask], ark, s->inter_src[ask]));
+    UAT_TRY(keep_cert(v, vcek ? "vcek" : "vlek", v->cert, uat_cert_cn(s->inter[ask]), v->source));
+    UAT_TRY(keep_cert(v, vcek ? "ask" : "asvk", s->inter[ask], ark_cn, s->inter_src[ask]));
     for (size_t i = 0; i < s->nanchors; i++) {
         if (strcmp(uat_cert_cn(s->anchors[i]), ark) == 0) {
-            UAT_TRY(keep_cert(v, "ark", s->anchors[i], ark, "trust dir"));
+            UAT_TRY(keep_cert(v, "ark", s->anchors[i], ark_cn, "trust dir"));
         }
-    }
-    for (size_t i = 0; i < cap->ncolls; i++) {
-        if (uat_trace_coll_copy(&v->used[v->nused], &cap->colls[i]) != 0) {
-            return UAT_NOMEM(CHECK);
-        }
-        v->nused++;
     }
     return UAT_OK;
 }
@@ -484,8 +455,8 @@ static uat_err keep_used(const snp_store *s, snp_vek *v, size_t ask, const char 
  * (SEV-VLEK-<product>) <- ARK. RSA-PSS SHA-384 throughout (OpenSSL). */
 uat_err snp_vek_chain(snp_store *s, snp_vek *v, uat_time at)
 {
-    if (window_holds(&v->w, at)) {
-        record_used(v);
+    if (window_holds(&v->w, at) && !(UAT_TRACING_COLLATERAL() && v->used.lost)) {
+        uat_coll_memo_record(&v->used); /* what the cold verification recorded */
         return UAT_OK;
     }
     enum uat_snp_product p = v->ext.product;
@@ -496,12 +467,9 @@ uat_err snp_vek_chain(snp_store *s, snp_vek *v, uat_time at)
              uat_snp_product_name(p));
     uat_x509_store *x = NULL;
     UAT_TRY(product_store(s, p, ark, &x));
-    uat_trace *cap = uat_trace_new(); /* the CRLs the chain verification consults */
-    if (cap == NULL) {
-        return UAT_NOMEM(CHECK);
-    }
     v->w.ok = 0;
-    uat_trace_saved prev = uat_trace_capture(cap);
+    used_clear(v);
+    uat_coll_memo crls = {0}; /* the CRLs the chain verification consulted (and recorded) */
     uat_err rc = UAT_FAILF(UAT_ERR_VERIFY_CHAIN, "snp.chain", "issuer", -1,
                            "no %s certificate (the %s issuer) in the trust directory or collateral",
                            ask, kind);
@@ -511,22 +479,22 @@ uat_err snp_vek_chain(snp_store *s, snp_vek *v, uat_time at)
             continue;
         }
         /* only the issuer of this kind and product: a VCEK never chains through an ASVK */
-        rc = uat_x509_store_verify(x, v->cert, &s->inter[i], 1, 0, 3, at, "snp.chain");
+        rc = uat_x509_store_verify_used(x, v->cert, &s->inter[i], 1, 0, 3, at, "snp.chain",
+                                        &crls);
         if (rc == UAT_OK) {
             used = i;
             break;
         }
     }
-    uat_trace_capture_end(prev, cap);
     if (rc == UAT_OK) {
-        rc = keep_used(s, v, used, ark, cap);
+        rc = keep_certs(s, v, used, ark);
     }
     if (rc == UAT_OK) {
+        uat_coll_memo_record(&v->used); /* the certificates; the CRLs were recorded by the check */
+        uat_coll_memo_merge(&v->used, &crls);
         v->w = chain_window(s, v, s->inter[used], ark);
-        record_used(v);
     } else {
         used_clear(v);
     }
-    uat_trace_free(cap);
     return rc;
 }

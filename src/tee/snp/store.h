@@ -24,8 +24,7 @@ typedef struct snp_vek {
     uat_snp_vek_ext ext;
     const char *source; /* "collateral dir", "fetched" or "evidence" (static) */
     snp_window w;       /* where its chain to the ARK verified */
-    uat_trace_coll *used; /* what its verified chain used (see above) */
-    size_t nused;
+    uat_coll_memo used; /* what its verified chain used (see above) */
 } snp_vek;
 
 typedef struct snp_crl {

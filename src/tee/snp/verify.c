@@ -240,7 +240,7 @@ const uat_tee_ops uat_tee_snp = {
     .inspect = uat_snp_inspect,
     .verify = snp_verify,
     .cache_free = snp_store_free,
-    /* a hit records the VCEK/VLEK, ASK/ASVK, ARK and CRLs its chain used (store.c record_used) */
+    /* a hit records the VCEK/VLEK, ASK/ASVK, ARK and CRLs its chain used (store.c snp_vek_chain) */
     .cache_records_collateral = 1,
     .collect = uat_snp_collect,
     .seal_key = uat_snp_seal_key,
