@@ -43,6 +43,22 @@ static double base_per_op(const uint8_t *q, size_t n, int iters)
     return per;
 }
 
+/* Seconds per quote with a new verifier for each (collateral read, parsed and verified again),
+ * recording the collateral or not. */
+static double cold_per_op(const char *dir, const char *trust, int64_t at, int iters,
+                          const uint8_t *q, size_t n, int record)
+{
+    int cold_iters = iters / 4 > 0 ? iters / 4 : 1;
+    double t0 = now_s();
+    for (int i = 0; i < cold_iters; i++) {
+        uat_verifier *v = make_verifier(trust, dir, at);
+        uat_verifier_set_record_collateral(v, record);
+        verify_once(v, q, n);
+        uat_verifier_free(v);
+    }
+    return (now_s() - t0) / cold_iters;
+}
+
 /* The same quote with the collateral recorded: warm (one verifier) against cold (a verifier per
  * quote), and against warm_plain (warm without recording). */
 static void bench_recorded(const char *name, const char *dir, const char *trust, int64_t at,
@@ -60,15 +76,7 @@ static void bench_recorded(const char *name, const char *dir, const char *trust,
     }
     double warm = (now_s() - t0) / iters;
     uat_verifier_free(v);
-    int cold_iters = iters / 4 > 0 ? iters / 4 : 1;
-    t0 = now_s();
-    for (int i = 0; i < cold_iters; i++) {
-        v = make_verifier(trust, dir, at);
-        uat_verifier_set_record_collateral(v, 1);
-        verify_once(v, q, n);
-        uat_verifier_free(v);
-    }
-    double cold = (now_s() - t0) / cold_iters;
+    double cold = cold_per_op(dir, trust, at, iters, q, n, 1);
     printf("%-6s recording collateral: warm %7.1f us | cold %7.1f us = %.2fx warm | warm recording "
            "/ warm plain = %.2fx\n",
            name, warm * 1e6, cold * 1e6, cold / warm, warm / warm_plain);
@@ -90,15 +98,7 @@ static void bench(const char *name, const char *dir, const char *trust, int64_t 
     }
     double warm = (now_s() - t0) / iters;
     uat_verifier_free(v);
-
-    int cold_iters = iters / 4 > 0 ? iters / 4 : 1;
-    t0 = now_s();
-    for (int i = 0; i < cold_iters; i++) {
-        v = make_verifier(trust, dir, at);
-        verify_once(v, q, n);
-        uat_verifier_free(v);
-    }
-    double cold = (now_s() - t0) / cold_iters;
+    double cold = cold_per_op(dir, trust, at, iters, q, n, 0);
     printf("%-6s base(2x ECDSA-P256 verify) %7.1f us | warm %7.1f us = %.2fx base | cold %7.1f us = "
            "%.2fx base (%.3f ms)\n",
            name, base * 1e6, warm * 1e6, warm / base, cold * 1e6, cold / base, cold * 1e3);

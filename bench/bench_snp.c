@@ -64,6 +64,43 @@ static double warm_chunk(uat_verifier *v, const uint8_t *rep, size_t len, int n)
     return (now_s() - t0) / n;
 }
 
+static uat_verifier *recording_verifier(const char *trust, const char *dir, int64_t at)
+{
+    uat_verifier *v = make_verifier(trust, dir, at);
+    uat_verifier_set_record_collateral(v, 1);
+    return v;
+}
+
+/* The list must name the three certificates, or the figures measure something else. */
+static void check_listed(const uat_verifier *v)
+{
+    const char *l = uat_verifier_collateral(v);
+    if (l == NULL || strstr(l, "ark:") == NULL ||
+        (strstr(l, "ask:") == NULL && strstr(l, "asvk:") == NULL) ||
+        (strstr(l, "vcek:") == NULL && strstr(l, "vlek:") == NULL)) {
+        fprintf(stderr, "collateral not recorded: %s\n", l != NULL ? l : "(null)");
+        exit(1);
+    }
+}
+
+/* Seconds per report with a new verifier for each (chain verified again), recording the
+ * collateral (and checking the list) or not. */
+static double cold_per_op(const char *dir, const char *trust, int64_t at, int iters,
+                          const uint8_t *rep, size_t n, int record)
+{
+    int cold_iters = iters / 8 > 0 ? iters / 8 : 1;
+    double t0 = now_s();
+    for (int i = 0; i < cold_iters; i++) {
+        uat_verifier *v = record ? recording_verifier(trust, dir, at) : make_verifier(trust, dir, at);
+        verify_once(v, rep, n);
+        if (record) {
+            check_listed(v);
+        }
+        uat_verifier_free(v);
+    }
+    return (now_s() - t0) / cold_iters;
+}
+
 /* Base and warm alternate in rounds; the fastest round of each counts, so a busy machine (other
  * processes) disturbs the ratio as little as possible. */
 static void bench(const char *name, const char *dir, const char *cert, const char *trust,
@@ -87,38 +124,11 @@ static void bench(const char *name, const char *dir, const char *cert, const cha
     }
     uat_verifier_free(v);
     uat_key_free(b.key);
-
-    int cold_iters = iters / 8 > 0 ? iters / 8 : 1;
-    double t0 = now_s();
-    for (int i = 0; i < cold_iters; i++) {
-        v = make_verifier(trust, dir, at);
-        verify_once(v, rep, n);
-        uat_verifier_free(v);
-    }
-    double cold = (now_s() - t0) / cold_iters;
+    double cold = cold_per_op(dir, trust, at, iters, rep, n, 0);
     printf("%-8s base(1x ECDSA-P384 verify) %7.1f us | warm %7.1f us = %.2fx base | cold %7.1f us "
            "= %.2fx base (%.3f ms)\n",
            name, base * 1e6, warm * 1e6, warm / base, cold * 1e6, cold / base, cold * 1e3);
     free(rep);
-}
-
-static uat_verifier *recording_verifier(const char *trust, const char *dir, int64_t at)
-{
-    uat_verifier *v = make_verifier(trust, dir, at);
-    uat_verifier_set_record_collateral(v, 1);
-    return v;
-}
-
-/* The list must name the three certificates, or the figures measure something else. */
-static void check_listed(const uat_verifier *v)
-{
-    const char *l = uat_verifier_collateral(v);
-    if (l == NULL || strstr(l, "ark:") == NULL ||
-        (strstr(l, "ask:") == NULL && strstr(l, "asvk:") == NULL) ||
-        (strstr(l, "vcek:") == NULL && strstr(l, "vlek:") == NULL)) {
-        fprintf(stderr, "collateral not recorded: %s\n", l != NULL ? l : "(null)");
-        exit(1);
-    }
 }
 
 static void bench_recorded(const char *name, const char *dir, const char *trust, int64_t at,
@@ -141,15 +151,7 @@ static void bench_recorded(const char *name, const char *dir, const char *trust,
     check_listed(rec);
     uat_verifier_free(plain);
     uat_verifier_free(rec);
-    int cold_iters = iters / 8 > 0 ? iters / 8 : 1;
-    double t0 = now_s();
-    for (int i = 0; i < cold_iters; i++) {
-        rec = recording_verifier(trust, dir, at);
-        verify_once(rec, rep, n);
-        check_listed(rec);
-        uat_verifier_free(rec);
-    }
-    double rcold = (now_s() - t0) / cold_iters;
+    double rcold = cold_per_op(dir, trust, at, iters, rep, n, 1);
     printf("%-8s record_collateral: warm %7.1f us = %.2fx warm unrecorded | cold %7.1f us = "
            "%.1fx warm\n",
            name, rwarm * 1e6, rwarm / warm, rcold * 1e6, rcold / rwarm);
