@@ -15,18 +15,19 @@
 # per attestation, and the ratio to the in-process verify + appraise + sign cost measured by
 # uattestd_bench in the same run on one core.
 #
-#   bench/service_wrk.sh [BUILD_DIR]   (environment: UAT_BENCH_SECONDS=5, UAT_BENCH_CONNECTIONS=64,
-#                                       UAT_BENCH_SERVER_THREADS=32, UAT_BENCH_WRK_THREADS=1)
+#   bench/service_wrk.sh [BUILD_DIR]   (environment: UAT_BENCH_SECONDS=5, UAT_BENCH_CONNECTIONS=128,
+#                                       UAT_BENCH_SERVER_THREADS=64 (uattestd's default on 2 cores),
+#                                       UAT_BENCH_WRK_THREADS=1)
 set -euo pipefail
 BUILD=${1:-build}
 UATTESTD=$BUILD/uattestd
 UATTEST=$BUILD/uattest
 GEN=$BUILD/uattestd_bench
 SECS=${UAT_BENCH_SECONDS:-5}
-CONNS=${UAT_BENCH_CONNECTIONS:-64}
-SERVER_THREADS=${UAT_BENCH_SERVER_THREADS:-32}
+CONNS=${UAT_BENCH_CONNECTIONS:-128}
+SERVER_THREADS=${UAT_BENCH_SERVER_THREADS:-64}
 WRK_THREADS=${UAT_BENCH_WRK_THREADS:-1}
-N=${UAT_BENCH_REQUESTS:-$((SECS * 9000))}
+N=${UAT_BENCH_REQUESTS:-$((SECS * 10000))}
 root=$(cd "$(dirname "$0")/.." && pwd)
 # shellcheck source=../tests/integration/service_lib.sh
 . "$root/tests/integration/service_lib.sh"

@@ -47,7 +47,7 @@ static void help(void)
            "  --token-ttl SECONDS       EAR token lifetime (default 300)\n"
            "  --max-connections N       concurrent connections (default 1024)\n"
            "  --connection-timeout S    idle seconds before a connection is closed (default 30)\n"
-           "  --threads N               worker threads (default: the number of cores)\n"
+           "  --threads N               worker threads (default: 32 per core)\n"
            "  --ready-file FILE         write the bound port to FILE once listening\n"
            "  --ui-dir DIR              the web console's files, served under /ui/ (default:\n"
            "                            share/uattest/ui beside or above the executable)\n"

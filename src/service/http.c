@@ -571,13 +571,19 @@ static uat_err load_tls(uat_http *h, const uat_svc_config *cfg, unsigned *flags)
     return UAT_OK;
 }
 
+/* An attestation holds its worker while its used nonce is made durable (the group commit, about
+ * an fsync): the default is enough workers per core to keep the cores busy meanwhile and the
+ * groups large (docs/service.md "Speed"). */
+#define THREADS_PER_CORE 32
+
 static unsigned pool_size(const uat_svc_config *cfg)
 {
     if (cfg->threads > 0) {
         return cfg->threads > 1 ? (unsigned)cfg->threads : 0u; /* 0: one polling thread, no pool */
     }
     long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 1 ? (unsigned)n : 0u;
+    n = n > 0 ? n * THREADS_PER_CORE : THREADS_PER_CORE;
+    return (unsigned)(n < 1024 ? n : 1024);
 }
 
 static uat_err daemon_start(uat_http *h, const struct sockaddr_storage *ss, unsigned flags)
