@@ -332,6 +332,96 @@ static void test_changed_bytes(void **state)
     }
 }
 
+/* w3hc/zk-api docs/PHALA_CONFIG.md: a TDX quote v4 (TDX module 1.5, FMSPC 20a06f000000) for which
+ * no TCB info is published with it. With only the PCK and Root CA CRLs (the Platform CA CRL covers
+ * every Platform-CA PCK), the chain, QE report signature, QE binding and quote signature all pass
+ * and the verdict is the named missing collateral; a changed body byte is caught before that. */
+static char *crl_only_dir(void)
+{
+    static const char *const files[] = {"pck_crl.der", "root_ca_crl.der"};
+    char *dir = strdup("/tmp/uat-intelx-crl-XXXXXX");
+    assert_non_null(dir);
+    assert_non_null(mkdtemp(dir));
+    for (size_t i = 0; i < 2; i++) {
+        char from[512], to[512];
+        snprintf(from, sizeof(from), "%s/intel-tdx/t2-dcapqvl-tdx-v5-no-tcb-level/%s", C, files[i]);
+        snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
+        FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
+        assert_non_null(in);
+        assert_non_null(out);
+        uint8_t buf[8192];
+        size_t n = fread(buf, 1, sizeof(buf), in);
+        assert_true(n > 0 && n < sizeof(buf));
+        assert_int_equal(fwrite(buf, 1, n, out), n);
+        fclose(in);
+        fclose(out);
+    }
+    return dir;
+}
+
+static void remove_crl_only_dir(char *dir)
+{
+    char path[512];
+    snprintf(path, sizeof(path), "%s/pck_crl.der", dir);
+    assert_int_equal(unlink(path), 0);
+    snprintf(path, sizeof(path), "%s/root_ca_crl.der", dir);
+    assert_int_equal(unlink(path), 0);
+    assert_int_equal(rmdir(dir), 0);
+    free(dir);
+}
+
+static void test_no_tcb_info(void **state)
+{
+    (void)state;
+    const sample s = {"zkapi-phala-tdx-v4", "intel-tdx/trust", NULL, 1772323200, 0, 0, "tdx",
+                      NULL, NULL,
+                      "f06dfda6dce1cf904d4e2bab1dc370634cf95cefa2ceb2de2eee127c9382698090d7a4a13e14c536ec6c9c3c8fa87077",
+                      /* ASCII "2026-03-21T06:23:34.980Z", the source's "timestamp" */
+                      "323032362d30332d32315430363a32333a33342e3938305a0000000000000000"
+                      "0000000000000000000000000000000000000000000000000000000000000000",
+                      {{"tee_tcb_svn", "0b010500000000000000000000000000"},
+                       {"rtmr0", "68102e7b524af310f7b7d426ce75481e36c40f5d513a9009c046e9d37e31551f"
+                                 "0134d954b496a3357fd61d03f07ffe96"},
+                       {NULL, NULL}}};
+    size_t n = 0;
+    uint8_t *q = read_quote(&s, &n);
+    assert_int_equal(n, 5010);
+    char *js = NULL;
+    assert_ok(uat_inspect(q, n, &js));
+    json_t *doc = json_loads(js, JSON_ALLOW_NUL, NULL);
+    assert_non_null(doc);
+    json_t *f = json_object_get(doc, "fields");
+    assert_string_equal(json_string_value(json_object_get(f, "mr_td")), s.measurement);
+    assert_string_equal(json_string_value(json_object_get(f, "report_data")), s.report_data);
+    for (const field *e = s.fields; e->name != NULL; e++) {
+        assert_string_equal(json_string_value(json_object_get(f, e->name)), e->value);
+    }
+    json_decref(doc);
+    free(js);
+
+    char *dir = crl_only_dir();
+    uat_verifier *v = verifier(&s, dir, s.at);
+    uat_verifier_set_explain(v, 1);
+    uat_claims *c = NULL;
+    assert_err(uat_verify(v, q, n, NULL, &c), UAT_ERR_VERIFY_COLLATERAL);
+    doc = json_loads(uat_verifier_explanation(v), 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "result")), "fail");
+    json_t *err = json_object_get(doc, "error");
+    assert_string_equal(json_string_value(json_object_get(err, "check")), "intel.collateral");
+    static const char *const own[] = {"intel.pck_chain", "intel.qe_report_signature",
+                                      "intel.qe_binding", "intel.quote_signature"};
+    for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++) {
+        assert_string_equal(check_result(json_object_get(doc, "checks"), own[k]), "pass");
+    }
+    json_decref(doc);
+    q[0x3c] ^= 0x01;
+    assert_err(uat_verify(v, q, n, NULL, &c), UAT_ERR_VERIFY_SIGNATURE);
+    uat_verifier_free(v);
+    remove_crl_only_dir(dir);
+    free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -340,6 +430,7 @@ int main(void)
         cmocka_unit_test(test_explained_checks),
         cmocka_unit_test(test_collateral_and_time),
         cmocka_unit_test(test_changed_bytes),
+        cmocka_unit_test(test_no_tcb_info),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
