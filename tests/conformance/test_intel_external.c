@@ -85,8 +85,8 @@ static const sample samples[] = {
       {"rtmr3", "000000000000000000000000000000000000000000000000000000000000000000000000000000000"
                 "000000000000000"},
       {NULL, NULL}}},
-    /* a C++ SGX client (see PROVENANCE.md): SGX quote v3, PCK Platform CA, DEBUG enclave */
-    {"sgx-v3-platform-cpp-client",
+    /* Portex-tee/Portex client/isv_app/isv_app.cpp: SGX quote v3, PCK Platform CA, DEBUG enclave */
+    {"portex-sgx-v3-platform",
      "intel-sgx-dcap/trust",
      "intel-sgx-dcap/s3-occlum-v3-platform",
      1756684800, /* 2025-09-01 */
