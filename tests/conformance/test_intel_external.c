@@ -332,11 +332,49 @@ static void test_changed_bytes(void **state)
     }
 }
 
-/* w3hc/zk-api docs/PHALA_CONFIG.md: a TDX quote v4 (TDX module 1.5, FMSPC 20a06f000000) for which
- * no TCB info is published with it. With only the PCK and Root CA CRLs (the Platform CA CRL covers
- * every Platform-CA PCK), the chain, QE report signature, QE binding and quote signature all pass
- * and the verdict is the named missing collateral; a changed body byte is caught before that. */
-static char *crl_only_dir(void)
+/* Quotes of platforms whose TCB info is not at hand (FMSPCs without corpus collateral). With only
+ * the PCK Platform CA CRL (it covers every Platform-CA PCK) and the Root CA CRL of a corpus sample,
+ * the chain, QE report signature, QE binding and quote signature all pass and the verdict is the
+ * named missing collateral; a changed body byte is caught before that. */
+typedef struct no_tcb_sample {
+    const char *dir, *crls; /* quote; corpus directory whose two CRLs are used */
+    int64_t at;
+    size_t size;
+    const char *fmspc_detail, *mr_td, *report_data;
+    field fields[4];
+} no_tcb_sample;
+
+static const no_tcb_sample no_tcb[] = {
+    /* w3hc/zk-api docs/PHALA_CONFIG.md: TDX module 1.5 platform; report_data is the ASCII
+     * "timestamp" of the source's response */
+    {"zkapi-phala-tdx-v4",
+     "intel-tdx/t2-dcapqvl-tdx-v5-no-tcb-level",
+     1772323200, /* 2026-03-01 */
+     5010,
+     "20a06f000000",
+     "f06dfda6dce1cf904d4e2bab1dc370634cf95cefa2ceb2de2eee127c9382698090d7a4a13e14c536ec6c9c3c8fa87077",
+     "323032362d30332d32315430363a32333a33342e3938305a0000000000000000"
+     "0000000000000000000000000000000000000000000000000000000000000000",
+     {{"tee_tcb_svn", "0b010500000000000000000000000000"},
+      {"rtmr0", "68102e7b524af310f7b7d426ce75481e36c40f5d513a9009c046e9d37e31551f0134d954b496a3357f"
+                "d61d03f07ffe96"},
+      {NULL, NULL}}},
+    /* h4x3rotab/dstack-teekit tdx-v4-gcp-no-nonce.json: Google Cloud, an 8000-byte quote whose
+     * last 3065 bytes are zero; report_data = SHA-512 of the empty nonce; QE auth data zero */
+    {"teekit-gcp-tdx-v4",
+     "intel-tdx/t1-dcapqvl-tdx-v4-uptodate",
+     1751328000, /* 2025-07-01 */
+     8000,
+     "00806f050000",
+     "409c0cd3e63d9ea54d817cf851983a220131262664ac8cd02cc6a2e19fd291d2fdd0cc035d7789b982a43a92a4424c99",
+     "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+     "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
+     {{"tee_tcb_svn", "08010800000000000000000000000000"},
+      {"qe_auth_data", "0000000000000000000000000000000000000000000000000000000000000000"},
+      {NULL, NULL}}},
+};
+
+static char *crl_only_dir(const char *from_dir)
 {
     static const char *const files[] = {"pck_crl.der", "root_ca_crl.der"};
     char *dir = strdup("/tmp/uat-intelx-crl-XXXXXX");
@@ -344,7 +382,7 @@ static char *crl_only_dir(void)
     assert_non_null(mkdtemp(dir));
     for (size_t i = 0; i < 2; i++) {
         char from[512], to[512];
-        snprintf(from, sizeof(from), "%s/intel-tdx/t2-dcapqvl-tdx-v5-no-tcb-level/%s", C, files[i]);
+        snprintf(from, sizeof(from), "%s/%s/%s", C, from_dir, files[i]);
         snprintf(to, sizeof(to), "%s/%s", dir, files[i]);
         FILE *in = fopen(from, "rb"), *out = fopen(to, "wb");
         assert_non_null(in);
@@ -370,56 +408,57 @@ static void remove_crl_only_dir(char *dir)
     free(dir);
 }
 
-static void test_no_tcb_info(void **state)
+static void no_tcb_inspect(const no_tcb_sample *t, const uint8_t *q, size_t n)
 {
-    (void)state;
-    const sample s = {"zkapi-phala-tdx-v4", "intel-tdx/trust", NULL, 1772323200, 0, 0, "tdx",
-                      NULL, NULL,
-                      "f06dfda6dce1cf904d4e2bab1dc370634cf95cefa2ceb2de2eee127c9382698090d7a4a13e14c536ec6c9c3c8fa87077",
-                      /* ASCII "2026-03-21T06:23:34.980Z", the source's "timestamp" */
-                      "323032362d30332d32315430363a32333a33342e3938305a0000000000000000"
-                      "0000000000000000000000000000000000000000000000000000000000000000",
-                      {{"tee_tcb_svn", "0b010500000000000000000000000000"},
-                       {"rtmr0", "68102e7b524af310f7b7d426ce75481e36c40f5d513a9009c046e9d37e31551f"
-                                 "0134d954b496a3357fd61d03f07ffe96"},
-                       {NULL, NULL}}};
-    size_t n = 0;
-    uint8_t *q = read_quote(&s, &n);
-    assert_int_equal(n, 5010);
     char *js = NULL;
     assert_ok(uat_inspect(q, n, &js));
     json_t *doc = json_loads(js, JSON_ALLOW_NUL, NULL);
     assert_non_null(doc);
     json_t *f = json_object_get(doc, "fields");
-    assert_string_equal(json_string_value(json_object_get(f, "mr_td")), s.measurement);
-    assert_string_equal(json_string_value(json_object_get(f, "report_data")), s.report_data);
-    for (const field *e = s.fields; e->name != NULL; e++) {
+    assert_string_equal(json_string_value(json_object_get(f, "mr_td")), t->mr_td);
+    assert_string_equal(json_string_value(json_object_get(f, "report_data")), t->report_data);
+    for (const field *e = t->fields; e->name != NULL; e++) {
         assert_string_equal(json_string_value(json_object_get(f, e->name)), e->value);
     }
     json_decref(doc);
     free(js);
+}
 
-    char *dir = crl_only_dir();
-    uat_verifier *v = verifier(&s, dir, s.at);
-    uat_verifier_set_explain(v, 1);
-    uat_claims *c = NULL;
-    assert_err(uat_verify(v, q, n, NULL, &c), UAT_ERR_VERIFY_COLLATERAL);
-    doc = json_loads(uat_verifier_explanation(v), 0, NULL);
-    assert_non_null(doc);
-    assert_string_equal(json_string_value(json_object_get(doc, "result")), "fail");
-    json_t *err = json_object_get(doc, "error");
-    assert_string_equal(json_string_value(json_object_get(err, "check")), "intel.collateral");
+static void test_no_tcb_info(void **state)
+{
+    (void)state;
     static const char *const own[] = {"intel.pck_chain", "intel.qe_report_signature",
                                       "intel.qe_binding", "intel.quote_signature"};
-    for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++) {
-        assert_string_equal(check_result(json_object_get(doc, "checks"), own[k]), "pass");
+    for (size_t i = 0; i < sizeof(no_tcb) / sizeof(no_tcb[0]); i++) {
+        const no_tcb_sample *t = &no_tcb[i];
+        const sample s = {.dir = t->dir, .trust = "intel-tdx/trust"};
+        size_t n = 0;
+        uint8_t *q = read_quote(&s, &n);
+        assert_int_equal(n, t->size);
+        no_tcb_inspect(t, q, n);
+        char *dir = crl_only_dir(t->crls);
+        uat_verifier *v = verifier(&s, dir, t->at);
+        uat_verifier_set_explain(v, 1);
+        uat_claims *c = NULL;
+        assert_err(uat_verify(v, q, n, NULL, &c), UAT_ERR_VERIFY_COLLATERAL);
+        json_t *doc = json_loads(uat_verifier_explanation(v), 0, NULL);
+        assert_non_null(doc);
+        assert_string_equal(json_string_value(json_object_get(doc, "result")), "fail");
+        json_t *err = json_object_get(doc, "error");
+        assert_string_equal(json_string_value(json_object_get(err, "check")), "intel.collateral");
+        assert_non_null(strstr(json_string_value(json_object_get(err, "detail")), t->fmspc_detail));
+        for (size_t k = 0; k < sizeof(own) / sizeof(own[0]); k++) {
+            assert_string_equal(check_result(json_object_get(doc, "checks"), own[k]), "pass");
+        }
+        json_decref(doc);
+        printf("ok - %s: signatures and chain pass, VERIFY_COLLATERAL for FMSPC %s\n", t->dir,
+               t->fmspc_detail);
+        q[0x3c] ^= 0x01;
+        assert_err(uat_verify(v, q, n, NULL, &c), UAT_ERR_VERIFY_SIGNATURE);
+        uat_verifier_free(v);
+        remove_crl_only_dir(dir);
+        free(q);
     }
-    json_decref(doc);
-    q[0x3c] ^= 0x01;
-    assert_err(uat_verify(v, q, n, NULL, &c), UAT_ERR_VERIFY_SIGNATURE);
-    uat_verifier_free(v);
-    remove_crl_only_dir(dir);
-    free(q);
 }
 
 int main(void)
