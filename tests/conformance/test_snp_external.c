@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -34,6 +35,7 @@
 #define TURIN EXT "/oak-turin-v5"
 #define VIRTEE EXT "/virtee-milan-v2"
 #define VLEK EXT "/constellation-vlek-v2"
+#define NEG_GT EXT "/yaxi-neg/NEG_vcek-genoa-issuer-turin-product.der"
 #define TRUST UAT_CORPUS_DIR "/amd-sev-snp/trust"
 
 #define T_GCP 1767225600      /* 2026-01-01T00:00:00Z */
@@ -315,6 +317,39 @@ static void test_no_certificate(void **state)
     assert_string_equal(uat_last_error()->check, "snp.signing_key");
 }
 
+/* yaxi's "Rejects invalid SEV-VCEK": a Genoa VCEK (issuer SEV-Genoa, 64-byte hwID, structVersion
+ * 0, no fmcSPL) whose productName was edited to "Turin" (its RSA-PSS signature no longer verifies).
+ * It is refused while its extensions are read, by the product/hwID disagreement, not by a DER
+ * detail; as collateral it stops verification with the same named error. */
+static void test_product_hwid_disagree(void **state)
+{
+    (void)state;
+    uat_buf *der = load(NEG_GT);
+    assert_ok(uat_cert_parse(uat_buf_span(der), &g_cert));
+    uat_snp_vek_ext e;
+    assert_err(uat_snp_vek_ext_read(g_cert, &e), UAT_ERR_PARSE_BAD_CERT);
+    assert_string_equal(uat_last_error()->check, "snp.vek");
+    assert_string_equal(uat_last_error()->field, "hwID");
+    assert_non_null(strstr(uat_last_error()->message, "\"Turin\" calls for a hwID of 8 bytes"));
+
+    /* as the only collateral for the Genoa report, and carried in its certificate table */
+    char dir[] = "/tmp/uat_snpx_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[64];
+    snprintf(path, sizeof(path), "%s/vcek.der", dir);
+    assert_ok(uat_file_write_atomic(path, der->p, der->len, 0600));
+    uat_buf *rep = load(GENOA "/report.bin");
+    uat_err rc = verify_span(verifier(dir, T_OAK), rep->p, rep->len);
+    remove(path);
+    rmdir(dir);
+    assert_int_equal(rc, UAT_ERR_PARSE_BAD_CERT);
+    uat_snp_cert_entry ent;
+    memcpy(ent.guid, uat_snp_guid_vcek, 16);
+    ent.data = uat_buf_span(der);
+    assert_ok(uat_snp_cert_table_build(&ent, 1, rep));
+    assert_err(verify_span(verifier(NULL, T_OAK), rep->p, rep->len), UAT_ERR_PARSE_BAD_CERT);
+}
+
 #define T(f) cmocka_unit_test_teardown(f, release)
 
 int main(void)
@@ -322,7 +357,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         T(test_gcp_milan_v5),    T(test_oak_genoa_v2), T(test_oak_turin_v5),
         T(test_every_signed_byte), T(test_cert_table), T(test_wrong_product),
-        T(test_no_certificate),
+        T(test_no_certificate),  T(test_product_hwid_disagree),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
