@@ -124,6 +124,12 @@ static uat_err read_spls(const uat_cert *c, uat_snp_vek_ext *e, uat_buf *b)
     return UAT_OK;
 }
 
+/* Whether an extension value is an n-byte hwID in either encoding (raw, or an OCTET STRING). */
+static int hwid_form(uat_span v, size_t n)
+{
+    return v.len == n || (v.len == n + 2 && v.p[0] == UAT_DER_OCTET_STRING && v.p[1] == n);
+}
+
 /* hwID (VCEK only) and CSP id (VLEK only). */
 static uat_err read_identity(const uat_cert *c, uat_snp_vek_ext *e, uat_buf *b)
 {
@@ -137,6 +143,15 @@ static uat_err read_identity(const uat_cert *c, uat_snp_vek_ext *e, uat_buf *b)
     UAT_ENSURE(has_hwid && !has_csp, UAT_ERR_PARSE_BAD_CERT, CHECK, "hwID", -1);
     e->hwid_len = e->product == UAT_SNP_PRODUCT_TURIN ? 8 : 64;
     UAT_TRY(ext_value(c, UAT_SNP_OID_HWID, b));
+    /* spec: 57230 §3: the hwID form follows the product (Milan, Genoa: 64 bytes; Turin: 8). A
+     * certificate whose productName and hwID form disagree is not one KDS issued. */
+    size_t other = e->hwid_len == 8 ? 64 : 8;
+    if (hwid_form(uat_buf_span(b), other)) {
+        return UAT_FAILF(UAT_ERR_PARSE_BAD_CERT, CHECK, "hwID", -1,
+                         "the VCEK's productName \"%s\" calls for a hwID of %zu bytes but the "
+                         "certificate holds one of %zu: its product and hwID disagree",
+                         e->product_name, e->hwid_len, other);
+    }
     return uat_snp_ext_hwid(uat_buf_span(b), e->hwid_len, e->hwid);
 }
 
