@@ -114,7 +114,8 @@ void uat_coll_memo_add_src(uat_coll_memo *m, const char *kind, const char *issue
                            const char *source);
 /* Adds every item of from (a verdict built on another: a document signed by a verified chain). */
 void uat_coll_memo_merge(uat_coll_memo *m, const uat_coll_memo *from);
-/* Records each item as uat_trace_collateral would (source: uat_trace_coll_source_now()). */
+/* Records each item as uat_trace_collateral would (source: the item's, else
+ * uat_trace_coll_source_now()). */
 void uat_coll_memo_record_(const uat_coll_memo *m);
 
 #define UAT_TRACING() (uat_trace_cur != NULL)
